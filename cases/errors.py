@@ -1,0 +1,35 @@
+"""Refusals with a message for the user. Views turn them into 4xx responses; nothing was written."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseError(Exception):
+    status_code = 400
+    default_message = _("The request could not be carried out.")
+
+    def __init__(self, message=None, *, field: str | None = None):
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+
+class InvalidInput(CaseError):
+    status_code = 400
+    default_message = _("The input is not valid.")
+
+
+class NotAllowed(CaseError):
+    status_code = 403
+    default_message = _("You may not do this.")
+
+
+class Conflict(CaseError):
+    status_code = 409
+    default_message = _("Someone changed this meanwhile; reload and try again.")
+
+
+class NotFound(CaseError):
+    """Also for what exists but the caller may not see: never reveal existence."""
+
+    status_code = 404
+    default_message = _("Not found.")

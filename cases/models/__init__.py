@@ -1,0 +1,47 @@
+from cases.models.advice import Advice
+from cases.models.audit import AuditAction, AuditEntry
+from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
+from cases.models.case import (
+    Brand,
+    Case,
+    CaseKind,
+    CaseState,
+    Category,
+    Channel,
+    DisputeDetail,
+    FollowUpAnswer,
+    HelpRequestDetail,
+    Priority,
+    ReferenceCounter,
+)
+from cases.models.commendation import Assessment, PointAward
+from cases.models.meetings import Meeting
+from cases.models.org import Role, Specialty, Unit, UnitKind, User
+
+__all__ = [
+    "Advice",
+    "Assessment",
+    "AuditAction",
+    "AuditEntry",
+    "Brand",
+    "CardBatch",
+    "CardRedemption",
+    "Case",
+    "CaseKind",
+    "CaseState",
+    "Category",
+    "Channel",
+    "DisputeDetail",
+    "ExperienceCard",
+    "FollowUpAnswer",
+    "HelpRequestDetail",
+    "Meeting",
+    "PointAward",
+    "Priority",
+    "ReferenceCounter",
+    "Role",
+    "Specialty",
+    "Unit",
+    "UnitKind",
+    "User",
+]

@@ -1,0 +1,61 @@
+"""Append-only audit trail: one row per transition and per claim / release / reassign, in the same transaction."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    TRANSITION = "transition", _("State changed")
+    CLAIMED = "claimed", _("Claimed")
+    RELEASED = "released", _("Released")
+    REASSIGNED = "reassigned", _("Reassigned")
+    TASK_DONE = "task_done", _("Step completed")
+    CARD_REDEEMED = "card_redeemed", _("Experience card redeemed")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    name = models.CharField(_("what"), max_length=40, help_text=_("transition or step name"))
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    reason = models.TextField(_("why"), blank=True)
+    task_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["created_at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are append-only.")

@@ -1,0 +1,1 @@
+"""Every write to cases goes through these services: atomic, permission-checked, audited."""

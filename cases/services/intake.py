@@ -1,0 +1,144 @@
+"""Registering a case: the reference number, the case row and its details, validated before anything is saved."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.errors import InvalidInput
+from cases.models import (
+    AuditAction,
+    Brand,
+    Case,
+    CaseKind,
+    CaseState,
+    DisputeDetail,
+    HelpRequestDetail,
+    ReferenceCounter,
+    Specialty,
+    Unit,
+    User,
+)
+from cases.services.audit import audit_write
+from cases.services.cards import card_redeem
+
+
+def specialties_refuse_invalid(specialties: list[str]) -> None:
+    if not specialties:
+        raise InvalidInput(_("Choose at least one specialty."), field="specialties")
+    unknown = [s for s in specialties if s not in Specialty.values]
+    if unknown:
+        raise InvalidInput(
+            _("Unknown specialty: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}, field="specialties"
+        )
+
+
+def reference_next() -> str:
+    """TX-2026-000123: a per-year sequence, taken under a row lock so that no two cases share one."""
+    year = timezone.localdate().year
+    with transaction.atomic():
+        ReferenceCounter.objects.get_or_create(year=year)
+        counter = ReferenceCounter.objects.select_for_update().get(year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    return f"TX-{year}-{counter.last:06d}"
+
+
+def _clean_or_refuse(instance, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise InvalidInput(messages[0], field=field) from error
+
+
+def dispute_create(
+    *,
+    actor: User,
+    unit: Unit,
+    category: str,
+    description: str,
+    channel: str,
+    applicant_name: str,
+    applicant_phone: str,
+    applicant_id_number: str = "",
+    respondent_name: str = "",
+    respondent_phone: str = "",
+    grid: str = "",
+    may_escalate: bool = False,
+    priority: int | None = None,
+) -> Case:
+    case = Case(
+        kind=CaseKind.DISPUTE,
+        unit=unit,
+        brand=Brand.TONGXIN_JIEFANG,
+        channel=channel,
+        priority=priority or (3 if may_escalate else 1),
+        state=CaseState.REGISTERED,
+        description=description,
+        created_by=actor,
+        reference="TX-0000-000000",
+    )
+    detail = DisputeDetail(
+        category=category,
+        grid=grid,
+        applicant_name=applicant_name,
+        applicant_phone=applicant_phone,
+        applicant_id_number=applicant_id_number.upper(),
+        respondent_name=respondent_name,
+        respondent_phone=respondent_phone,
+        may_escalate=may_escalate,
+    )
+    _clean_or_refuse(case, exclude=["reference", "state"])
+    _clean_or_refuse(detail, exclude=["case"])
+    case.reference = reference_next()
+    case.save()
+    detail.case = case
+    detail.save()
+    audit_write(case=case, actor=actor, action=AuditAction.REGISTERED, name="register", to_state=case.state)
+    return case
+
+
+def help_request_create(
+    *,
+    actor: User,
+    unit: Unit,
+    enterprise_name: str,
+    credit_code: str,
+    contact_name: str,
+    contact_phone: str,
+    specialties: list[str],
+    description: str,
+    channel: str,
+    card_code: str = "",
+    priority: int = 1,
+) -> Case:
+    specialties_refuse_invalid(specialties)
+    case = Case(
+        kind=CaseKind.HELP_REQUEST,
+        unit=unit,
+        brand=Brand.XIANGTAI_NUANXIN,
+        channel=channel,
+        priority=priority,
+        state=CaseState.SUBMITTED,
+        description=description,
+        created_by=actor,
+        reference="TX-0000-000000",
+    )
+    detail = HelpRequestDetail(
+        enterprise_name=enterprise_name,
+        credit_code=credit_code.strip().upper(),
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        specialties=list(dict.fromkeys(specialties)),
+    )
+    _clean_or_refuse(case, exclude=["reference", "state"])
+    _clean_or_refuse(detail, exclude=["case", "card"])
+    case.reference = reference_next()
+    case.save()
+    audit_write(case=case, actor=actor, action=AuditAction.REGISTERED, name="register", to_state=case.state)
+    detail.case = case
+    if card_code:
+        detail.card = card_redeem(code=card_code, case=case, actor=actor)
+    detail.save()
+    return case

@@ -1,0 +1,177 @@
+"""What completing each human step writes, and the transition it makes.
+
+Each function runs inside ``workflow.services.task_complete``'s transaction, with the case locked.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases import scoring
+from cases.errors import InvalidInput
+from cases.models import (
+    Advice,
+    Assessment,
+    AuditAction,
+    AuditEntry,
+    Case,
+    FollowUpAnswer,
+    Meeting,
+    PointAward,
+    User,
+)
+from cases.services.intake import specialties_refuse_invalid
+from cases.services.transitions import case_apply_transition
+from notifications.events import event_emit
+
+
+def _meeting_record(*, case: Case, actor: User, meeting: Meeting | None = None, attendees=(), **fields) -> Meeting:
+    meeting = meeting or Meeting(case=case, created_by=actor)
+    for name, value in fields.items():
+        if value not in (None, ""):
+            setattr(meeting, name, value)
+    if meeting.scheduled_at is None or not meeting.place:
+        raise InvalidInput(_("A meeting needs a time and a place."), field="scheduled_at")
+    meeting.save()
+    if attendees:
+        meeting.attendees.add(*attendees)
+    return meeting
+
+
+def triage(*, case: Case, actor: User, category: str, priority: int, note: str = "") -> None:
+    case.dispute.category = category
+    case.dispute.save(update_fields=["category"])
+    case.priority = priority
+    case.save(update_fields=["priority"])
+    case_apply_transition(case=case, name="triage", actor=actor, reason=note)
+
+
+def convene(*, case: Case, actor: User, scheduled_at, place: str, departments: str = "", attendees=()) -> None:
+    meeting = _meeting_record(
+        case=case, actor=actor, scheduled_at=scheduled_at, place=place, departments=departments, attendees=attendees
+    )
+    case_apply_transition(case=case, name="convene", actor=actor)
+    for person in meeting.attendees.all():
+        event_emit(type="meeting.invited", case=case, actor=actor, data={"person_id": person.pk})
+
+
+def consult(
+    *,
+    case: Case,
+    actor: User,
+    minutes: str,
+    decisions: str,
+    scheduled_at=None,
+    place: str = "",
+    departments: str = "",
+    attendees=(),
+) -> None:
+    """Record the consultation: the scheduled meeting, or a new one after a reopened follow-up."""
+    pending = case.meetings.filter(held=False).order_by("-scheduled_at").first()
+    _meeting_record(
+        case=case,
+        actor=actor,
+        meeting=pending,
+        scheduled_at=scheduled_at,
+        place=place,
+        departments=departments,
+        attendees=attendees,
+        minutes=minutes,
+        decisions=decisions,
+        held=True,
+    )
+    case_apply_transition(case=case, name="conclude", actor=actor)
+
+
+def joint_session(
+    *, case: Case, actor: User, scheduled_at, place: str, minutes: str, decisions: str, departments: str = "", attendees=()
+) -> None:
+    _meeting_record(
+        case=case,
+        actor=actor,
+        scheduled_at=scheduled_at,
+        place=place,
+        departments=departments,
+        attendees=attendees,
+        minutes=minutes,
+        decisions=decisions,
+        held=True,
+    )
+    case_apply_transition(case=case, name="conclude", actor=actor)
+
+
+def resolve(
+    *,
+    case: Case,
+    actor: User,
+    agreement_text: str = "",
+    outcome: str = "",
+    solution: str = "",
+    proxy_service_done: bool = False,
+) -> None:
+    if case.is_dispute:
+        case.dispute.agreement_text = agreement_text
+        case.dispute.outcome = outcome
+        case.dispute.save(update_fields=["agreement_text", "outcome"])
+    else:
+        case.help_request.solution = solution
+        case.help_request.proxy_service_done = proxy_service_done
+        case.help_request.save(update_fields=["solution", "proxy_service_done"])
+    case_apply_transition(case=case, name="resolve", actor=actor)
+
+
+def follow_up(*, case: Case, actor: User, answer: str, note: str = "") -> None:
+    case.dispute.follow_up_answer = answer
+    case.dispute.follow_up_note = note
+    case.dispute.save(update_fields=["follow_up_answer", "follow_up_note"])
+    name = "reopen" if answer == FollowUpAnswer.DISSATISFIED else "confirm"
+    case_apply_transition(case=case, name=name, actor=actor, reason=note)
+
+
+def dispatch(*, case: Case, actor: User, specialties: list[str], priority: int, note: str = "") -> None:
+    specialties_refuse_invalid(specialties)
+    case.help_request.specialties = list(dict.fromkeys(specialties))
+    case.help_request.save(update_fields=["specialties"])
+    case.priority = priority
+    case.save(update_fields=["priority"])
+    case_apply_transition(case=case, name="dispatch", actor=actor, reason=note)
+
+
+def advise(*, case: Case, actor: User, specialty: str, text: str) -> None:
+    Advice.objects.create(case=case, specialty=specialty, author=actor, text=text)
+
+
+def feedback(*, case: Case, actor: User, rating: int, comment: str = "") -> None:
+    case.help_request.rating = rating
+    case.help_request.rating_comment = comment
+    case.help_request.save(update_fields=["rating", "rating_comment"])
+    case_apply_transition(case=case, name="rate", actor=actor, reason=comment)
+
+
+def assess(*, case: Case, actor: User, quality_score: int, comment: str = "") -> None:
+    """考核表彰: timeliness from the audit trail, satisfaction from the applicant, quality from the supervisor."""
+    done = list(
+        AuditEntry.objects.filter(case=case, action=AuditAction.TASK_DONE, actor__isnull=False).values_list(
+            "actor_id", "on_time"
+        )
+    )
+    steps = [scoring.StepDone(person_id=person_id, on_time=bool(on_time)) for person_id, on_time in done]
+    if case.is_dispute:
+        satisfaction = scoring.SATISFACTION_BY_ANSWER.get(case.dispute.follow_up_answer, 3)
+    else:
+        satisfaction = case.help_request.rating or 3
+    assessment = Assessment.objects.create(
+        case=case,
+        steps_total=len(steps),
+        steps_on_time=sum(1 for s in steps if s.on_time),
+        satisfaction=satisfaction,
+        quality_score=quality_score,
+        comment=comment,
+        assessed_by=actor,
+    )
+    awards = scoring.points_for(steps=steps, satisfaction=satisfaction, quality_score=quality_score)
+    PointAward.objects.bulk_create(
+        PointAward(assessment=assessment, person_id=person_id, points=points, breakdown=breakdown)
+        for person_id, (points, breakdown) in awards.items()
+    )
+    case_apply_transition(case=case, name="commend", actor=actor, reason=comment)
+    for person_id, (points, _breakdown) in awards.items():
+        event_emit(type="points.awarded", case=case, actor=actor, data={"person_id": person_id, "points": points})

@@ -1,0 +1,50 @@
+"""Applying one of the case's transitions: conditions, permission, save, audit row and event."""
+
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed, has_transition_perm
+
+from cases.errors import Conflict, NotAllowed
+from cases.models import AuditAction, Case, User
+from cases.services.audit import audit_write
+from notifications.events import event_emit
+
+# Fields a transition may set, saved with the state.
+TRANSITION_FIELDS = ["state", "unit", "exit_reason", "referred_to", "closed_at", "updated_at"]
+
+
+def case_apply_transition(
+    *,
+    case: Case,
+    name: str,
+    actor: User | None,
+    reason: str = "",
+    check_permission: bool = True,
+    arguments: dict | None = None,
+) -> Case:
+    """Call transition ``name`` on a case the caller has locked (``select_for_update``) in this transaction."""
+    method = getattr(case, name)
+    if not can_proceed(method):
+        raise Conflict(
+            _("Case %(reference)s is %(state)s now: this step is not possible.")
+            % {"reference": case.reference, "state": case.get_state_display()}
+        )
+    if check_permission and (actor is None or not has_transition_perm(method, actor)):
+        raise NotAllowed(_("You may not do this on case %(reference)s.") % {"reference": case.reference})
+    from_state = case.state
+    method(**(arguments or {}))
+    if not case.is_open and case.closed_at is None:
+        from django.utils import timezone
+
+        case.closed_at = timezone.now()
+    case.save(update_fields=TRANSITION_FIELDS)
+    audit_write(
+        case=case,
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        name=name,
+        from_state=from_state,
+        to_state=case.state,
+        reason=reason,
+    )
+    event_emit(type=f"case.{name}", case=case, actor=actor, data={"from": from_state, "to": case.state})
+    return case

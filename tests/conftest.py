@@ -1,0 +1,41 @@
+"""Shared fixtures: the demo organisation (units, role groups, people, cards) on the real database.
+
+On CI the suite runs twice: with DATABASE_URL/REDIS_URL pointing at PostgreSQL and Redis, and on the embedded
+default (SQLite, in-memory channel layer). Tests marked ``postgres`` need PostgreSQL and fail without it when
+``TONGXIN_REQUIRE_SERVICES=1`` (set by .ci/run for the PostgreSQL pass).
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from cases import demo
+
+
+@pytest.fixture
+def people(db):
+    people = demo.build_org()
+    demo.build_cards()
+    return people
+
+
+@pytest.fixture
+def committed_people(transactional_db):
+    """The demo organisation committed, for tests that use several connections (threads, servers)."""
+    people = demo.build_org()
+    demo.build_cards()
+    return people
+
+
+@pytest.fixture
+def on_postgres(db):
+    if connection.vendor != "postgresql":
+        if os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1":
+            pytest.fail("PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor)
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client

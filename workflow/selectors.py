@@ -1,0 +1,66 @@
+"""Reads of tasks with their access rule: the queue (tasks the user may take), inbox, archive."""
+
+from django.db.models import Q, QuerySet
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from cases import rules
+from cases.errors import NotFound
+from cases.models import User
+from workflow.audience import queue_filter
+
+TASK_ROW_RELATED = ("process__caseprocess__case__unit", "owner")
+
+
+def human_nodes():
+    from workflow.flows import FLOWS
+    from workflow.nodes import CaseTask
+
+    return [node for flow in FLOWS.values() for node in flow.instance.nodes() if isinstance(node, CaseTask)]
+
+
+def queue_tasks_for_user(user: User) -> QuerySet[Task]:
+    return Task.objects.filter(queue_filter(user, human_nodes()), status=STATUS.NEW, owner__isnull=True)
+
+
+def task_queue(*, user: User) -> QuerySet[Task]:
+    return queue_tasks_for_user(user).select_related(*TASK_ROW_RELATED).order_by(
+        "-process__caseprocess__case__priority", "created", "pk"
+    )
+
+
+def task_inbox(*, user: User) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+        .select_related(*TASK_ROW_RELATED)
+        .order_by("created", "pk")
+    )
+
+
+def task_archive(*, user: User) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(owner=user, status=STATUS.DONE, flow_task_type="HUMAN")
+        .select_related(*TASK_ROW_RELATED)
+        .order_by("-finished", "-pk")
+    )
+
+
+def task_get_for_user(*, task_id: int, user: User) -> Task:
+    """A task its owner, a possible taker or a supervisor of its case may see; anyone else gets a 404."""
+    task = (
+        Task.objects.filter(pk=task_id, flow_task_type="HUMAN")
+        .select_related(*TASK_ROW_RELATED)
+        .first()
+    )
+    if task is None or not user.is_authenticated:
+        raise NotFound()
+    case = task.process.caseprocess.case
+    node = task.flow_task
+    if task.owner_id == user.pk or rules.supervises_case(case, user) or user.is_superuser:
+        return task
+    if task.status == STATUS.NEW and task.owner_id is None and node.may_take(user, case):
+        return task
+    raise NotFound()
+
+
+__all__ = ["Q", "queue_tasks_for_user", "task_archive", "task_get_for_user", "task_inbox", "task_queue"]

@@ -1,0 +1,299 @@
+"""Case operations that move a flow: intake, claim, release, reassign, complete, side exits.
+
+Each one holds the flow's process lock (``SELECT … FOR UPDATE`` on the process row on PostgreSQL), re-reads
+the task and the case under it, checks ``can_assign`` / ``can_execute`` / the transition permission itself
+(viewflow's activations do not) and writes the audit row in the same transaction.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from cases import rules
+from cases.errors import Conflict, InvalidInput, NotAllowed
+from cases.models import AuditAction, Case, CaseState, Unit, User
+from cases.selectors import case_get_for_user
+from cases.services import intake, steps
+from cases.services.audit import audit_write
+from cases.services.transitions import case_apply_transition
+from notifications.events import event_emit
+from workflow.audience import PROFESSIONAL
+from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
+from workflow.models import CaseProcess
+from workflow.selectors import task_get_for_user
+
+OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+# ---- intake ----------------------------------------------------------------------------------------------
+
+
+def _intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
+    """Cases are registered in the caller's unit; a supervisor may name a unit below them."""
+    target = unit or actor.unit
+    if target is None:
+        raise NotAllowed(_("You belong to no unit and cannot register cases."))
+    worker = actor.has_role(rules.worker_role_for_kind(kind)) and target.pk == actor.unit_id
+    supervisor = actor.has_role("supervisor") and rules.unit_contains(actor.unit, target)
+    if not (worker or supervisor):
+        raise NotAllowed(_("You may not register this kind of case in %(unit)s.") % {"unit": target.name})
+    return target
+
+
+def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
+    with transaction.atomic():
+        case = intake.dispute_create(actor=actor, unit=_intake_unit(actor=actor, unit=unit, kind="dispute"), **fields)
+        DisputeFlow.start.run(case=case, assignee=actor)
+        _after_step(case)
+        event_emit(type="case.registered", case=case, actor=actor)
+    return case
+
+
+def help_request_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
+    with transaction.atomic():
+        target = _intake_unit(actor=actor, unit=unit, kind="help_request")
+        case = intake.help_request_create(actor=actor, unit=target, **fields)
+        HelpRequestFlow.start.run(case=case, assignee=actor)
+        _after_step(case)
+        event_emit(type="case.registered", case=case, actor=actor)
+    return case
+
+
+# ---- tasks -----------------------------------------------------------------------------------------------
+
+
+def _deadline(task: Task):
+    hours = settings.CASE_STEP_DEADLINE_HOURS.get(task.flow_task.step, 72)
+    return task.created + timedelta(hours=hours)
+
+
+def _after_step(case: Case) -> None:
+    """Keep the case's current deadline (the earliest open task's) for the boards' overdue lists."""
+    open_tasks = Task.objects.filter(
+        process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+    )
+    due = min((_deadline(task) for task in open_tasks), default=None)
+    if due != case.due_at:
+        Case.objects.filter(pk=case.pk).update(due_at=due)
+        case.due_at = due
+
+
+class _TaskLock:
+    """Lock the task's process, then re-read task and case under it: ``with _TaskLock(...) as (task, node, case)``.
+    A task the user may not see is a 404 before any lock is taken."""
+
+    def __init__(self, task_id: int, user: User):
+        self.task_id = task_id
+        self.user = user
+
+    def __enter__(self):
+        task = task_get_for_user(task_id=self.task_id, user=self.user)
+        self._lock = task.flow_task.flow_class.lock(task.process_id)
+        self._lock.__enter__()
+        try:
+            task = Task.objects.select_for_update().select_related("process").get(pk=self.task_id)
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("unit")
+                .get(processes__pk=task.process_id)
+            )
+        except BaseException as error:
+            self._lock.__exit__(type(error), error, error.__traceback__)
+            raise
+        return task, task.flow_task, case
+
+    def __exit__(self, *exc):
+        return self._lock.__exit__(*exc)
+
+
+def task_claim(*, task_id: int, user: User) -> Task:
+    with _TaskLock(task_id, user) as (task, node, case):
+        if task.owner_id == user.pk:
+            raise Conflict(_("You have already claimed this task."))
+        if task.owner_id is not None or task.status != STATUS.NEW:
+            raise Conflict(_("This task has already been claimed by someone else."))
+        if not node.can_assign(user, task):
+            raise NotAllowed(_("This task is not in your queue."))
+        node.activation_class(task).assign(user)
+        audit_write(case=case, actor=user, action=AuditAction.CLAIMED, name=node.name, task_id=task.pk, subject=user)
+        if node.audience == PROFESSIONAL and case.state == CaseState.DISPATCHED:
+            case_apply_transition(case=case, name="claim", actor=user, check_permission=False)
+        event_emit(type="task.claimed", case=case, actor=user, data={"task_id": task.pk, "owner_id": user.pk})
+    return task
+
+
+def task_release(*, task_id: int, user: User, reason: str) -> Task:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why you release the task."), field="reason")
+    with _TaskLock(task_id, user) as (task, node, case):
+        if task.status != STATUS.ASSIGNED:
+            raise Conflict(_("This task is not claimed any more."))
+        if not node.can_unassign(user, task):
+            raise NotAllowed(_("Only the person who claimed the task or a supervisor may release it."))
+        previous_owner = task.owner
+        node.activation_class(task).unassign()
+        audit_write(
+            case=case,
+            actor=user,
+            action=AuditAction.RELEASED,
+            name=node.name,
+            task_id=task.pk,
+            subject=previous_owner,
+            reason=reason,
+        )
+        if node.audience == PROFESSIONAL and case.state == CaseState.CLAIMED and not _advice_claimed_or_done(task):
+            case_apply_transition(case=case, name="release", actor=user, reason=reason, check_permission=False)
+        event_emit(
+            type="task.released",
+            case=case,
+            actor=user,
+            data={"task_id": task.pk, "previous_owner_id": previous_owner.pk},
+        )
+    return task
+
+
+def _advice_claimed_or_done(task: Task) -> bool:
+    return (
+        Task.objects.filter(process_id=task.process_id, status__in=[STATUS.ASSIGNED, STATUS.DONE])
+        .exclude(pk=task.pk)
+        .filter(flow_task__in=[HelpRequestFlow.advise_legal, HelpRequestFlow.advise_accounting, HelpRequestFlow.advise_tax])
+        .exists()
+    )
+
+
+def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") -> Task:
+    with _TaskLock(task_id, user) as (task, node, case):
+        if not rules.supervises_case(case, user):
+            raise NotAllowed(_("Only a supervisor of the case's unit may reassign its tasks."))
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise Conflict(_("This task is finished and cannot be reassigned."))
+        if task.owner_id == to_user.pk:
+            raise InvalidInput(_("The task is already with %(person)s.") % {"person": to_user}, field="to_user")
+        if not node.may_take(to_user, case):
+            raise InvalidInput(
+                _("%(person)s may not work this task.") % {"person": to_user}, field="to_user"
+            )
+        previous_owner = task.owner
+        activation = node.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(to_user)
+            if node.audience == PROFESSIONAL and case.state == CaseState.DISPATCHED:
+                case_apply_transition(case=case, name="claim", actor=user, check_permission=False)
+        else:
+            activation.reassign(to_user)
+        audit_write(
+            case=case,
+            actor=user,
+            action=AuditAction.REASSIGNED,
+            name=node.name,
+            task_id=task.pk,
+            subject=to_user,
+            reason=reason,
+        )
+        event_emit(
+            type="task.reassigned",
+            case=case,
+            actor=user,
+            data={
+                "task_id": task.pk,
+                "owner_id": to_user.pk,
+                "previous_owner_id": previous_owner.pk if previous_owner else None,
+            },
+        )
+    return task
+
+
+STEP_SERVICES = {
+    "triage": steps.triage,
+    "convene": steps.convene,
+    "consult": steps.consult,
+    "resolve": steps.resolve,
+    "follow_up": steps.follow_up,
+    "dispatch": steps.dispatch,
+    "advise": steps.advise,
+    "joint_session": steps.joint_session,
+    "feedback": steps.feedback,
+    "assess": steps.assess,
+}
+
+
+def task_complete(*, task_id: int, user: User, data: dict) -> Task:
+    """Do the step: its service writes and transitions the case, then the flow creates the next tasks."""
+    with _TaskLock(task_id, user) as (task, node, case):
+        if task.status != STATUS.ASSIGNED:
+            raise Conflict(_("This task is not open for work any more."))
+        if not node.can_execute(user, task):
+            raise NotAllowed(_("Only the person who claimed the task may complete it."))
+        if node.step == "advise":
+            data = {**data, "specialty": node.specialty}
+        STEP_SERVICES[node.step](case=case, actor=user, **data)
+        activation = node.activation_class(task)
+        activation.start(None)
+        activation.execute()
+        audit_write(
+            case=case,
+            actor=user,
+            action=AuditAction.TASK_DONE,
+            name=node.name,
+            task_id=task.pk,
+            on_time=timezone.now() <= _deadline(task),
+        )
+        _after_step(case)
+        event_emit(type="task.completed", case=case, actor=user, data={"task_id": task.pk, "step": node.step})
+    return task
+
+
+# ---- side exits ------------------------------------------------------------------------------------------
+
+SIDE_EXITS = ("reject", "refer", "escalate", "withdraw")
+
+
+def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: str = "") -> Case:
+    """Reject, refer, escalate or withdraw: the transition, then the open flow is cancelled (and restarted
+    at the parent unit for an escalation)."""
+    if action not in SIDE_EXITS:
+        raise InvalidInput(_("Unknown action."), field="action")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give a reason."), field="reason")
+    if action == "refer" and not to.strip():
+        raise InvalidInput(_("Say where the case is referred to."), field="to")
+    visible = case_get_for_user(reference=reference, user=user)
+    process = CaseProcess.objects.filter(case=visible, status=PROCESS.NEW).first()
+    flow_class = flow_for(visible)
+    with transaction.atomic():
+        lock = flow_class.lock(process.pk) if process else transaction.atomic()
+        with lock:
+            case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=visible.pk)
+            kwargs: dict = {"reason": reason}
+            if action == "refer":
+                kwargs["to"] = to.strip()
+            if action == "escalate":
+                if not rules.has_parent_unit(case):
+                    raise Conflict(_("%(unit)s has no parent unit to escalate to.") % {"unit": case.unit})
+                kwargs["parent"] = case.unit.get_parent()
+            case_apply_transition(case=case, name=action, actor=user, reason=reason, arguments=kwargs)
+            if process is not None:
+                flow_class.instance.cancel(process)
+            if action == "escalate":
+                flow_class.start.run(case=case, assignee=None)
+            _after_step(case)
+    return case
+
+
+def case_actions_for_user(*, case: Case, user: User) -> list[str]:
+    """Side exits the user may take on the case now (for buttons and the API)."""
+    from django_fsm import can_proceed, has_transition_perm
+
+    allowed = []
+    for name in SIDE_EXITS:
+        method = getattr(case, name)
+        if can_proceed(method) and has_transition_perm(method, user):
+            allowed.append(name)
+    return allowed
