@@ -71,7 +71,7 @@ def _ensure_units(spec, parent=None) -> None:
     unit = Unit.objects.filter(name=name).first()
     if unit is None:
         fields = {"name": name, "kind": kind, "brand_name": brand}
-        unit = parent.add_child(**fields) if parent else Unit.add_root(**fields)
+        unit = Unit.objects.add_child(parent, fields) if parent else Unit.objects.add_root(fields)
     for child in children:
         _ensure_units(child, unit)
 

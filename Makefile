@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate demo lint check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v0
+
+demo: migrate
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_demo
+
+# Serves the ASGI app (daphne) on http://127.0.0.1:8000 with the demo data; prints the demo logins.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default without them).
+test: install
+	DJANGO_DEBUG=1 $(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install lint
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_translations.py locale/zh_Hans/LC_MESSAGES/django.po locale_vendor/zh_Hans/LC_MESSAGES/django.po
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,20 @@
+"""Turning service refusals into responses: the user's language, a 4xx status, the page shown again."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import render
+
+from cases.errors import CaseError, NotFound
+
+
+def refuse(request, error: CaseError, template: str, context: dict, form=None):
+    if isinstance(error, NotFound):
+        raise Http404(str(error.message))
+    if form is not None and error.field and error.field in form.fields:
+        form.add_error(error.field, str(error.message))
+    else:
+        messages.error(request, str(error.message))
+    return render(request, template, context, status=error.status_code)
+
+
+__all__ = ["CaseError", "NotFound", "refuse"]

@@ -1,0 +1,164 @@
+"""Task pages: inbox, queue, archive and the task page with its step form, claim, release and reassign."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.status import STATUS
+
+from cases import forms as case_forms
+from cases import rules
+from cases.errors import CaseError, NotAllowed, NotFound
+from cases.models import Role, User
+from cases.selectors import case_shows_personal_data
+from cases.views_helpers import refuse
+from workflow import selectors, services
+
+PAGE_SIZE = 25
+LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
+
+
+def _task_list(request, scope: str):
+    page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tasks/list.html", {"scope": scope, "page": page})
+
+
+@login_required
+def inbox(request):
+    return _task_list(request, "inbox")
+
+
+@login_required
+def queue(request):
+    return _task_list(request, "queue")
+
+
+@login_required
+def archive(request):
+    return _task_list(request, "archive")
+
+
+def _attendee_choices(case):
+    district_path = case.unit.path[: case.unit.steplen * min(case.unit.depth, 2)]
+    return User.objects.filter(unit__path__startswith=district_path).order_by("username")
+
+
+def _reassign_candidates(node, case):
+    role = {"worker": rules.worker_role(case), "professional": Role.PROFESSIONAL, "supervisor": Role.SUPERVISOR}
+    people = User.objects.filter(groups__name=role[node.audience]).select_related("unit", "pool")
+    allowed = [person.pk for person in people if node.may_take(person, case)]
+    return User.objects.filter(pk__in=allowed).order_by("username")
+
+
+def _step_form(node, case, data=None):
+    form_class = case_forms.step_form_class(node.step, is_dispute=case.is_dispute)
+    kwargs = {}
+    if issubclass(form_class, case_forms.MeetingForm):
+        kwargs["attendee_choices"] = _attendee_choices(case)
+    initial = {}
+    if node.step in ("triage",):
+        initial = {"category": case.dispute.category, "priority": case.priority}
+    if node.step == "dispatch":
+        initial = {"specialties": case.help_request.specialties, "priority": case.priority}
+    return form_class(data, initial=initial, **kwargs)
+
+
+def _task_context(request, task, step_form=None, release_form=None, reassign_form=None):
+    node = task.flow_task
+    case = task.process.caseprocess.case
+    user = request.user
+    can_execute = node.can_execute(user, task)
+    can_reassign = rules.supervises_case(case, user) and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+    return {
+        "task": task,
+        "node": node,
+        "case": case,
+        "show_personal": case_shows_personal_data(case=case, user=user),
+        "can_claim": node.can_assign(user, task),
+        "can_execute": can_execute,
+        "can_release": node.can_unassign(user, task),
+        "step_form": step_form or (_step_form(node, case) if can_execute else None),
+        "release_form": release_form or case_forms.ReleaseForm(),
+        "reassign_form": reassign_form
+        or (case_forms.ReassignForm(candidates=_reassign_candidates(node, case)) if can_reassign else None),
+        "meetings": case.meetings.prefetch_related("attendees"),
+        "advice": case.advice.select_related("author"),
+    }
+
+
+def _get_task(request, task_id):
+    try:
+        return selectors.task_get_for_user(task_id=task_id, user=request.user)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+
+
+@login_required
+def task_detail(request, task_id: int):
+    task = _get_task(request, task_id)
+    if request.method != "POST":
+        return render(request, "tasks/detail.html", _task_context(request, task))
+    node = task.flow_task
+    case = task.process.caseprocess.case
+    form = _step_form(node, case, request.POST)
+    if not node.can_execute(request.user, task):
+        error = NotAllowed(_("Only the person who claimed the task may complete it."))
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task))
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _task_context(request, task, step_form=form), status=400)
+    try:
+        services.task_complete(task_id=task.pk, user=request.user, data=form.cleaned_data)
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id), form), form)
+    messages.success(request, _("%(step)s done for case %(reference)s.") % {"step": node.task_title, "reference": case.reference})
+    return redirect("case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def task_claim(request, task_id: int):
+    task = _get_task(request, task_id)
+    try:
+        services.task_claim(task_id=task.pk, user=request.user)
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id)))
+    messages.success(request, _("You claimed this task."))
+    return redirect("task", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def task_release(request, task_id: int):
+    task = _get_task(request, task_id)
+    form = case_forms.ReleaseForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400)
+    try:
+        services.task_release(task_id=task.pk, user=request.user, reason=form.cleaned_data["reason"])
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form)
+    messages.success(request, _("The task is back in the queue."))
+    return redirect("queue")
+
+
+@login_required
+@require_POST
+def task_reassign(request, task_id: int):
+    task = _get_task(request, task_id)
+    case = task.process.caseprocess.case
+    if not rules.supervises_case(case, request.user):
+        raise Http404()
+    form = case_forms.ReassignForm(request.POST, candidates=User.objects.all())
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _task_context(request, task, reassign_form=form), status=400)
+    try:
+        services.task_reassign(
+            task_id=task.pk, user=request.user, to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"]
+        )
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task, reassign_form=form), form)
+    messages.success(request, _("The task was reassigned."))
+    return redirect("case", reference=case.reference)
