@@ -21,7 +21,7 @@ from cases.selectors import (
 )
 from cases.views_helpers import refuse
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 @login_required

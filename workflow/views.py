@@ -17,7 +17,7 @@ from cases.selectors import case_shows_personal_data
 from cases.views_helpers import refuse
 from workflow import selectors, services
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
 
 

@@ -1,0 +1,48 @@
+"""Small readers shared by the tests: open tasks of a case by node name, and a snapshot of everything a refused
+operation must leave alone."""
+
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from cases.models import AuditEntry, Case
+from workflow.models import CaseProcess
+
+
+def open_tasks(case: Case) -> dict[str, Task]:
+    """The case's open human tasks (new or claimed), by node name."""
+    tasks = Task.objects.filter(
+        process__caseprocess__case=case, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+    ).order_by("pk")
+    return {task.flow_task.name: task for task in tasks}
+
+
+def open_task(case: Case, name: str) -> Task:
+    tasks = open_tasks(case)
+    assert list(tasks) == [name], f"open tasks of {case.reference}: {list(tasks)}"
+    return tasks[name]
+
+
+def audit_trail(case: Case) -> list[tuple[str, str, str, str, str | None]]:
+    """(action, name, from, to, actor username) of every audit row of the case, oldest first."""
+    return [
+        (entry.action, entry.name, entry.from_state, entry.to_state, entry.actor.username if entry.actor else None)
+        for entry in AuditEntry.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+    ]
+
+
+def case_snapshot(case: Case) -> dict:
+    """What a refused operation must not change: the case row, its audit rows, its processes and tasks."""
+    fresh = Case.objects.get(pk=case.pk)
+    return {
+        "state": fresh.state,
+        "unit": fresh.unit_id,
+        "exit_reason": fresh.exit_reason,
+        "closed_at": fresh.closed_at,
+        "audit_rows": AuditEntry.objects.filter(case=case).count(),
+        "processes": list(CaseProcess.objects.filter(case=case).order_by("pk").values_list("pk", "status")),
+        "tasks": list(
+            Task.objects.filter(process__caseprocess__case=case)
+            .order_by("pk")
+            .values_list("pk", "status", "owner_id")
+        ),
+    }

@@ -1,0 +1,46 @@
+"""Chinese first: a zh-hans inbox, queue, task and case page shows no English; English is available."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from cases.demo_cases import dispute_to, help_request_to
+from tests.pages import open_task, visible_text
+
+# Words that are not English prose: reference numbers, codes and the language picker's own name.
+ALLOWED = {"TX", "English", "TXK"}
+
+
+def english_words(html: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z]{2,}", visible_text(html)))
+    return {w for w in words if w not in ALLOWED}
+
+
+@pytest.mark.parametrize("username", ["mediator", "lawyer", "liaison", "supervisor"])
+def test_zh_hans_pages_show_no_english(client, people, username):
+    dispute_case = dispute_to("consulting", people)
+    help_case = help_request_to("dispatched", people, specialties=["legal", "tax"])
+    client.force_login(people[username])
+    urls = [reverse("inbox"), reverse("queue"), reverse("archive"), reverse("cases")]
+    task = {
+        "mediator": open_task(dispute_case),
+        "lawyer": open_task(help_case, "advise_legal"),
+        "liaison": open_task(help_case, "advise_tax"),
+        "supervisor": open_task(help_case, "advise_tax"),
+    }[username]
+    if username != "liaison":
+        urls.append(reverse("task", args=[task.pk]))
+    if username in ("mediator", "supervisor"):
+        urls.append(reverse("case", args=[dispute_case.reference]))
+    for url in urls:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, url
+        assert english_words(response.content.decode()) == set(), url
+
+
+def test_english_is_available(client, people):
+    client.force_login(people["mediator"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("inbox")).content.decode()
+    assert "My tasks" in page and "Queue" in page
