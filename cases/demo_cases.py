@@ -18,7 +18,16 @@ DISPUTE_STATE_AFTER = {
     "commending": 5,
     "closed": 6,
 }
-HELP_STATE_AFTER = ["submitted", "dispatched", "claimed", "consulting", "resolving", "feedback", "commending", "closed"]
+HELP_STATE_AFTER = [
+    "submitted",
+    "dispatched",
+    "claimed",
+    "consulting",
+    "resolving",
+    "feedback",
+    "commending",
+    "closed",
+]
 
 
 def step_data(step: str, case: Case, **overrides) -> dict:
@@ -29,7 +38,10 @@ def step_data(step: str, case: Case, **overrides) -> dict:
         "consult": {"minutes": "双方陈述诉求，调解员释法明理。", "decisions": "物业限期整改，业主按期缴费。"},
         "follow_up": {"answer": "satisfied", "note": "回访满意"},
         "assess": {"quality_score": 5, "comment": "及时高效"},
-        "dispatch": {"specialties": case.help_request.specialties if case.is_help_request else [], "priority": 1},
+        "dispatch": {
+            "specialties": case.help_request.specialties if case.is_help_request else [],
+            "priority": 1,
+        },
         "advise": {"text": "依据相关法规出具专业意见。"},
         "joint_session": {
             "scheduled_at": when,
@@ -133,16 +145,31 @@ def build_cases(people: dict[str, User]) -> None:
     hailing = {"actor": people["mediator_chengxi"]}
     for state in DISPUTE_STATE_AFTER:
         dispute_to(state, people)
-        dispute_to(state, people, category="neighbour", description="装修噪音扰民，夜间施工。", channel="phone")
-        dispute_to(state, people, **hailing, category="labour", description="拖欠农民工工资。", channel="online")
+        dispute_to(
+            state, people, category="neighbour", description="装修噪音扰民，夜间施工。", channel="phone"
+        )
+        dispute_to(
+            state, people, **hailing, category="labour", description="拖欠农民工工资。", channel="online"
+        )
     for state in HELP_STATE_AFTER:
         help_request_to(state, people)
-        help_request_to(state, people, specialties=["legal", "tax"], description="劳动合同纠纷与税务合规咨询。")
+        help_request_to(
+            state, people, specialties=["legal", "tax"], description="劳动合同纠纷与税务合规咨询。"
+        )
     help_request_to("dispatched", people, specialties=["legal", "accounting", "tax"], card_code="TXK-0001")
     # side exits
-    for action, to in (("reject", ""), ("refer", "泰兴市劳动人事争议仲裁委员会"), ("withdraw", ""), ("escalate", "")):
+    for action, to in (
+        ("reject", ""),
+        ("refer", "泰兴市劳动人事争议仲裁委员会"),
+        ("withdraw", ""),
+        ("escalate", ""),
+    ):
         case = dispute_to("registered", people, description="需上级协调的跨社区纠纷。")
-        services.case_side_exit(reference=case.reference, user=people["mediator"], action=action, reason="演示", to=to)
+        services.case_side_exit(
+            reference=case.reference, user=people["mediator"], action=action, reason="演示", to=to
+        )
     case = help_request_to("submitted", people)
-    services.case_side_exit(reference=case.reference, user=people["liaison"], action="reject", reason="不属于服务范围")
+    services.case_side_exit(
+        reference=case.reference, user=people["liaison"], action="reject", reason="不属于服务范围"
+    )
     assert Case.objects.filter(state=CaseState.CLOSED).exists()

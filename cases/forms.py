@@ -22,7 +22,9 @@ class DisputeIntakeForm(forms.Form):
         label=_("Applicant ID number"), required=False, validators=[validate_id_number]
     )
     respondent_name = forms.CharField(label=_("Respondent name"), max_length=50, required=False)
-    respondent_phone = forms.CharField(label=_("Respondent mobile"), required=False, validators=[validate_mobile])
+    respondent_phone = forms.CharField(
+        label=_("Respondent mobile"), required=False, validators=[validate_mobile]
+    )
     grid = forms.CharField(label=_("Grid"), max_length=100, required=False)
     may_escalate = forms.BooleanField(label=_("May intensify (raises the priority)"), required=False)
 
@@ -50,7 +52,7 @@ class HelpRequestIntakeForm(forms.Form):
 class TriageForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
-    note = forms.CharField(label=_("Assessment"), widget=TEXTAREA, required=False)
+    note = forms.CharField(label=_("Triage note"), widget=TEXTAREA, required=False)
 
 
 class MeetingForm(forms.Form):
@@ -58,7 +60,10 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200)
     departments = forms.CharField(label=_("Outside departments"), max_length=300, required=False)
     attendees = forms.ModelMultipleChoiceField(
-        label=_("Attendees"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Attendees"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, attendee_choices=None, **kwargs):

@@ -108,7 +108,10 @@ def case_action(request, reference: str, action: str):
         return render(request, "cases/detail.html", _case_context(request, case, form), status=400)
     try:
         services.case_side_exit(
-            reference=reference, user=request.user, action=action, reason=form.cleaned_data["reason"],
+            reference=reference,
+            user=request.user,
+            action=action,
+            reason=form.cleaned_data["reason"],
             to=form.cleaned_data["to"],
         )
     except CaseError as error:
@@ -140,11 +143,16 @@ def _intake(request, *, kind: str, form_class, service_name: str):
 
 @login_required
 def dispute_new(request):
-    return _intake(request, kind="dispute", form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake")
+    return _intake(
+        request, kind="dispute", form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake"
+    )
 
 
 @login_required
 def help_request_new(request):
     return _intake(
-        request, kind="help_request", form_class=case_forms.HelpRequestIntakeForm, service_name="help_request_intake"
+        request,
+        kind="help_request",
+        form_class=case_forms.HelpRequestIntakeForm,
+        service_name="help_request_intake",
     )

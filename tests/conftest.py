@@ -13,6 +13,12 @@ from django.db import connection
 from cases import demo
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The demo people get real passwords; PBKDF2 would spend seconds on them in every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def people(db):
     people = demo.build_org()
@@ -32,7 +38,9 @@ def committed_people(transactional_db):
 def on_postgres(db):
     if connection.vendor != "postgresql":
         if os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1":
-            pytest.fail("PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor)
+            pytest.fail(
+                "PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor
+            )
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
 
 

@@ -25,7 +25,13 @@ def open_task(case: Case, name: str) -> Task:
 def audit_trail(case: Case) -> list[tuple[str, str, str, str, str | None]]:
     """(action, name, from, to, actor username) of every audit row of the case, oldest first."""
     return [
-        (entry.action, entry.name, entry.from_state, entry.to_state, entry.actor.username if entry.actor else None)
+        (
+            entry.action,
+            entry.name,
+            entry.from_state,
+            entry.to_state,
+            entry.actor.username if entry.actor else None,
+        )
         for entry in AuditEntry.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
     ]
 

@@ -8,7 +8,9 @@ from cases.models import Case
 
 
 def open_task(case: Case, step_name: str | None = None) -> Task:
-    tasks = Task.objects.filter(process__caseprocess__case=case, status__in=["NEW", "ASSIGNED"], flow_task_type="HUMAN")
+    tasks = Task.objects.filter(
+        process__caseprocess__case=case, status__in=["NEW", "ASSIGNED"], flow_task_type="HUMAN"
+    )
     if step_name:
         tasks = [t for t in tasks if t.flow_task.name == step_name]
         assert len(tasks) == 1, tasks

@@ -44,14 +44,27 @@ def test_dispute_lifecycle_through_pages(client, people):
     assert case.reference in client.get(reverse("inbox")).content.decode()
 
     complete(client, task, {"category": "neighbour", "priority": 2, "note": "邻里纠纷"})
-    complete(client, open_task(case), {"scheduled_at": "2026-12-01T10:00", "place": "议事厅", "departments": "司法所"})
+    complete(
+        client,
+        open_task(case),
+        {"scheduled_at": "2026-12-01T10:00", "place": "议事厅", "departments": "司法所"},
+    )
     complete(client, open_task(case), {"minutes": "纪要", "decisions": "决定"})
     complete(client, open_task(case), {"agreement_text": "协议", "outcome": "调解成功"})
     # a dissatisfied follow-up reopens the consultation
     complete(client, open_task(case), {"answer": "dissatisfied", "note": "仍有噪音"})
     assert Case.objects.get(pk=case.pk).state == "consulting"
     assert open_task(case).flow_task.name == "consult"
-    complete(client, open_task(case), {"scheduled_at": "2026-12-03T10:00", "place": "议事厅", "minutes": "二次会商", "decisions": "限时施工"})
+    complete(
+        client,
+        open_task(case),
+        {
+            "scheduled_at": "2026-12-03T10:00",
+            "place": "议事厅",
+            "minutes": "二次会商",
+            "decisions": "限时施工",
+        },
+    )
     complete(client, open_task(case), {"agreement_text": "补充协议", "outcome": "调解成功"})
     complete(client, open_task(case), {"answer": "satisfied"})
     assert Case.objects.get(pk=case.pk).state == "commending"
@@ -66,7 +79,9 @@ def test_dispute_lifecycle_through_pages(client, people):
     case = Case.objects.get(pk=case.pk)
     assert case.state == "closed" and case.closed_at is not None
     transitions = list(
-        AuditEntry.objects.filter(case=case, action=AuditAction.TRANSITION).values_list("name", "from_state", "to_state")
+        AuditEntry.objects.filter(case=case, action=AuditAction.TRANSITION).values_list(
+            "name", "from_state", "to_state"
+        )
     )
     assert transitions == [
         ("triage", "registered", "triaged"),
@@ -129,7 +144,13 @@ def test_help_request_lifecycle_through_pages(client, people):
     complete(
         client,
         open_task(case),
-        {"scheduled_at": "2026-12-01T14:00", "place": "工作站", "departments": "税务局", "minutes": "会商", "decisions": "联合方案"},
+        {
+            "scheduled_at": "2026-12-01T14:00",
+            "place": "工作站",
+            "departments": "税务局",
+            "minutes": "会商",
+            "decisions": "联合方案",
+        },
     )
     complete(client, open_task(case), {"solution": "出具方案并代办", "proxy_service_done": "on"})
     complete(client, open_task(case), {"rating": 5, "comment": "满意"})

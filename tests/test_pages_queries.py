@@ -16,12 +16,18 @@ def queries_for(client, url) -> int:
 
 
 def rows(client, url) -> int:
-    return client.get(url).content.decode().count("<tr class=\"priority-")
+    return client.get(url).content.decode().count('<tr class="priority-')
 
 
 @pytest.mark.parametrize(
     ("username", "page"),
-    [("lawyer", "queue"), ("mediator", "inbox"), ("supervisor", "cases"), ("mediator", "cases"), ("lawyer", "cases")],
+    [
+        ("lawyer", "queue"),
+        ("mediator", "inbox"),
+        ("supervisor", "cases"),
+        ("mediator", "cases"),
+        ("lawyer", "cases"),
+    ],
 )
 def test_list_pages_cost_the_same_at_5_and_50_rows(client, people, username, page):
     client.force_login(people[username])

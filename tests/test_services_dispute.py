@@ -60,7 +60,9 @@ def meeting_time():
 
 def work_to_follow_up(case: Case, mediator) -> None:
     complete(case, "triage", mediator, category="property", priority=2, note="物业漏水")
-    complete(case, "convene", mediator, scheduled_at=meeting_time(), place="祥泰社区议事厅", departments="司法所")
+    complete(
+        case, "convene", mediator, scheduled_at=meeting_time(), place="祥泰社区议事厅", departments="司法所"
+    )
     complete(case, "consult", mediator, minutes="双方陈述诉求。", decisions="物业限期整改。")
     complete(case, "resolution", mediator, agreement_text="双方达成调解协议。", outcome="调解成功")
 
@@ -85,7 +87,10 @@ def test_intake_registers_the_dispute_and_gives_triage_to_the_registering_mediat
         "tongxin_jiefang",
         1,
     )
-    assert (case.dispute.applicant_phone, case.dispute.applicant_id_number) == ("13812341234", "11010519491231002X")
+    assert (case.dispute.applicant_phone, case.dispute.applicant_id_number) == (
+        "13812341234",
+        "11010519491231002X",
+    )
     assert audit_trail(case) == [("registered", "register", "", "registered", "mediator")]
     # and the triage task is already hers
     triage = open_task(case, "triage")
@@ -110,8 +115,16 @@ def test_intake_by_a_supervisor_leaves_triage_in_the_units_queue(people):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("applicant_phone", "12812341234", "Enter a mainland mobile number: 11 digits starting with 13 to 19."),
-        ("applicant_id_number", "110105194912310021", "This ID number is wrong: its check digit does not match."),
+        (
+            "applicant_phone",
+            "12812341234",
+            "Enter a mainland mobile number: 11 digits starting with 13 to 19.",
+        ),
+        (
+            "applicant_id_number",
+            "110105194912310021",
+            "This ID number is wrong: its check digit does not match.",
+        ),
         ("respondent_phone", "1381234", "Enter a mainland mobile number: 11 digits starting with 13 to 19."),
     ],
 )
@@ -167,7 +180,9 @@ def test_lifecycle_from_intake_to_closed_audits_every_step_and_awards_points(peo
     # when the mediator works every step and a supervisor assesses it
     complete(case, "triage", mediator, category="neighbour", priority=2, note="邻里纠纷")
     assert Case.objects.get(pk=case.pk).state == CaseState.TRIAGED
-    complete(case, "convene", mediator, scheduled_at=meeting_time(), place="祥泰社区议事厅", departments="司法所")
+    complete(
+        case, "convene", mediator, scheduled_at=meeting_time(), place="祥泰社区议事厅", departments="司法所"
+    )
     assert Case.objects.get(pk=case.pk).state == CaseState.CONSULTING
     complete(case, "consult", mediator, minutes="双方陈述诉求。", decisions="物业限期整改。")
     assert Case.objects.get(pk=case.pk).state == CaseState.RESOLVING
@@ -215,13 +230,23 @@ def test_lifecycle_from_intake_to_closed_audits_every_step_and_awards_points(peo
         ("transition", "commend", "commending", "closed", "supervisor"),
         ("task_done", "assess", "", "", "supervisor"),
     ]
-    assert list(
-        AuditEntry.objects.filter(case=case, action=AuditAction.TASK_DONE).values_list("on_time", flat=True)
-    ) == [True] * 6
+    assert (
+        list(
+            AuditEntry.objects.filter(case=case, action=AuditAction.TASK_DONE).values_list(
+                "on_time", flat=True
+            )
+        )
+        == [True] * 6
+    )
     # and the mediator earns 5 steps × 10 + 5 on time + 2 × (5 − 1) satisfied + 2 × 4 quality = 71;
     # the assessing supervisor earns nothing
     assessment = Assessment.objects.get(case=case)
-    assert (assessment.steps_total, assessment.steps_on_time, assessment.satisfaction, assessment.quality_score) == (
+    assert (
+        assessment.steps_total,
+        assessment.steps_on_time,
+        assessment.satisfaction,
+        assessment.quality_score,
+    ) == (
         5,
         5,
         5,
@@ -258,7 +283,10 @@ def test_dissatisfied_follow_up_reopens_consultation_and_loops_to_the_consult_ta
         complete(case, "consult", mediator, minutes="再次会商。", decisions="物业当周维修。")
 
     # then it is refused: a new meeting needs a time and a place
-    assert (str(excinfo.value), excinfo.value.field) == ("A meeting needs a time and a place.", "scheduled_at")
+    assert (str(excinfo.value), excinfo.value.field) == (
+        "A meeting needs a time and a place.",
+        "scheduled_at",
+    )
     assert Case.objects.get(pk=case.pk).state == CaseState.CONSULTING
 
     # when it is recorded with one, resolved again and the applicant is satisfied, then assessed
@@ -335,7 +363,9 @@ def test_reject_ends_a_registered_dispute_and_cancels_its_flow(people):
     case = services.dispute_intake(actor=people["mediator"], **INTAKE)
 
     # when the mediator rejects it
-    services.case_side_exit(reference=case.reference, user=people["mediator"], action="reject", reason=" 不属于受理范围 ")
+    services.case_side_exit(
+        reference=case.reference, user=people["mediator"], action="reject", reason=" 不属于受理范围 "
+    )
 
     # then it is rejected with the reason, closed, and its open task cancelled
     case.refresh_from_db()
@@ -384,7 +414,9 @@ def test_escalate_moves_the_dispute_to_the_parent_unit_and_restarts_triage_there
     old_process = CaseProcess.objects.get(case=case)
 
     # when the mediator escalates it
-    services.case_side_exit(reference=case.reference, user=mediator, action="escalate", reason="跨社区，需街道协调")
+    services.case_side_exit(
+        reference=case.reference, user=mediator, action="escalate", reason="跨社区，需街道协调"
+    )
 
     # then the case belongs to 济川街道 and is escalated
     case.refresh_from_db()
@@ -398,7 +430,9 @@ def test_escalate_moves_the_dispute_to_the_parent_unit_and_restarts_triage_there
     # and the old process is cancelled with its consult task
     old_process.refresh_from_db()
     assert old_process.status == PROCESS.CANCELED
-    assert old_process.task_set.get(flow_task_type="HUMAN", status=STATUS.CANCELED).flow_task.name == "consult"
+    assert (
+        old_process.task_set.get(flow_task_type="HUMAN", status=STATUS.CANCELED).flow_task.name == "consult"
+    )
     # and a new process waits with a triage task in the street mediators' queue, not the community's
     new_process = CaseProcess.objects.get(case=case, status=PROCESS.NEW)
     triage = open_task(case, "triage")
@@ -430,7 +464,9 @@ def test_withdraw_ends_a_dispute_in_resolution(people):
     complete(case, "consult", mediator, minutes="会商。", decisions="和解。")
 
     # when the applicant withdraws
-    services.case_side_exit(reference=case.reference, user=mediator, action="withdraw", reason="双方已自行和解")
+    services.case_side_exit(
+        reference=case.reference, user=mediator, action="withdraw", reason="双方已自行和解"
+    )
 
     # then the case is withdrawn and its flow cancelled
     case.refresh_from_db()
@@ -453,7 +489,9 @@ def consulting_case(people):
     return case
 
 
-def test_rejecting_a_dispute_in_consultation_is_a_conflict(people, consulting_case, django_capture_on_commit_callbacks):
+def test_rejecting_a_dispute_in_consultation_is_a_conflict(
+    people, consulting_case, django_capture_on_commit_callbacks
+):
     # given a dispute in consultation
     before = case_snapshot(consulting_case)
 
@@ -464,7 +502,10 @@ def test_rejecting_a_dispute_in_consultation_is_a_conflict(people, consulting_ca
         )
 
     # then it is refused and nothing changed, nothing was announced
-    assert str(excinfo.value) == f"Case {consulting_case.reference} is Consultation now: this step is not possible."
+    assert (
+        str(excinfo.value)
+        == f"Case {consulting_case.reference} is Consultation now: this step is not possible."
+    )
     assert case_snapshot(consulting_case) == before
     assert callbacks == []
 
@@ -498,7 +539,9 @@ def test_a_mediator_of_another_unit_cannot_find_the_dispute(people, consulting_c
 
     # when she tries a side exit or the open step
     with pytest.raises(NotFound) as exit_refused:
-        services.case_side_exit(reference=consulting_case.reference, user=chengxi, action="withdraw", reason="撤回")
+        services.case_side_exit(
+            reference=consulting_case.reference, user=chengxi, action="withdraw", reason="撤回"
+        )
     with pytest.raises(NotFound) as complete_refused:
         services.task_complete(task_id=consult.pk, user=chengxi, data={"minutes": "x", "decisions": "y"})
 
@@ -527,7 +570,9 @@ def test_only_the_owner_completes_a_step(people, consulting_case):
 def test_a_supervisor_cannot_claim_a_mediators_step(people):
     # given an escalated dispute whose triage waits in 济川街道's queue
     case = services.dispute_intake(actor=people["mediator"], **INTAKE)
-    services.case_side_exit(reference=case.reference, user=people["mediator"], action="escalate", reason="跨社区")
+    services.case_side_exit(
+        reference=case.reference, user=people["mediator"], action="escalate", reason="跨社区"
+    )
     triage = open_task(case, "triage")
     before = case_snapshot(case)
 
@@ -543,7 +588,9 @@ def test_a_supervisor_cannot_claim_a_mediators_step(people):
 def test_the_community_mediator_cannot_claim_the_escalated_triage(people):
     # given a dispute escalated from 祥泰社区 to 济川街道
     case = services.dispute_intake(actor=people["mediator"], **INTAKE)
-    services.case_side_exit(reference=case.reference, user=people["mediator"], action="escalate", reason="跨社区")
+    services.case_side_exit(
+        reference=case.reference, user=people["mediator"], action="escalate", reason="跨社区"
+    )
     triage = open_task(case, "triage")
     before = case_snapshot(case)
 
@@ -563,7 +610,9 @@ def test_escalating_from_the_top_unit_is_a_conflict(people):
 
     # when the supervisor escalates it
     with pytest.raises(Conflict) as excinfo:
-        services.case_side_exit(reference=case.reference, user=people["supervisor"], action="escalate", reason="上报")
+        services.case_side_exit(
+            reference=case.reference, user=people["supervisor"], action="escalate", reason="上报"
+        )
 
     # then there is no parent to escalate to, and nothing changed
     assert str(excinfo.value) == "泰州市 has no parent unit to escalate to."

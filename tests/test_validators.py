@@ -108,7 +108,14 @@ def test_id_number_check_digit_is_iso_7064_mod_11_2():
 
 @pytest.mark.parametrize(
     "number",
-    ["11010519491231002", "11010519491231002XX", "1101051949123100X2", "11010519491231002Y", "", "110105194912310O2X"],
+    [
+        "11010519491231002",
+        "11010519491231002XX",
+        "1101051949123100X2",
+        "11010519491231002Y",
+        "",
+        "110105194912310O2X",
+    ],
 )
 def test_validate_id_number_refuses_a_malformed_number(number):
     code_name, messages = refusal(validate_id_number, number)

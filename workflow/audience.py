@@ -34,7 +34,11 @@ def queue_filter(user: User, nodes) -> Q:
         node_q = Q(flow_task=node)
         if node.audience == WORKER and user.has_role(rules.worker_role_for_kind(node.flow_class.case_kind)):
             matched |= node_q & Q(process__caseprocess__case__unit_id=user.unit_id)
-        elif node.audience == PROFESSIONAL and user.has_role("professional") and user.specialty == node.specialty:
+        elif (
+            node.audience == PROFESSIONAL
+            and user.has_role("professional")
+            and user.specialty == node.specialty
+        ):
             if user.pool_id:
                 matched |= node_q & Q(**{case_path: user.pool.path})
         elif node.audience == SUPERVISOR and user.has_role("supervisor") and user.unit_id:

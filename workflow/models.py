@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 
@@ -8,4 +9,4 @@ class CaseProcess(Process):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="processes")
 
     class Meta:
-        verbose_name = "case process"
+        verbose_name = _("case process")

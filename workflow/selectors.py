@@ -24,8 +24,10 @@ def queue_tasks_for_user(user: User) -> QuerySet[Task]:
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
-    return queue_tasks_for_user(user).select_related(*TASK_ROW_RELATED).order_by(
-        "-process__caseprocess__case__priority", "created", "pk"
+    return (
+        queue_tasks_for_user(user)
+        .select_related(*TASK_ROW_RELATED)
+        .order_by("-process__caseprocess__case__priority", "created", "pk")
     )
 
 
@@ -47,11 +49,7 @@ def task_archive(*, user: User) -> QuerySet[Task]:
 
 def task_get_for_user(*, task_id: int, user: User) -> Task:
     """A task its owner, a possible taker or a supervisor of its case may see; anyone else gets a 404."""
-    task = (
-        Task.objects.filter(pk=task_id, flow_task_type="HUMAN")
-        .select_related(*TASK_ROW_RELATED)
-        .first()
-    )
+    task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN").select_related(*TASK_ROW_RELATED).first()
     if task is None or not user.is_authenticated:
         raise NotFound()
     case = task.process.caseprocess.case
@@ -63,4 +61,24 @@ def task_get_for_user(*, task_id: int, user: User) -> Task:
     raise NotFound()
 
 
-__all__ = ["Q", "queue_tasks_for_user", "task_archive", "task_get_for_user", "task_inbox", "task_queue"]
+def task_get_for_claim(*, task_id: int, user: User) -> Task:
+    """As ``task_get_for_user``, and also a task someone else claimed that ``user`` could have taken: the loser
+    of a race for a queue task hears that it is taken (409), not that it does not exist (404)."""
+    try:
+        return task_get_for_user(task_id=task_id, user=user)
+    except NotFound:
+        task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN").select_related(*TASK_ROW_RELATED).first()
+        if task is not None and task.owner_id is not None and task.flow_task.may_take(user, task.process.caseprocess.case):
+            return task
+        raise
+
+
+__all__ = [
+    "Q",
+    "queue_tasks_for_user",
+    "task_archive",
+    "task_get_for_claim",
+    "task_get_for_user",
+    "task_inbox",
+    "task_queue",
+]

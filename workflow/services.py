@@ -25,7 +25,7 @@ from notifications.events import event_emit
 from workflow.audience import PROFESSIONAL
 from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
 from workflow.models import CaseProcess
-from workflow.selectors import task_get_for_user
+from workflow.selectors import task_get_for_claim, task_get_for_user
 
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
@@ -47,7 +47,9 @@ def _intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
 
 def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
     with transaction.atomic():
-        case = intake.dispute_create(actor=actor, unit=_intake_unit(actor=actor, unit=unit, kind="dispute"), **fields)
+        case = intake.dispute_create(
+            actor=actor, unit=_intake_unit(actor=actor, unit=unit, kind="dispute"), **fields
+        )
         DisputeFlow.start.run(case=case, assignee=actor)
         _after_step(case)
         event_emit(type="case.registered", case=case, actor=actor)
@@ -87,12 +89,13 @@ class _TaskLock:
     """Lock the task's process, then re-read task and case under it: ``with _TaskLock(...) as (task, node, case)``.
     A task the user may not see is a 404 before any lock is taken."""
 
-    def __init__(self, task_id: int, user: User):
+    def __init__(self, task_id: int, user: User, find=task_get_for_user):
         self.task_id = task_id
         self.user = user
+        self.find = find
 
     def __enter__(self):
-        task = task_get_for_user(task_id=self.task_id, user=self.user)
+        task = self.find(task_id=self.task_id, user=self.user)
         self._lock = task.flow_task.flow_class.lock(task.process_id)
         self._lock.__enter__()
         try:
@@ -112,7 +115,7 @@ class _TaskLock:
 
 
 def task_claim(*, task_id: int, user: User) -> Task:
-    with _TaskLock(task_id, user) as (task, node, case):
+    with _TaskLock(task_id, user, find=task_get_for_claim) as (task, node, case):
         if task.owner_id == user.pk:
             raise Conflict(_("You have already claimed this task."))
         if task.owner_id is not None or task.status != STATUS.NEW:
@@ -120,7 +123,9 @@ def task_claim(*, task_id: int, user: User) -> Task:
         if not node.can_assign(user, task):
             raise NotAllowed(_("This task is not in your queue."))
         node.activation_class(task).assign(user)
-        audit_write(case=case, actor=user, action=AuditAction.CLAIMED, name=node.name, task_id=task.pk, subject=user)
+        audit_write(
+            case=case, actor=user, action=AuditAction.CLAIMED, name=node.name, task_id=task.pk, subject=user
+        )
         if node.audience == PROFESSIONAL and case.state == CaseState.DISPATCHED:
             case_apply_transition(case=case, name="claim", actor=user, check_permission=False)
         event_emit(type="task.claimed", case=case, actor=user, data={"task_id": task.pk, "owner_id": user.pk})
@@ -147,8 +152,14 @@ def task_release(*, task_id: int, user: User, reason: str) -> Task:
             subject=previous_owner,
             reason=reason,
         )
-        if node.audience == PROFESSIONAL and case.state == CaseState.CLAIMED and not _advice_claimed_or_done(task):
-            case_apply_transition(case=case, name="release", actor=user, reason=reason, check_permission=False)
+        if (
+            node.audience == PROFESSIONAL
+            and case.state == CaseState.CLAIMED
+            and not _advice_claimed_or_done(task)
+        ):
+            case_apply_transition(
+                case=case, name="release", actor=user, reason=reason, check_permission=False
+            )
         event_emit(
             type="task.released",
             case=case,
@@ -162,7 +173,13 @@ def _advice_claimed_or_done(task: Task) -> bool:
     return (
         Task.objects.filter(process_id=task.process_id, status__in=[STATUS.ASSIGNED, STATUS.DONE])
         .exclude(pk=task.pk)
-        .filter(flow_task__in=[HelpRequestFlow.advise_legal, HelpRequestFlow.advise_accounting, HelpRequestFlow.advise_tax])
+        .filter(
+            flow_task__in=[
+                HelpRequestFlow.advise_legal,
+                HelpRequestFlow.advise_accounting,
+                HelpRequestFlow.advise_tax,
+            ]
+        )
         .exists()
     )
 
@@ -174,11 +191,11 @@ def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") 
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise Conflict(_("This task is finished and cannot be reassigned."))
         if task.owner_id == to_user.pk:
-            raise InvalidInput(_("The task is already with %(person)s.") % {"person": to_user}, field="to_user")
-        if not node.may_take(to_user, case):
             raise InvalidInput(
-                _("%(person)s may not work this task.") % {"person": to_user}, field="to_user"
+                _("The task is already with %(person)s.") % {"person": to_user}, field="to_user"
             )
+        if not node.may_take(to_user, case):
+            raise InvalidInput(_("%(person)s may not work this task.") % {"person": to_user}, field="to_user")
         previous_owner = task.owner
         activation = node.activation_class(task)
         if task.status == STATUS.NEW:

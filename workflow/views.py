@@ -47,7 +47,11 @@ def _attendee_choices(case):
 
 
 def _reassign_candidates(node, case):
-    role = {"worker": rules.worker_role(case), "professional": Role.PROFESSIONAL, "supervisor": Role.SUPERVISOR}
+    role = {
+        "worker": rules.worker_role(case),
+        "professional": Role.PROFESSIONAL,
+        "supervisor": Role.SUPERVISOR,
+    }
     people = User.objects.filter(groups__name=role[node.audience]).select_related("unit", "pool")
     allowed = [person.pk for person in people if node.may_take(person, case)]
     return User.objects.filter(pk__in=allowed).order_by("username")
@@ -112,8 +116,17 @@ def task_detail(request, task_id: int):
     try:
         services.task_complete(task_id=task.pk, user=request.user, data=form.cleaned_data)
     except CaseError as error:
-        return refuse(request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id), form), form)
-    messages.success(request, _("%(step)s done for case %(reference)s.") % {"step": node.task_title, "reference": case.reference})
+        return refuse(
+            request,
+            error,
+            "tasks/detail.html",
+            _task_context(request, _get_task(request, task_id), form),
+            form,
+        )
+    messages.success(
+        request,
+        _("%(step)s done for case %(reference)s.") % {"step": node.task_title, "reference": case.reference},
+    )
     return redirect("case", reference=case.reference)
 
 
@@ -124,7 +137,9 @@ def task_claim(request, task_id: int):
     try:
         services.task_claim(task_id=task.pk, user=request.user)
     except CaseError as error:
-        return refuse(request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id)))
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id))
+        )
     messages.success(request, _("You claimed this task."))
     return redirect("task", task_id=task.pk)
 
@@ -135,11 +150,15 @@ def task_release(request, task_id: int):
     task = _get_task(request, task_id)
     form = case_forms.ReleaseForm(request.POST)
     if not form.is_valid():
-        return render(request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400)
+        return render(
+            request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400
+        )
     try:
         services.task_release(task_id=task.pk, user=request.user, reason=form.cleaned_data["reason"])
     except CaseError as error:
-        return refuse(request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form)
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form
+        )
     messages.success(request, _("The task is back in the queue."))
     return redirect("queue")
 
@@ -153,12 +172,19 @@ def task_reassign(request, task_id: int):
         raise Http404()
     form = case_forms.ReassignForm(request.POST, candidates=User.objects.all())
     if not form.is_valid():
-        return render(request, "tasks/detail.html", _task_context(request, task, reassign_form=form), status=400)
+        return render(
+            request, "tasks/detail.html", _task_context(request, task, reassign_form=form), status=400
+        )
     try:
         services.task_reassign(
-            task_id=task.pk, user=request.user, to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"]
+            task_id=task.pk,
+            user=request.user,
+            to_user=form.cleaned_data["to_user"],
+            reason=form.cleaned_data["reason"],
         )
     except CaseError as error:
-        return refuse(request, error, "tasks/detail.html", _task_context(request, task, reassign_form=form), form)
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, reassign_form=form), form
+        )
     messages.success(request, _("The task was reassigned."))
     return redirect("case", reference=case.reference)

@@ -18,3 +18,6 @@ class Advice(models.Model):
         verbose_name = _("advice")
         verbose_name_plural = _("advice")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·{self.specialty}"

@@ -52,6 +52,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}·{self.action}·{self.name}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Audit entries are append-only.")

@@ -31,7 +31,9 @@ class ExperienceCard(models.Model):
         verbose_name = _("experience card")
         verbose_name_plural = _("experience cards")
         constraints = [
-            models.CheckConstraint(condition=models.Q(services_left__gte=0), name="card_services_left_not_negative")
+            models.CheckConstraint(
+                condition=models.Q(services_left__gte=0), name="card_services_left_not_negative"
+            )
         ]
 
     def __str__(self) -> str:
@@ -47,3 +49,6 @@ class CardRedemption(models.Model):
     class Meta:
         verbose_name = _("card redemption")
         verbose_name_plural = _("card redemptions")
+
+    def __str__(self) -> str:
+        return f"{self.card_id}→{self.case_id}"

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from cases import rules
-from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 from cases.models.org import Specialty, Unit
+from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 
 
 class CaseKind(models.TextChoices):
@@ -125,6 +125,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}:{self.last}"
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -132,7 +135,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cases")
     brand = models.CharField(_("brand"), max_length=30, choices=Brand.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     state = FSMField(_("state"), max_length=20, choices=CaseState.choices, protected=True)
     description = models.TextField(_("description"))
     created_by = models.ForeignKey(
@@ -363,6 +368,9 @@ class DisputeDetail(models.Model):
         verbose_name = _("micro-dispute details")
         verbose_name_plural = _("micro-dispute details")
 
+    def __str__(self) -> str:
+        return str(self.case_id)
+
 
 class HelpRequestDetail(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="help_request")
@@ -389,6 +397,9 @@ class HelpRequestDetail(models.Model):
     class Meta:
         verbose_name = _("help request details")
         verbose_name_plural = _("help request details")
+
+    def __str__(self) -> str:
+        return self.enterprise_name
 
     @property
     def specialty_labels(self) -> list[str]:

@@ -19,10 +19,15 @@ class Assessment(models.Model):
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
 
+    def __str__(self) -> str:
+        return str(self.case_id)
+
 
 class PointAward(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="awards")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="point_awards")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="point_awards"
+    )
     points = models.PositiveIntegerField(_("points"))
     breakdown = models.CharField(_("how"), max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -31,3 +36,6 @@ class PointAward(models.Model):
         verbose_name = _("points award")
         verbose_name_plural = _("points awards")
         constraints = [models.UniqueConstraint(fields=["assessment", "person"], name="one_award_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}+{self.points}"

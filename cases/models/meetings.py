@@ -25,3 +25,6 @@ class Meeting(models.Model):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["scheduled_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·{self.scheduled_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.errors import InvalidInput
-from cases.models import AuditAction, Case, CardRedemption, ExperienceCard, User
+from cases.models import AuditAction, CardRedemption, Case, ExperienceCard, User
 from cases.services.audit import audit_write
 
 
@@ -18,7 +18,9 @@ def card_redeem(*, code: str, case: Case, actor: User) -> ExperienceCard:
     today = timezone.localdate()
     card = ExperienceCard.objects.filter(code=code.strip().upper()).first()
     if card is None:
-        raise InvalidInput(_("There is no experience card with code %(code)s.") % {"code": code}, field="card_code")
+        raise InvalidInput(
+            _("There is no experience card with code %(code)s.") % {"code": code}, field="card_code"
+        )
     if card.expires_on < today:
         raise InvalidInput(
             _("Experience card %(code)s expired on %(date)s.") % {"code": card.code, "date": card.expires_on},

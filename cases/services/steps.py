@@ -23,7 +23,9 @@ from cases.services.transitions import case_apply_transition
 from notifications.events import event_emit
 
 
-def _meeting_record(*, case: Case, actor: User, meeting: Meeting | None = None, attendees=(), **fields) -> Meeting:
+def _meeting_record(
+    *, case: Case, actor: User, meeting: Meeting | None = None, attendees=(), **fields
+) -> Meeting:
     meeting = meeting or Meeting(case=case, created_by=actor)
     for name, value in fields.items():
         if value not in (None, ""):
@@ -44,9 +46,16 @@ def triage(*, case: Case, actor: User, category: str, priority: int, note: str =
     case_apply_transition(case=case, name="triage", actor=actor, reason=note)
 
 
-def convene(*, case: Case, actor: User, scheduled_at, place: str, departments: str = "", attendees=()) -> None:
+def convene(
+    *, case: Case, actor: User, scheduled_at, place: str, departments: str = "", attendees=()
+) -> None:
     meeting = _meeting_record(
-        case=case, actor=actor, scheduled_at=scheduled_at, place=place, departments=departments, attendees=attendees
+        case=case,
+        actor=actor,
+        scheduled_at=scheduled_at,
+        place=place,
+        departments=departments,
+        attendees=attendees,
     )
     case_apply_transition(case=case, name="convene", actor=actor)
     for person in meeting.attendees.all():
@@ -82,7 +91,15 @@ def consult(
 
 
 def joint_session(
-    *, case: Case, actor: User, scheduled_at, place: str, minutes: str, decisions: str, departments: str = "", attendees=()
+    *,
+    case: Case,
+    actor: User,
+    scheduled_at,
+    place: str,
+    minutes: str,
+    decisions: str,
+    departments: str = "",
+    attendees=(),
 ) -> None:
     _meeting_record(
         case=case,
@@ -174,4 +191,6 @@ def assess(*, case: Case, actor: User, quality_score: int, comment: str = "") ->
     )
     case_apply_transition(case=case, name="commend", actor=actor, reason=comment)
     for person_id, (points, _breakdown) in awards.items():
-        event_emit(type="points.awarded", case=case, actor=actor, data={"person_id": person_id, "points": points})
+        event_emit(
+            type="points.awarded", case=case, actor=actor, data={"person_id": person_id, "points": points}
+        )

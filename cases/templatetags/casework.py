@@ -12,5 +12,13 @@ def phone(value: str, show: bool) -> str:
 
 
 @register.filter
+def state_label(value: str) -> str:
+    """A state code from the audit trail, in the user's language."""
+    from cases.models import CaseState
+
+    return CaseState(value).label if value in CaseState.values else value
+
+
+@register.filter
 def id_number(value: str, show: bool) -> str:
     return value if show else mask_id_number(value)
