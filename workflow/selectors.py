@@ -67,10 +67,10 @@ def task_get_for_claim(*, task_id: int, user: User) -> Task:
     try:
         return task_get_for_user(task_id=task_id, user=user)
     except NotFound:
-        task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN").select_related(*TASK_ROW_RELATED).first()
-        if task is not None and task.owner_id is not None and task.flow_task.may_take(user, task.process.caseprocess.case):
-            return task
-        raise
+        task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN", owner__isnull=False).first()
+        if task is None or not task.flow_task.may_take(user, task.process.caseprocess.case):
+            raise
+        return task
 
 
 __all__ = [
