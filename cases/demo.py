@@ -134,7 +134,7 @@ def build_cards() -> None:
 # Enterprises with valid 统一社会信用代码 (check characters computed by cases.validators).
 ENTERPRISES = [
     ("泰兴市银杏精密机械有限公司", "91321283MA1NABCD"),
-    ("泰兴市祥泰新材料科技有限公司", "91321283MA2XYZ12"),
+    ("泰兴市祥泰新材料科技有限公司", "91321283MA2XYW12"),
     ("江苏泰兴城区电子元件有限公司", "91321283MA1Q7K3P"),
     ("泰兴市济川食品有限公司", "91321283MA20LM45"),
 ]

@@ -8,7 +8,8 @@ import sys
 
 
 def fill(path: str, fills: dict[str, str]) -> None:
-    text = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as source:
+        text = source.read()
     blocks = text.split("\n\n")
     for index, block in enumerate(blocks):
         match = re.search(r'^msgid "(.*)"$', block, re.M)
@@ -17,9 +18,11 @@ def fill(path: str, fills: dict[str, str]) -> None:
         block = re.sub(r"^#, fuzzy\n", "", block, flags=re.M)
         block = re.sub(r"^(#,.*?), fuzzy", r"\1", block, flags=re.M)
         block = re.sub(r"^#\| .*\n", "", block, flags=re.M)
-        block = re.sub(r'msgstr ".*"(\n".*")*', lambda _m: f'msgstr "{fills[match.group(1)]}"', block)
+        translation = fills[match.group(1)]
+        block = re.sub(r'msgstr ".*"(\n".*")*', lambda _m, t=translation: f'msgstr "{t}"', block)
         blocks[index] = block
-    open(path, "w", encoding="utf-8").write("\n\n".join(blocks))
+    with open(path, "w", encoding="utf-8") as target:
+        target.write("\n\n".join(blocks))
 
 
 if __name__ == "__main__":

@@ -110,8 +110,9 @@ def test_claiming_a_claimed_task_is_a_409_conflict(client, people):
     before = snapshot(case)
     client.force_login(people["lawyer2"])
     response = client.post(reverse("task_claim", args=[task.pk]))
-    # lawyer2 can no longer see a task that is someone else's
-    assert response.status_code == 404
+    assert response.status_code == 409
+    assert "此任务已被他人认领" in response.content.decode()
+    assert snapshot(case) == before
     client.force_login(people["lawyer"])
     response = client.post(reverse("task_claim", args=[task.pk]))
     assert response.status_code == 409

@@ -1,8 +1,7 @@
 """cases.validators (统一社会信用代码, 居民身份证号码, mobile numbers) and cases.masking.
 
-The messages are checked under ``override("en")``: the project has no zh_Hans catalogue yet (``locale/`` does not
-exist and ``locale_vendor/`` only translates viewflow), so under ``override("zh-hans")`` they still come out in
-English. Once the project catalogue is filled, add the Chinese texts here under ``override("zh-hans")``.
+Each refusal is checked in both languages: the Chinese text under ``override("zh-hans")`` (the site's language,
+from locale/zh_Hans) and the msgid under ``override("en")``. Messages are lazy, so they are read inside the override.
 """
 
 import pytest
@@ -18,17 +17,36 @@ from cases.validators import (
     validate_mobile,
 )
 
-CREDIT_CODE_FORMAT = "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V)."
-CREDIT_CODE_CHECK = "This unified social credit code is wrong: its check character does not match."
-ID_NUMBER_FORMAT = "A resident ID number has 17 digits followed by a digit or X."
-ID_NUMBER_CHECK = "This ID number is wrong: its check digit does not match."
-MOBILE = "Enter a mainland mobile number: 11 digits starting with 13 to 19."
+# (msgid, zh_Hans translation)
+CREDIT_CODE_FORMAT = (
+    "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).",
+    "统一社会信用代码由18位数字或大写字母组成（不含I、O、Z、S、V）。",
+)
+CREDIT_CODE_CHECK = (
+    "This unified social credit code is wrong: its check character does not match.",
+    "统一社会信用代码有误：校验码不符。",
+)
+ID_NUMBER_FORMAT = (
+    "A resident ID number has 17 digits followed by a digit or X.",
+    "居民身份证号码由17位数字加1位数字或X组成。",
+)
+ID_NUMBER_CHECK = ("This ID number is wrong: its check digit does not match.", "身份证号码有误：校验码不符。")
+MOBILE = (
+    "Enter a mainland mobile number: 11 digits starting with 13 to 19.",
+    "请输入11位中国大陆手机号码（以13至19开头）。",
+)
 
 
-def refusal(validator, value: str) -> tuple[str, list[str]]:
-    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+def refusal(validator, value: str) -> tuple[str, tuple[str, str]]:
+    """The error code, and the one message in English and in Chinese."""
+    with pytest.raises(ValidationError) as excinfo:
         validator(value)
-    return excinfo.value.code, excinfo.value.messages
+    error = excinfo.value
+    with translation.override("en"):
+        (english,) = error.messages
+    with translation.override("zh-hans"):
+        (chinese,) = error.messages
+    return error.code, (english, chinese)
 
 
 # ---- 统一社会信用代码 (GB 32100-2015) ----------------------------------------------------------------------
@@ -74,7 +92,7 @@ def test_validate_credit_code_refuses_a_malformed_code(code):
     code_name, messages = refusal(validate_credit_code, code)
 
     # then the format message is given
-    assert (code_name, messages) == ("credit_code_format", [CREDIT_CODE_FORMAT])
+    assert (code_name, messages) == ("credit_code_format", CREDIT_CODE_FORMAT)
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y42", "91350100M000100Y4A", "91350100M000101Y43"])
@@ -83,7 +101,7 @@ def test_validate_credit_code_refuses_a_wrong_check_character(code):
     code_name, messages = refusal(validate_credit_code, code)
 
     # then the check message is given
-    assert (code_name, messages) == ("credit_code_check", [CREDIT_CODE_CHECK])
+    assert (code_name, messages) == ("credit_code_check", CREDIT_CODE_CHECK)
 
 
 # ---- 居民身份证号码 (GB 11643-1999) ------------------------------------------------------------------------
@@ -120,14 +138,14 @@ def test_id_number_check_digit_is_iso_7064_mod_11_2():
 def test_validate_id_number_refuses_a_malformed_number(number):
     code_name, messages = refusal(validate_id_number, number)
 
-    assert (code_name, messages) == ("id_number_format", [ID_NUMBER_FORMAT])
+    assert (code_name, messages) == ("id_number_format", ID_NUMBER_FORMAT)
 
 
 @pytest.mark.parametrize("number", ["110105194912310021", "440308199901010011", "44030819990101001X"])
 def test_validate_id_number_refuses_a_wrong_check_digit(number):
     code_name, messages = refusal(validate_id_number, number)
 
-    assert (code_name, messages) == ("id_number_check", [ID_NUMBER_CHECK])
+    assert (code_name, messages) == ("id_number_check", ID_NUMBER_CHECK)
 
 
 # ---- mobile numbers ----------------------------------------------------------------------------------------
@@ -154,7 +172,7 @@ def test_validate_mobile_accepts_a_mainland_mobile_number(number):
 def test_validate_mobile_refuses_anything_else(number):
     code_name, messages = refusal(validate_mobile, number)
 
-    assert (code_name, messages) == ("mobile", [MOBILE])
+    assert (code_name, messages) == ("mobile", MOBILE)
 
 
 # ---- masking -----------------------------------------------------------------------------------------------

@@ -133,15 +133,16 @@ def task_detail(request, task_id: int):
 @login_required
 @require_POST
 def task_claim(request, task_id: int):
-    task = _get_task(request, task_id)
     try:
-        services.task_claim(task_id=task.pk, user=request.user)
+        services.task_claim(task_id=task_id, user=request.user)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
     except CaseError as error:
-        return refuse(
-            request, error, "tasks/detail.html", _task_context(request, _get_task(request, task_id))
-        )
+        # The loser of a race may still see the task it tried to take: a 409 saying it is taken, not a 404.
+        task = selectors.task_get_for_claim(task_id=task_id, user=request.user)
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task))
     messages.success(request, _("You claimed this task."))
-    return redirect("task", task_id=task.pk)
+    return redirect("task", task_id=task_id)
 
 
 @login_required
