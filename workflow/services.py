@@ -294,7 +294,7 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
             if action == "escalate":
                 if not rules.has_parent_unit(case):
                     raise Conflict(_("%(unit)s has no parent unit to escalate to.") % {"unit": case.unit})
-                kwargs["parent"] = case.unit.get_parent()
+                kwargs["parent"] = Unit.objects.get_parent(case.unit)
             case_apply_transition(case=case, name=action, actor=user, reason=reason, arguments=kwargs)
             if process is not None:
                 flow_class.instance.cancel(process)
