@@ -90,29 +90,9 @@ def consult(
     case_apply_transition(case=case, name="conclude", actor=actor)
 
 
-def joint_session(
-    *,
-    case: Case,
-    actor: User,
-    scheduled_at,
-    place: str,
-    minutes: str,
-    decisions: str,
-    departments: str = "",
-    attendees=(),
-) -> None:
-    _meeting_record(
-        case=case,
-        actor=actor,
-        scheduled_at=scheduled_at,
-        place=place,
-        departments=departments,
-        attendees=attendees,
-        minutes=minutes,
-        decisions=decisions,
-        held=True,
-    )
-    case_apply_transition(case=case, name="conclude", actor=actor)
+# The help request's joint session (资源对接 with departments) records a meeting exactly as a consultation does;
+# it has no scheduled meeting before it, so its form asks for the time and place.
+joint_session = consult
 
 
 def resolve(
