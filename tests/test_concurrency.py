@@ -10,9 +10,9 @@ import threading
 import pytest
 from django.db import connection
 from django.utils import translation
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
-from cases.demo_cases import help_request_to
+from cases.demo_cases import dispute_to, help_request_to
 from cases.errors import Conflict, InvalidInput
 from cases.models import (
     Advice,
@@ -27,6 +27,7 @@ from cases.models import (
 from tests.factories import ProfessionalFactory
 from tests.helpers import open_tasks
 from workflow import services
+from workflow.models import CaseProcess
 
 
 @pytest.fixture
@@ -162,3 +163,33 @@ def test_the_owner_completing_a_step_twice_at_once_completes_it_once(postgres_on
     assert AuditEntry.objects.filter(case=case, action=AuditAction.TRANSITION, name="consult").count() == 1
     assert Case.objects.get(pk=case.pk).state == CaseState.CONSULTING
     assert list(open_tasks(case)) == ["joint_session"]
+
+
+def test_two_escalations_at_once_move_the_dispute_up_once(postgres_only, committed_people):
+    # given a triaged dispute of 祥泰社区
+    case = dispute_to("triaged", committed_people)
+    mediator = committed_people["mediator"]
+
+    # when the mediator and the city supervisor escalate it at the same moment
+    def escalate(username):
+        def call():
+            return services.case_side_exit(
+                reference=case.reference,
+                user=User.objects.get(username=username),
+                action="escalate",
+                reason="跨社区",
+            )
+
+        return call
+
+    outcomes = race([escalate(mediator.username), escalate("supervisor")])
+
+    # then it moved up one level once, with one open flow there
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(errors) == 1, outcomes
+    assert type(errors[0]) is Conflict
+    case = Case.objects.get(pk=case.pk)
+    assert (case.state, case.unit.name) == (CaseState.ESCALATED, "济川街道")
+    assert CaseProcess.objects.filter(case=case, status=PROCESS.NEW).count() == 1
+    assert AuditEntry.objects.filter(case=case, action=AuditAction.TRANSITION, name="escalate").count() == 1
+    assert list(open_tasks(case)) == ["triage"]

@@ -5,6 +5,7 @@ the task and the case under it, checks ``can_assign`` / ``can_execute`` / the tr
 (viewflow's activations do not) and writes the audit row in the same transaction.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -85,37 +86,23 @@ def _after_step(case: Case) -> None:
         case.due_at = due
 
 
-class _TaskLock:
-    """Lock the task's process, then re-read task and case under it: ``with _TaskLock(...) as (task, node, case)``.
-    A task the user may not see is a 404 before any lock is taken."""
-
-    def __init__(self, task_id: int, user: User, find=task_get_for_user):
-        self.task_id = task_id
-        self.user = user
-        self.find = find
-
-    def __enter__(self):
-        task = self.find(task_id=self.task_id, user=self.user)
-        self._lock = task.flow_task.flow_class.lock(task.process_id)
-        self._lock.__enter__()
-        try:
-            task = Task.objects.select_for_update().select_related("process").get(pk=self.task_id)
-            case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("unit")
-                .get(processes__pk=task.process_id)
-            )
-        except BaseException as error:
-            self._lock.__exit__(type(error), error, error.__traceback__)
-            raise
-        return task, task.flow_task, case
-
-    def __exit__(self, *exc):
-        return self._lock.__exit__(*exc)
+@contextmanager
+def _task_locked(task_id: int, user: User, find=task_get_for_user):
+    """Lock the task's process, then re-read task and case under it: ``with _task_locked(...) as (task, node,
+    case)``. A task the user may not see is a 404 before any lock is taken. Lock order: process, then case."""
+    task = find(task_id=task_id, user=user)
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.select_for_update().select_related("process").get(pk=task_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .get(processes__pk=task.process_id)
+        )
+        yield task, task.flow_task, case
 
 
 def task_claim(*, task_id: int, user: User) -> Task:
-    with _TaskLock(task_id, user, find=task_get_for_claim) as (task, node, case):
+    with _task_locked(task_id, user, find=task_get_for_claim) as (task, node, case):
         if task.owner_id == user.pk:
             raise Conflict(_("You have already claimed this task."))
         if task.owner_id is not None or task.status != STATUS.NEW:
@@ -136,7 +123,7 @@ def task_release(*, task_id: int, user: User, reason: str) -> Task:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why you release the task."), field="reason")
-    with _TaskLock(task_id, user) as (task, node, case):
+    with _task_locked(task_id, user) as (task, node, case):
         if task.status != STATUS.ASSIGNED:
             raise Conflict(_("This task is not claimed any more."))
         if not node.can_unassign(user, task):
@@ -185,7 +172,7 @@ def _advice_claimed_or_done(task: Task) -> bool:
 
 
 def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") -> Task:
-    with _TaskLock(task_id, user) as (task, node, case):
+    with _task_locked(task_id, user) as (task, node, case):
         if not rules.supervises_case(case, user):
             raise NotAllowed(_("Only a supervisor of the case's unit may reassign its tasks."))
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
@@ -242,7 +229,7 @@ STEP_SERVICES = {
 
 def task_complete(*, task_id: int, user: User, data: dict) -> Task:
     """Do the step: its service writes and transitions the case, then the flow creates the next tasks."""
-    with _TaskLock(task_id, user) as (task, node, case):
+    with _task_locked(task_id, user) as (task, node, case):
         if task.status != STATUS.ASSIGNED:
             raise Conflict(_("This task is not open for work any more."))
         if not node.can_execute(user, task):
@@ -284,23 +271,25 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
     visible = case_get_for_user(reference=reference, user=user)
     process = CaseProcess.objects.filter(case=visible, status=PROCESS.NEW).first()
     flow_class = flow_for(visible)
-    with transaction.atomic():
-        lock = flow_class.lock(process.pk) if process else transaction.atomic()
-        with lock:
-            case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=visible.pk)
-            kwargs: dict = {"reason": reason}
-            if action == "refer":
-                kwargs["to"] = to.strip()
-            if action == "escalate":
-                if not rules.has_parent_unit(case):
-                    raise Conflict(_("%(unit)s has no parent unit to escalate to.") % {"unit": case.unit})
-                kwargs["parent"] = Unit.objects.get_parent(case.unit)
-            case_apply_transition(case=case, name=action, actor=user, reason=reason, arguments=kwargs)
-            if process is not None:
-                flow_class.instance.cancel(process)
-            if action == "escalate":
-                flow_class.start.run(case=case, assignee=None)
-            _after_step(case)
+    # Same lock order as the task operations (process, then case), so a side exit and a claim cannot deadlock.
+    with flow_class.lock(process.pk) if process else transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=visible.pk)
+        still_open = CaseProcess.objects.filter(case=case, status=PROCESS.NEW).first()
+        if still_open != process:
+            raise Conflict()  # another side exit (an escalation) replaced the flow meanwhile
+        arguments: dict = {"reason": reason}
+        if action == "refer":
+            arguments["to"] = to.strip()
+        if action == "escalate":
+            if not rules.has_parent_unit(case):
+                raise Conflict(_("%(unit)s has no parent unit to escalate to.") % {"unit": case.unit})
+            arguments["parent"] = Unit.objects.get_parent(case.unit)
+        case_apply_transition(case=case, name=action, actor=user, reason=reason, arguments=arguments)
+        if process is not None:
+            flow_class.instance.cancel(process)
+        if action == "escalate":
+            flow_class.start.run(case=case, assignee=None)
+        _after_step(case)
     return case
 
 
