@@ -13,17 +13,11 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def board_group(unit_id: int) -> str:
-    return f"board.{unit_id}"
-
-
-def unit_and_ancestor_ids(unit) -> list[int]:
-    """Ids of the unit and its ancestors, from the materialised path (one query)."""
-    from cases.models import Unit
-
-    steplen = Unit.steplen
-    paths = [unit.path[: steplen * depth] for depth in range(1, unit.depth + 1)]
-    return list(Unit.objects.filter(path__in=paths).values_list("pk", flat=True))
+def board_groups(unit) -> list[str]:
+    """The board groups of the unit and every unit above it, named by materialised path (no query needed):
+    a supervisor's board joins ``board.<path of their unit>``."""
+    steplen = type(unit).steplen
+    return [f"board.{unit.path[: steplen * depth]}" for depth in range(1, unit.depth + 1)]
 
 
 def event_emit(*, type: str, case, actor=None, data: dict | None = None) -> None:
@@ -39,7 +33,7 @@ def event_emit(*, type: str, case, actor=None, data: dict | None = None) -> None
         "actor_id": actor.pk if actor else None,
         "data": data or {},
     }
-    groups = [board_group(unit_id) for unit_id in unit_and_ancestor_ids(case.unit)]
+    groups = board_groups(case.unit)
     transaction.on_commit(lambda: _publish(groups, message))
 
 
