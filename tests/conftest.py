@@ -1,7 +1,7 @@
 """Shared fixtures: the demo organisation (units, role groups, people, cards) on the real database.
 
 On CI the suite runs twice: with DATABASE_URL/REDIS_URL pointing at PostgreSQL and Redis, and on the embedded
-default (SQLite, in-memory channel layer). Tests marked ``postgres`` need PostgreSQL and fail without it when
+default (SQLite, in-memory channel layer). Tests using ``postgres_only`` need PostgreSQL and fail without it when
 ``TONGXIN_REQUIRE_SERVICES=1`` (set by .ci/run for the PostgreSQL pass).
 """
 
@@ -35,15 +35,11 @@ def committed_people(transactional_db):
 
 
 @pytest.fixture
-def on_postgres(db):
+def postgres_only():
+    """For tests that need PostgreSQL (row locks under real concurrency): a failure when the run promised it."""
     if connection.vendor != "postgresql":
         if os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1":
             pytest.fail(
                 "PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor
             )
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
-
-
-def client_for(client, user):
-    client.force_login(user)
-    return client

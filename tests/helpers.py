@@ -1,25 +1,25 @@
 """Small readers shared by the tests: open tasks of a case by node name, and a snapshot of everything a refused
 operation must leave alone."""
 
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
+import re
 
+from viewflow.workflow.models import Task
+
+from cases import demo_cases
 from cases.models import AuditEntry, Case
 from workflow.models import CaseProcess
 
 
 def open_tasks(case: Case) -> dict[str, Task]:
     """The case's open human tasks (new or claimed), by node name."""
-    tasks = Task.objects.filter(
-        process__caseprocess__case=case, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
-    ).order_by("pk")
-    return {task.flow_task.name: task for task in tasks}
+    return {task.flow_task.name: task for task in demo_cases.open_tasks(case)}
 
 
-def open_task(case: Case, name: str) -> Task:
+def open_task(case: Case, name: str | None = None) -> Task:
+    """The case's only open task, checked to be named ``name`` when given (use ``open_tasks`` for parallel ones)."""
     tasks = open_tasks(case)
-    assert list(tasks) == [name], f"open tasks of {case.reference}: {list(tasks)}"
-    return tasks[name]
+    assert len(tasks) == 1 and name in (None, *tasks), f"open tasks of {case.reference}: {list(tasks)}"
+    return next(iter(tasks.values()))
 
 
 def audit_trail(case: Case) -> list[tuple[str, str, str, str, str | None]]:
@@ -52,3 +52,10 @@ def case_snapshot(case: Case) -> dict:
             .values_list("pk", "status", "owner_id")
         ),
     }
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on a page: no tags, scripts or styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", html)

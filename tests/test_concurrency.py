@@ -4,10 +4,8 @@ twice at once. Each thread has its own connection; a barrier starts them togethe
 Skipped on SQLite (which serialises writers); a failure instead when TONGXIN_REQUIRE_SERVICES=1.
 """
 
-import os
 import threading
 
-import pytest
 from django.db import connection
 from django.utils import translation
 from viewflow.workflow.status import PROCESS, STATUS
@@ -28,17 +26,6 @@ from tests.factories import ProfessionalFactory
 from tests.helpers import open_tasks
 from workflow import services
 from workflow.models import CaseProcess
-
-
-@pytest.fixture
-def postgres_only():
-    # Not ``on_postgres``: that one needs ``db``, and these tests need ``transactional_db``.
-    if connection.vendor != "postgresql":
-        if os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1":
-            pytest.fail(
-                "PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor
-            )
-        pytest.skip("needs PostgreSQL: set DATABASE_URL")
 
 
 def race(calls: list) -> list:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.demo_cases import dispute_to, help_request_to
-from tests.pages import open_task, visible_text
+from tests.helpers import open_task, open_tasks, visible_text
 
 # Words that are not English prose: reference numbers, codes and the language picker's own name.
 ALLOWED = {"TX", "English", "TXK"}
@@ -26,9 +26,9 @@ def test_zh_hans_pages_show_no_english(client, people, username):
     urls = [reverse("inbox"), reverse("queue"), reverse("archive"), reverse("cases")]
     task = {
         "mediator": open_task(dispute_case),
-        "lawyer": open_task(help_case, "advise_legal"),
-        "liaison": open_task(help_case, "advise_tax"),
-        "supervisor": open_task(help_case, "advise_tax"),
+        "lawyer": open_tasks(help_case)["advise_legal"],
+        "liaison": open_tasks(help_case)["advise_tax"],
+        "supervisor": open_tasks(help_case)["advise_tax"],
     }[username]
     if username != "liaison":
         urls.append(reverse("task", args=[task.pk]))

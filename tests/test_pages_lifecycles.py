@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from cases.demo import credit_code
 from cases.models import AuditAction, AuditEntry, Case, PointAward
-from tests.pages import open_task
+from tests.helpers import open_task, open_tasks
 
 
 def login(client, user):
@@ -125,7 +125,7 @@ def test_help_request_lifecycle_through_pages(client, people):
 
     # the lawyer sees the legal task in the queue, with the contact masked until she claims
     login(client, people["lawyer"])
-    legal = open_task(case, "advise_legal")
+    legal = open_tasks(case)["advise_legal"]
     page = client.get(reverse("task", args=[legal.pk])).content.decode()
     assert "139****5678" in page and "13912345678" not in page
     assert client.post(reverse("task_claim", args=[legal.pk])).status_code == 302
@@ -135,7 +135,7 @@ def test_help_request_lifecycle_through_pages(client, people):
     complete(client, legal, {"text": "建议完善劳动合同条款"})
 
     login(client, people["tax_advisor"])
-    tax = open_task(case, "advise_tax")
+    tax = open_tasks(case)["advise_tax"]
     client.post(reverse("task_claim", args=[tax.pk]))
     complete(client, tax, {"text": "可享受研发费用加计扣除"})
     assert Case.objects.get(pk=case.pk).state == "consulting"

@@ -7,18 +7,7 @@ from django.utils import translation
 from cases.demo import credit_code
 from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry, Case, ExperienceCard
-from tests.pages import open_task
-
-
-def snapshot(case):
-    case = Case.objects.get(pk=case.pk)
-    tasks = sorted(
-        (t.pk, t.status, t.owner_id)
-        for t in __import__("viewflow.workflow.models", fromlist=["Task"]).Task.objects.filter(
-            process__caseprocess__case=case
-        )
-    )
-    return case.state, case.unit_id, AuditEntry.objects.filter(case=case).count(), tasks
+from tests.helpers import case_snapshot, open_task, open_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -84,22 +73,22 @@ def test_an_expired_card_is_refused_and_nothing_is_written(client, people):
 def test_another_mediator_cannot_complete_a_task_she_did_not_claim(client, people):
     case = dispute_to("registered", people)
     task = open_task(case)
-    before = snapshot(case)
+    before = case_snapshot(case)
     client.force_login(people["mediator2"])
     response = client.post(reverse("task", args=[task.pk]), {"category": "neighbour", "priority": 1})
     assert response.status_code == 404  # the task is the mediator's: mediator2 may not even see it
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_a_lawyer_cannot_see_or_claim_a_tax_task(client, people):
     case = help_request_to("dispatched", people)
-    task = open_task(case, "advise_tax")
-    before = snapshot(case)
+    task = open_tasks(case)["advise_tax"]
+    before = case_snapshot(case)
     client.force_login(people["lawyer"])
     assert client.get(reverse("task", args=[task.pk])).status_code == 404
     assert client.post(reverse("task_claim", args=[task.pk])).status_code == 404
     assert case.reference not in client.get(reverse("queue")).content.decode()
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_claiming_a_claimed_task_is_a_409_conflict(client, people):
@@ -107,17 +96,17 @@ def test_claiming_a_claimed_task_is_a_409_conflict(client, people):
     task = open_task(case)
     client.force_login(people["lawyer"])
     assert client.post(reverse("task_claim", args=[task.pk])).status_code == 302
-    before = snapshot(case)
+    before = case_snapshot(case)
     client.force_login(people["lawyer2"])
     response = client.post(reverse("task_claim", args=[task.pk]))
     assert response.status_code == 409
     assert "此任务已被他人认领" in response.content.decode()
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
     client.force_login(people["lawyer"])
     response = client.post(reverse("task_claim", args=[task.pk]))
     assert response.status_code == 409
     assert "您已认领此任务" in response.content.decode()
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_other_unit_supervisor_gets_404_for_a_taixing_case(client, people):
@@ -129,21 +118,21 @@ def test_other_unit_supervisor_gets_404_for_a_taixing_case(client, people):
 
 def test_a_side_exit_without_reason_is_refused(client, people):
     case = dispute_to("triaged", people)
-    before = snapshot(case)
+    before = case_snapshot(case)
     client.force_login(people["mediator"])
     response = client.post(reverse("case_action", args=[case.reference, "reject"]), {"reason": ""})
     assert response.status_code == 400
     assert "这个字段是必填项" in response.content.decode()
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_rejecting_a_case_in_consultation_is_a_409(client, people):
     case = dispute_to("consulting", people)
-    before = snapshot(case)
+    before = case_snapshot(case)
     client.force_login(people["mediator"])
     response = client.post(reverse("case_action", args=[case.reference, "reject"]), {"reason": "不受理"})
     assert response.status_code == 409
-    assert snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_escalation_through_the_page_moves_the_case_up(client, people):
