@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import CardBatch, Case, ExperienceCard, Role, Unit, UnitKind, User
+from cases.validators import credit_code_check_character
 
 DEMO_PASSWORD = "tongxin-demo"
 
@@ -110,12 +111,12 @@ def build_cards() -> None:
             "services_per_card": 3,
         },
     )
-    for number, enterprise in enumerate(ENTERPRISES, start=1):
+    for number, (enterprise, _code) in enumerate(ENTERPRISES, start=1):
         ExperienceCard.objects.get_or_create(
             code=f"TXK-{number:04d}",
             defaults={
                 "batch": batch,
-                "enterprise_name": enterprise[0],
+                "enterprise_name": enterprise,
                 "services_left": batch.services_per_card,
                 "expires_on": batch.expires_on,
             },
@@ -131,26 +132,22 @@ def build_cards() -> None:
     )
 
 
-# Enterprises with valid 统一社会信用代码 (check characters computed by cases.validators).
-ENTERPRISES = [
-    ("泰兴市银杏精密机械有限公司", "91321283MA1NABCD"),
-    ("泰兴市祥泰新材料科技有限公司", "91321283MA2XYW12"),
-    ("江苏泰兴城区电子元件有限公司", "91321283MA1Q7K3P"),
-    ("泰兴市济川食品有限公司", "91321283MA20LM45"),
-]
-
-
 def credit_code(prefix16: str) -> str:
-    from cases.validators import credit_code_check_character
-
+    """A valid 统一社会信用代码 from its first 16 characters (the 17th is 0, the 18th the check character)."""
     first17 = prefix16 + "0"
     return first17 + credit_code_check_character(first17)
 
 
-def id_number(prefix17: str) -> str:
-    from cases.validators import id_number_check_digit
-
-    return prefix17 + id_number_check_digit(prefix17)
+# Demo enterprises of 泰兴城区工业园区, each with a valid 统一社会信用代码.
+ENTERPRISES = [
+    (name, credit_code(prefix))
+    for name, prefix in (
+        ("泰兴市银杏精密机械有限公司", "91321283MA1NABCD"),
+        ("泰兴市祥泰新材料科技有限公司", "91321283MA2XYW12"),
+        ("江苏泰兴城区电子元件有限公司", "91321283MA1Q7K3P"),
+        ("泰兴市济川食品有限公司", "91321283MA20LM45"),
+    )
+]
 
 
 def load(*, with_cases: bool = True) -> dict[str, User]:
@@ -160,5 +157,6 @@ def load(*, with_cases: bool = True) -> dict[str, User]:
     if with_cases and not Case.objects.exists():
         from cases.demo_cases import build_cases
 
-        build_cases(people)
+        with transaction.atomic():  # all or nothing, so that a rerun after a failure builds them again
+            build_cases(people)
     return people

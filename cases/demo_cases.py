@@ -6,9 +6,10 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, CaseState, User
+from cases.demo import ENTERPRISES
+from cases.models import Case, User
+from workflow import services
 
-DISPUTE_PATH = ["triage", "convene", "consult", "resolve", "follow_up", "assess"]
 DISPUTE_STATE_AFTER = {
     "registered": 0,
     "triaged": 1,
@@ -69,8 +70,6 @@ def open_tasks(case: Case):
 
 def work_open_task(case: Case, people: dict[str, User], **overrides) -> None:
     """Claim (if needed) and complete the first open task of the case as someone who may do it."""
-    from workflow import services
-
     task = open_tasks(case).first()
     node = task.flow_task
     worker = task.owner or _taker(node, case, people)
@@ -87,9 +86,7 @@ def _taker(node, case: Case, people: dict[str, User]) -> User:
     raise LookupError(f"nobody in the demo may take {node.name} of {case.reference}")
 
 
-def dispute_to(state: str, people: dict[str, User], **intake) -> Case:
-    from workflow import services
-
+def dispute_to(state: str, people: dict[str, User], *, actor: User | None = None, **intake) -> Case:
     fields = {
         "category": "property",
         "description": "楼上漏水，物业推诿，邻里争执。",
@@ -98,20 +95,17 @@ def dispute_to(state: str, people: dict[str, User], **intake) -> Case:
         "applicant_phone": "13812341234",
         **intake,
     }
-    actor = intake.pop("actor", None) or people["mediator"]
-    fields.pop("actor", None)
-    case = services.dispute_intake(actor=actor, **fields)
+    case = services.dispute_intake(actor=actor or people["mediator"], **fields)
     for _ in range(DISPUTE_STATE_AFTER[state]):
         work_open_task(case, people)
     return Case.objects.get(pk=case.pk)
 
 
 def help_request_to(state: str, people: dict[str, User], **intake) -> Case:
-    from workflow import services
-
+    enterprise_name, credit_code = ENTERPRISES[0]
     fields = {
-        "enterprise_name": "泰兴市银杏精密机械有限公司",
-        "credit_code": "91321283MA1NABCD0" + "",
+        "enterprise_name": enterprise_name,
+        "credit_code": credit_code,
         "contact_name": "刘经理",
         "contact_phone": "13912345678",
         "specialties": ["tax"],
@@ -119,10 +113,6 @@ def help_request_to(state: str, people: dict[str, User], **intake) -> Case:
         "channel": "visit",
         **intake,
     }
-    from cases.demo import credit_code
-
-    if len(fields["credit_code"]) != 18 or fields["credit_code"] == "91321283MA1NABCD0":
-        fields["credit_code"] = credit_code(fields["credit_code"][:16])
     case = services.help_request_intake(actor=people["liaison"], **fields)
     target = HELP_STATE_AFTER.index(state)
     if target >= 1:
@@ -140,8 +130,6 @@ def help_request_to(state: str, people: dict[str, User], **intake) -> Case:
 
 
 def build_cases(people: dict[str, User]) -> None:
-    from workflow import services
-
     hailing = {"actor": people["mediator_chengxi"]}
     for state in DISPUTE_STATE_AFTER:
         dispute_to(state, people)
@@ -154,7 +142,12 @@ def build_cases(people: dict[str, User]) -> None:
     for state in HELP_STATE_AFTER:
         help_request_to(state, people)
         help_request_to(
-            state, people, specialties=["legal", "tax"], description="劳动合同纠纷与税务合规咨询。"
+            state,
+            people,
+            enterprise_name=ENTERPRISES[1][0],
+            credit_code=ENTERPRISES[1][1],
+            specialties=["legal", "tax"],
+            description="劳动合同纠纷与税务合规咨询。",
         )
     help_request_to("dispatched", people, specialties=["legal", "accounting", "tax"], card_code="TXK-0001")
     # side exits
@@ -172,4 +165,7 @@ def build_cases(people: dict[str, User]) -> None:
     services.case_side_exit(
         reference=case.reference, user=people["liaison"], action="reject", reason="不属于服务范围"
     )
-    assert Case.objects.filter(state=CaseState.CLOSED).exists()
+    case = help_request_to("claimed", people)
+    services.case_side_exit(
+        reference=case.reference, user=people["liaison"], action="withdraw", reason="企业已自行解决"
+    )
