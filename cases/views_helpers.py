@@ -15,6 +15,3 @@ def refuse(request, error: CaseError, template: str, context: dict, form=None):
     else:
         messages.error(request, str(error.message))
     return render(request, template, context, status=error.status_code)
-
-
-__all__ = ["CaseError", "NotFound", "refuse"]

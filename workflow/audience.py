@@ -27,7 +27,8 @@ def may_take(*, audience: str, specialty: str | None, case: Case, user: User) ->
 
 
 def queue_filter(user: User, nodes) -> Q:
-    """The tasks ``user`` may take, as a filter on Task (same rule as ``may_take``); empty Q() matches none."""
+    """The tasks ``user`` may take, as a filter on Task (same rule as ``may_take``); matches nothing for
+    a user of no audience."""
     case_path = "process__caseprocess__case__unit__path__startswith"
     matched = Q(pk__in=[])
     for node in nodes:

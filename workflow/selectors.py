@@ -1,6 +1,6 @@
 """Reads of tasks with their access rule: the queue (tasks the user may take), inbox, archive."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -71,14 +71,3 @@ def task_get_for_claim(*, task_id: int, user: User) -> Task:
         if task is None or not task.flow_task.may_take(user, task.process.caseprocess.case):
             raise
         return task
-
-
-__all__ = [
-    "Q",
-    "queue_tasks_for_user",
-    "task_archive",
-    "task_get_for_claim",
-    "task_get_for_user",
-    "task_inbox",
-    "task_queue",
-]

@@ -253,12 +253,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[CaseState.DISPATCHED, CaseState.CLAIMED],
+        source=CaseState.DISPATCHED,
         target=CaseState.CLAIMED,
         conditions=[rules.is_help_request],
     )
     def claim(self) -> None:
-        """A professional claimed one of the request's tasks (a later claim keeps the state)."""
+        """The first claim of one of the request's tasks (later claims leave the state as it is)."""
 
     @transition(
         field=state,

@@ -1,4 +1,4 @@
-from cases.models import AuditAction, AuditEntry, Case, User
+from cases.models import AuditEntry, Case, User
 
 
 def audit_write(
@@ -26,6 +26,3 @@ def audit_write(
         subject=subject,
         on_time=on_time,
     )
-
-
-__all__ = ["AuditAction", "audit_write"]

@@ -1,5 +1,6 @@
 """Applying one of the case's transitions: conditions, permission, save, audit row and event."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
@@ -33,8 +34,6 @@ def case_apply_transition(
     from_state = case.state
     method(**(arguments or {}))
     if not case.is_open and case.closed_at is None:
-        from django.utils import timezone
-
         case.closed_at = timezone.now()
     case.save(update_fields=TRANSITION_FIELDS)
     audit_write(
