@@ -23,6 +23,10 @@ class NotAllowed(CaseError):
     default_message = _("You may not do this.")
 
 
+class NotTaskOwner(NotAllowed):
+    default_message = _("Only the person who claimed the task may complete it.")
+
+
 class Conflict(CaseError):
     status_code = 409
     default_message = _("Someone changed this meanwhile; reload and try again.")

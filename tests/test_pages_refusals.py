@@ -153,3 +153,15 @@ def test_a_wrong_role_cannot_register_a_dispute(client, people):
     assert client.get(reverse("dispute_new")).status_code == 404
     assert client.post(reverse("dispute_new"), {"category": "other"}).status_code == 404
     assert Case.objects.count() == 0
+
+
+def test_a_supervisor_who_sees_a_task_still_cannot_complete_it(client, people):
+    case = dispute_to("registered", people)
+    task = open_task(case, "triage")
+    before = case_snapshot(case)
+    client.force_login(people["supervisor_taixing"])
+    assert client.get(reverse("task", args=[task.pk])).status_code == 200
+    response = client.post(reverse("task", args=[task.pk]), {"category": "neighbour", "priority": 1})
+    assert response.status_code == 403
+    assert "只有任务认领人可以完成此任务。" in response.content.decode()
+    assert case_snapshot(case) == before

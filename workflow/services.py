@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from cases import rules
-from cases.errors import Conflict, InvalidInput, NotAllowed
+from cases.errors import Conflict, InvalidInput, NotAllowed, NotTaskOwner
 from cases.models import AuditAction, Case, CaseState, Unit, User
 from cases.selectors import case_get_for_user
 from cases.services import intake, steps
@@ -233,7 +233,7 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
         if task.status != STATUS.ASSIGNED:
             raise Conflict(_("This task is not open for work any more."))
         if not node.can_execute(user, task):
-            raise NotAllowed(_("Only the person who claimed the task may complete it."))
+            raise NotTaskOwner()
         if node.step == "advise":
             data = {**data, "specialty": node.specialty}
         STEP_SERVICES[node.step](case=case, actor=user, **data)

@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import forms as case_forms
 from cases import rules
-from cases.errors import CaseError, NotAllowed, NotFound
+from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Role, User
 from cases.selectors import case_shows_personal_data
 from cases.views_helpers import refuse
@@ -109,8 +109,8 @@ def task_detail(request, task_id: int):
     case = task.process.caseprocess.case
     form = _step_form(node, case, request.POST)
     if not node.can_execute(request.user, task):
-        error = NotAllowed(_("Only the person who claimed the task may complete it."))
-        return refuse(request, error, "tasks/detail.html", _task_context(request, task))
+        # Checked before the form, so that a non-owner hears "not yours" rather than about the fields.
+        return refuse(request, NotTaskOwner(), "tasks/detail.html", _task_context(request, task))
     if not form.is_valid():
         return render(request, "tasks/detail.html", _task_context(request, task, step_form=form), status=400)
     try:
