@@ -14,7 +14,8 @@ from viewflow.workflow.status import STATUS
 
 from cases import rules
 from cases.errors import NotFound
-from cases.models import AuditEntry, Case, User
+from cases.models import AuditEntry, Case, Unit, User
+from workflow.selectors import queue_tasks_for_user
 
 
 def _owned_task_q(user: User) -> Q:
@@ -32,8 +33,6 @@ def case_visible_q(user: User) -> Q:
     if (user.has_role("mediator") or user.has_role("liaison")) and user.unit_id:
         visible |= Q(unit_id=user.unit_id) | Q(created_by=user)
     if user.has_role("professional"):
-        from workflow.selectors import queue_tasks_for_user
-
         visible |= _owned_task_q(user)
         visible |= Q(Exists(queue_tasks_for_user(user).filter(process__caseprocess__case=OuterRef("pk"))))
     return visible
@@ -48,8 +47,6 @@ def case_list_for_user(
     if kind:
         cases = cases.filter(kind=kind)
     if unit_id:
-        from cases.models import Unit
-
         unit = Unit.objects.filter(pk=unit_id).first()
         cases = cases.filter(unit__path__startswith=unit.path) if unit else cases.none()
     if q:

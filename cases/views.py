@@ -20,6 +20,7 @@ from cases.selectors import (
     case_timeline,
 )
 from cases.views_helpers import refuse
+from workflow import services
 
 PAGE_SIZE = 50
 
@@ -67,8 +68,6 @@ def case_list(request):
 
 
 def _case_context(request, case, side_exit_form=None):
-    from workflow.services import case_actions_for_user
-
     return {
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
@@ -76,7 +75,7 @@ def _case_context(request, case, side_exit_form=None):
         "open_tasks": case_open_tasks(case=case),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
-        "actions": case_actions_for_user(case=case, user=request.user),
+        "actions": services.case_actions_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
     }
@@ -98,8 +97,6 @@ def case_detail(request, reference: str):
 @login_required
 @require_POST
 def case_action(request, reference: str, action: str):
-    from workflow import services
-
     case = _get_case(request, reference)
     form = case_forms.SideExitForm(request.POST)
     if action not in services.SIDE_EXITS:
@@ -121,8 +118,6 @@ def case_action(request, reference: str, action: str):
 
 
 def _intake(request, *, kind: str, form_class, service_name: str):
-    from workflow import services
-
     user = request.user
     may_register = user.has_role(rules.worker_role_for_kind(kind)) or user.has_role("supervisor")
     if not may_register or user.unit_id is None:

@@ -13,9 +13,11 @@ parent unit. Every human step's completion is one service call (``workflow.servi
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.status import STATUS
 
 from cases import rules
-from cases.models import CaseKind, FollowUpAnswer
+from cases.models import CaseKind, FollowUpAnswer, User
+from cases.services.transitions import case_apply_transition
 from workflow.audience import PROFESSIONAL, SUPERVISOR, WORKER
 from workflow.models import CaseProcess
 from workflow.nodes import CaseTask
@@ -40,15 +42,11 @@ class CaseFlow(flow.Flow):
         assignee = activation.process.data.get("assignee_id")
         if assignee is None:
             return None
-        from cases.models import User
-
         user = User.objects.get(pk=assignee)
         return user if rules.works_case(activation.process.case, user) else None
 
     def previous_worker(self, activation):
         """Later steps stay with the worker who did the last worker step of this process."""
-        from viewflow.workflow.status import STATUS
-
         done = (
             activation.process.task_set.filter(status=STATUS.DONE, owner__isnull=False)
             .exclude(flow_task_type="START")
@@ -170,8 +168,6 @@ class HelpRequestFlow(CaseFlow):
     end = flow.End()
 
     def all_advice_in(self, activation):
-        from cases.services.transitions import case_apply_transition
-
         case = activation.process.case
         case_apply_transition(case=case, name="consult", actor=None, check_permission=False)
 

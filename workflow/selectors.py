@@ -1,5 +1,7 @@
 """Reads of tasks with their access rule: the queue (tasks the user may take), inbox, archive."""
 
+from functools import cache
+
 from django.db.models import QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -8,14 +10,14 @@ from cases import rules
 from cases.errors import NotFound
 from cases.models import User
 from workflow.audience import queue_filter
+from workflow.flows import FLOWS
+from workflow.nodes import CaseTask
 
 TASK_ROW_RELATED = ("process__caseprocess__case__unit", "owner")
 
 
-def human_nodes():
-    from workflow.flows import FLOWS
-    from workflow.nodes import CaseTask
-
+@cache
+def human_nodes() -> list[CaseTask]:
     return [node for flow in FLOWS.values() for node in flow.instance.nodes() if isinstance(node, CaseTask)]
 
 

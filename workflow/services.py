@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed, has_transition_perm
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -295,8 +296,6 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
 
 def case_actions_for_user(*, case: Case, user: User) -> list[str]:
     """Side exits the user may take on the case now (for buttons and the API)."""
-    from django_fsm import can_proceed, has_transition_perm
-
     allowed = []
     for name in SIDE_EXITS:
         method = getattr(case, name)
