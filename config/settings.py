@@ -3,6 +3,7 @@
 Without DATABASE_URL / REDIS_URL the embedded default runs: SQLite and the in-memory channel layer.
 """
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -115,8 +116,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# In DEBUG, serve straight from the apps' and project's static folders (no collectstatic needed).
+# In DEBUG, serve straight from the apps' and project's static folders (no collectstatic needed), so
+# the collected folder need not exist there.
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
