@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
     "treebeard",
     "viewflow",
     "viewflow.workflow",
@@ -83,15 +85,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+# The socket is the fast path, the database row the truth: clients replay what a push missed.
+# Per-channel capacity well above a burst (the core layer drops group messages past it, silently).
+CHANNEL_CAPACITY = int(env_str("CHANNEL_CAPACITY", "5000"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 times reads out after 5 s, as long as channels-redis's blocking wait:
+                        # idle consumers would die with 1011. Wait longer than the blocking read.
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 3,
+                        "health_check_interval": 15,
+                        # redis-py 8's async pool caps at 100 connections by default.
+                        "max_connections": int(env_str("REDIS_MAX_CONNECTIONS", "1000")),
+                    }
+                ],
+                "capacity": CHANNEL_CAPACITY,
+                "expiry": 60,
+                "group_expiry": 86400,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
 
 AUTH_USER_MODEL = "cases.User"
 LOGIN_URL = "login"

@@ -1,14 +1,25 @@
 """The one function that emits events. Services call it inside their transaction; it pushes after commit.
 
-Each event goes to the board group of the case's unit and of every unit above it, so a supervisor's board
-(which joins the group of their own unit) sees their whole subtree. Payloads carry no personal data.
+An event does two things:
+- it stores a ``Notification`` per recipient, in the same transaction as the change (the truth), and pushes each
+  one to the recipient's group ``notify.<user id>`` after commit (the fast path);
+- when it has an audit row, it pushes the case's new summary to the board group of the case's unit and of every
+  unit above it (``board.<materialised path>``), with the audit row's id as the board's sequence number, so a
+  supervisor's board (which joins the group of their own unit) sees their whole subtree and can replay what it
+  missed from the audit trail.
+Payloads carry no personal data: references, states, units, step names.
 """
 
 import logging
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
+
+from notifications.models import Notification
+from notifications.texts import TEXTS, notification_text
 
 logger = logging.getLogger(__name__)
 
@@ -20,29 +31,75 @@ def board_groups(unit) -> list[str]:
     return [f"board.{unit.path[: steplen * depth]}" for depth in range(1, unit.depth + 1)]
 
 
-def event_emit(*, type: str, case, actor=None, data: dict | None = None) -> None:
-    message = {
-        "type": "case.event",
-        "event": type,
-        "case": {
-            "reference": case.reference,
-            "kind": case.kind,
-            "state": case.state,
-            "unit_id": case.unit_id,
-        },
-        "actor_id": actor.pk if actor else None,
-        "data": data or {},
+def notify_group(user_id: int) -> str:
+    return f"notify.{user_id}"
+
+
+def board_case(case) -> dict:
+    """A case as the board shows it: nothing personal."""
+    return {
+        "reference": case.reference,
+        "kind": str(case.kind),
+        "state": str(case.state),
+        "unit_id": case.unit_id,
+        "unit_path": case.unit.path,
+        "priority": case.priority,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "created_at": case.created_at.isoformat(),
     }
-    groups = board_groups(case.unit)
-    transaction.on_commit(lambda: _publish(groups, message))
 
 
-def _publish(groups: list[str], message: dict) -> None:
+def event_emit(
+    *,
+    type: str,
+    case,
+    actor=None,
+    audit=None,
+    recipients: Iterable[int] = (),
+    params: dict | None = None,
+) -> list[Notification]:
+    """Store the notifications of one event and push them, and the board update, after commit.
+
+    ``recipients`` are user ids (the actor is never notified of their own act); ``params`` fill the type's text.
+    """
+    actor_id = actor.pk if actor else None
+    payload = {"reference": case.reference, "url": reverse("case", args=[case.reference]), **(params or {})}
+    notifications = []
+    if type in TEXTS:
+        text = notification_text(type, payload)
+        notifications = Notification.objects.bulk_create(
+            Notification(recipient_id=user_id, type=type, case=case, text=text, payload=payload)
+            for user_id in sorted(set(recipients) - {actor_id})
+        )
+    messages = [
+        (notify_group(n.recipient_id), {"type": "notification", "notification": n.as_message()})
+        for n in notifications
+    ]
+    if audit is None and not messages:
+        return notifications
+
+    def publish() -> None:
+        # The board's view of the case is taken at commit, so it shows what the whole transaction did.
+        board = []
+        if audit is not None:
+            message = {"type": "board.event", "seq": audit.pk, "event": type, "case": board_case(case)}
+            board = [(group, message) for group in board_groups(case.unit)]
+        _publish(messages + board)
+
+    transaction.on_commit(publish)
+    return notifications
+
+
+def _publish(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # the stored row is the truth; a push that fails is logged, not raised
-            logger.exception("push to %s failed", group)
+    try:
+        async_to_sync(_send_all)(layer, messages)
+    except Exception:  # the stored rows are the truth; a push that fails is logged, the clients replay
+        logger.exception("push of %d messages failed", len(messages))
+
+
+async def _send_all(layer, messages):
+    for group, message in messages:
+        await layer.group_send(group, message)

@@ -7,22 +7,29 @@ import re
 import sys
 
 
+def _msgid(block: str) -> str | None:
+    match = re.search(r'^msgid ("(?:.*)"(?:\n".*")*)', block, re.M)
+    if not match:
+        return None
+    return "".join(re.findall(r'"(.*)"', match.group(1)))
+
+
 def fill(path: str, fills: dict[str, str]) -> None:
     with open(path, encoding="utf-8") as source:
-        text = source.read()
-    blocks = text.split("\n\n")
+        blocks = source.read().split("\n\n")
     for index, block in enumerate(blocks):
-        match = re.search(r'^msgid "(.*)"$', block, re.M)
-        if not match or match.group(1) not in fills:
+        msgid = _msgid(block)
+        if msgid is None or msgid not in fills:
             continue
         block = re.sub(r"^#, fuzzy\n", "", block, flags=re.M)
+        block = re.sub(r"^#, fuzzy, ", "#, ", block, flags=re.M)
         block = re.sub(r"^(#,.*?), fuzzy", r"\1", block, flags=re.M)
-        block = re.sub(r"^#\| .*\n", "", block, flags=re.M)
-        translation = fills[match.group(1)]
-        block = re.sub(r'msgstr ".*"(\n".*")*', lambda _m, t=translation: f'msgstr "{t}"', block)
-        blocks[index] = block
+        block = re.sub(r"^#\| .*\n?", "", block, flags=re.M)
+        translation = fills[msgid]
+        block = re.sub(r'^msgstr ".*"(\n".*")*', lambda _m, t=translation: f'msgstr "{t}"', block, flags=re.M)
+        blocks[index] = block.rstrip("\n")
     with open(path, "w", encoding="utf-8") as target:
-        target.write("\n\n".join(blocks))
+        target.write("\n\n".join(blocks).rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ default (SQLite, in-memory channel layer). Tests using ``postgres_only`` need Po
 import os
 
 import pytest
+from channels.layers import channel_layers
 from django.db import connection
 
 from cases import demo
@@ -17,6 +18,15 @@ from cases import demo
 def fast_password_hashing(settings):
     """The demo people get real passwords; PBKDF2 would spend seconds on them in every test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new channel layer per test: each async test has its own event loop, and a layer (its locks, its
+    Redis pools) must not outlive the loop it was used in."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

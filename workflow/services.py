@@ -24,7 +24,7 @@ from cases.services import intake, steps
 from cases.services.audit import audit_write
 from cases.services.transitions import case_apply_transition
 from notifications.events import event_emit
-from workflow.audience import PROFESSIONAL
+from workflow.audience import PROFESSIONAL, candidate_ids
 from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
 from workflow.models import CaseProcess
 from workflow.selectors import task_get_for_claim, task_get_for_user
@@ -53,8 +53,8 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
             actor=actor, unit=_intake_unit(actor=actor, unit=unit, kind="dispute"), **fields
         )
         DisputeFlow.start.run(case=case, assignee=actor)
-        _after_step(case)
-        event_emit(type="case.registered", case=case, actor=actor)
+        _after_step(case, actor=actor)
+        _registered_emit(case=case, actor=actor)
     return case
 
 
@@ -63,8 +63,8 @@ def help_request_intake(*, actor: User, unit: Unit | None = None, **fields) -> C
         target = _intake_unit(actor=actor, unit=unit, kind="help_request")
         case = intake.help_request_create(actor=actor, unit=target, **fields)
         HelpRequestFlow.start.run(case=case, assignee=actor)
-        _after_step(case)
-        event_emit(type="case.registered", case=case, actor=actor)
+        _after_step(case, actor=actor)
+        _registered_emit(case=case, actor=actor)
     return case
 
 
@@ -76,15 +76,46 @@ def _deadline(task: Task):
     return task.created + timedelta(hours=hours)
 
 
-def _after_step(case: Case) -> None:
-    """Keep the case's current deadline (the earliest open task's) for the boards' overdue lists."""
-    open_tasks = Task.objects.filter(
-        process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+def _registered_emit(*, case: Case, actor: User) -> None:
+    registered = case.audit_entries.get(action=AuditAction.REGISTERED)
+    event_emit(type="case.registered", case=case, actor=actor, audit=registered)
+
+
+def _open_task_ids(case: Case) -> set[int]:
+    return set(
+        Task.objects.filter(
+            process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+        ).values_list("pk", flat=True)
+    )
+
+
+def _after_step(case: Case, *, actor: User | None, known: frozenset[int] = frozenset()) -> None:
+    """After the flow moved: keep the case's current deadline (the earliest open task's) for the boards'
+    overdue lists, and tell people about each task that is new since ``known`` (open task ids before the step):
+    its owner if the flow assigned it, everyone who may take it otherwise."""
+    open_tasks = list(
+        Task.objects.filter(
+            process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+        )
     )
     due = min((_deadline(task) for task in open_tasks), default=None)
     if due != case.due_at:
         Case.objects.filter(pk=case.pk).update(due_at=due)
         case.due_at = due
+    for task in open_tasks:
+        if task.pk not in known:
+            _task_announce(task=task, case=case, actor=actor)
+
+
+def _task_announce(*, task: Task, case: Case, actor: User | None) -> None:
+    """A task is waiting: for its owner if it has one, in the queue of everyone who may take it otherwise."""
+    node = task.flow_task
+    params = {"step": str(node.task_title)}
+    if task.owner_id:
+        event_emit(type="task.assigned", case=case, actor=actor, recipients=[task.owner_id], params=params)
+    else:
+        recipients = candidate_ids(node, case)
+        event_emit(type="queue.new", case=case, actor=actor, recipients=recipients, params=params)
 
 
 @contextmanager
@@ -111,12 +142,19 @@ def task_claim(*, task_id: int, user: User) -> Task:
         if not node.can_assign(user, task):
             raise NotAllowed(_("This task is not in your queue."))
         node.activation_class(task).assign(user)
-        audit_write(
+        claimed = audit_write(
             case=case, actor=user, action=AuditAction.CLAIMED, name=node.name, task_id=task.pk, subject=user
         )
         if node.audience == PROFESSIONAL and case.state == CaseState.DISPATCHED:
             case_apply_transition(case=case, name="claim", actor=user, check_permission=False)
-        event_emit(type="task.claimed", case=case, actor=user, data={"task_id": task.pk, "owner_id": user.pk})
+        event_emit(
+            type="case.claimed",
+            case=case,
+            actor=user,
+            audit=claimed,
+            recipients=[case.created_by_id],
+            params={"person": str(user), "step": str(node.task_title)},
+        )
     return task
 
 
@@ -131,7 +169,7 @@ def task_release(*, task_id: int, user: User, reason: str) -> Task:
             raise NotAllowed(_("Only the person who claimed the task or a supervisor may release it."))
         previous_owner = task.owner
         node.activation_class(task).unassign()
-        audit_write(
+        released = audit_write(
             case=case,
             actor=user,
             action=AuditAction.RELEASED,
@@ -152,8 +190,11 @@ def task_release(*, task_id: int, user: User, reason: str) -> Task:
             type="task.released",
             case=case,
             actor=user,
-            data={"task_id": task.pk, "previous_owner_id": previous_owner.pk},
+            audit=released,
+            recipients=[previous_owner.pk],
+            params={"step": str(node.task_title)},
         )
+        _task_announce(task=task, case=case, actor=user)
     return task
 
 
@@ -192,7 +233,7 @@ def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") 
                 case_apply_transition(case=case, name="claim", actor=user, check_permission=False)
         else:
             activation.reassign(to_user)
-        audit_write(
+        reassigned = audit_write(
             case=case,
             actor=user,
             action=AuditAction.REASSIGNED,
@@ -201,16 +242,23 @@ def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") 
             subject=to_user,
             reason=reason,
         )
+        params = {"step": str(node.task_title), "person": str(to_user)}
         event_emit(
-            type="task.reassigned",
+            type="task.assigned",
             case=case,
             actor=user,
-            data={
-                "task_id": task.pk,
-                "owner_id": to_user.pk,
-                "previous_owner_id": previous_owner.pk if previous_owner else None,
-            },
+            audit=reassigned,
+            recipients=[to_user.pk],
+            params=params,
         )
+        if previous_owner is not None:
+            event_emit(
+                type="task.reassigned_away",
+                case=case,
+                actor=user,
+                recipients=[previous_owner.pk],
+                params=params,
+            )
     return task
 
 
@@ -237,11 +285,12 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             raise NotTaskOwner()
         if node.step == "advise":
             data = {**data, "specialty": node.specialty}
+        known = frozenset(_open_task_ids(case))
         STEP_SERVICES[node.step](case=case, actor=user, **data)
         activation = node.activation_class(task)
         activation.start(None)
         activation.execute()
-        audit_write(
+        done = audit_write(
             case=case,
             actor=user,
             action=AuditAction.TASK_DONE,
@@ -249,8 +298,8 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             task_id=task.pk,
             on_time=timezone.now() <= _deadline(task),
         )
-        _after_step(case)
-        event_emit(type="task.completed", case=case, actor=user, data={"task_id": task.pk, "step": node.step})
+        _after_step(case, actor=user, known=known)
+        event_emit(type="task.completed", case=case, actor=user, audit=done)
     return task
 
 
@@ -290,7 +339,7 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
             flow_class.instance.cancel(process)
         if action == "escalate":
             flow_class.start.run(case=case, assignee=None)
-        _after_step(case)
+        _after_step(case, actor=user)
     return case
 
 

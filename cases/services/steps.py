@@ -3,6 +3,7 @@
 Each function runs inside ``workflow.services.task_complete``'s transaction, with the case locked.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import scoring
@@ -35,6 +36,17 @@ def _meeting_record(
     meeting.save()
     if attendees:
         meeting.attendees.add(*attendees)
+        if not meeting.held:
+            event_emit(
+                type="meeting.invited",
+                case=case,
+                actor=actor,
+                recipients=[person.pk for person in attendees],
+                params={
+                    "when": timezone.localtime(meeting.scheduled_at).strftime("%Y-%m-%d %H:%M"),
+                    "place": meeting.place,
+                },
+            )
     return meeting
 
 
@@ -49,7 +61,7 @@ def triage(*, case: Case, actor: User, category: str, priority: int, note: str =
 def convene(
     *, case: Case, actor: User, scheduled_at, place: str, departments: str = "", attendees=()
 ) -> None:
-    meeting = _meeting_record(
+    _meeting_record(
         case=case,
         actor=actor,
         scheduled_at=scheduled_at,
@@ -58,8 +70,6 @@ def convene(
         attendees=attendees,
     )
     case_apply_transition(case=case, name="convene", actor=actor)
-    for person in meeting.attendees.all():
-        event_emit(type="meeting.invited", case=case, actor=actor, data={"person_id": person.pk})
 
 
 def consult(
@@ -172,5 +182,5 @@ def assess(*, case: Case, actor: User, quality_score: int, comment: str = "") ->
     case_apply_transition(case=case, name="commend", actor=actor, reason=comment)
     for person_id, (points, _breakdown) in awards.items():
         event_emit(
-            type="points.awarded", case=case, actor=actor, data={"person_id": person_id, "points": points}
+            type="points.awarded", case=case, actor=actor, recipients=[person_id], params={"points": points}
         )

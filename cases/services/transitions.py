@@ -8,7 +8,10 @@ from cases.errors import Conflict, NotAllowed
 from cases.models import AuditAction, Case, User
 from cases.services.audit import audit_write
 from notifications.events import event_emit
+from notifications.recipients import case_follower_ids
 
+# Transitions the case's followers (who registered it, who worked it) hear about.
+FOLLOWED_TRANSITIONS = {"resolve", "escalate", "refer", "reject", "reopen", "withdraw", "rate", "commend"}
 # Fields a transition may set, saved with the state.
 TRANSITION_FIELDS = ["state", "unit", "exit_reason", "referred_to", "closed_at", "updated_at"]
 
@@ -36,7 +39,7 @@ def case_apply_transition(
     if not case.is_open and case.closed_at is None:
         case.closed_at = timezone.now()
     case.save(update_fields=TRANSITION_FIELDS)
-    audit_write(
+    entry = audit_write(
         case=case,
         actor=actor,
         action=AuditAction.TRANSITION,
@@ -45,5 +48,19 @@ def case_apply_transition(
         to_state=case.state,
         reason=reason,
     )
-    event_emit(type=f"case.{name}", case=case, actor=actor, data={"from": from_state, "to": case.state})
+    event_emit(
+        type=f"case.{name}",
+        case=case,
+        actor=actor,
+        audit=entry,
+        recipients=case_follower_ids(case) if name in FOLLOWED_TRANSITIONS else (),
+        params=_text_params(case),
+    )
     return case
+
+
+def _text_params(case: Case) -> dict:
+    params = {"unit": case.unit.name, "to": case.referred_to}
+    if case.is_help_request and case.help_request.rating:
+        params["rating"] = case.help_request.rating
+    return params

@@ -1,0 +1,116 @@
+"""Reads behind the notification stream and the supervisor board, with their access rules."""
+
+from django.db.models import Count, Max
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from cases.models import AuditEntry, Case, Unit, User
+from cases.models.case import TERMINAL_STATES
+from notifications.events import board_case
+from notifications.models import Notification
+
+NEWEST = 10
+OVERDUE = 20
+REPLAY_LIMIT = 1000
+# The live event name of each audit action, so that a replayed event looks like the one pushed at the time.
+REPLAYED_EVENT_NAMES = {
+    "registered": "case.registered",
+    "claimed": "case.claimed",
+    "released": "task.released",
+    "reassigned": "task.assigned",
+    "task_done": "task.completed",
+}
+
+
+def notification_list_after(*, user: User, after: int, limit: int = REPLAY_LIMIT) -> list[Notification]:
+    """The user's own notifications after id ``after``, oldest first."""
+    return list(Notification.objects.filter(recipient=user, pk__gt=after).order_by("pk")[:limit])
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None, up_to: int | None = None) -> int:
+    """Mark the user's own notifications read (some ids, all up to an id, or all); returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    if up_to is not None:
+        unread = unread.filter(pk__lte=up_to)
+    return unread.update(read_at=timezone.now())
+
+
+def board_unit_for_user(user: User) -> Unit | None:
+    """The root of the board a user may watch: a supervisor's unit, the whole tree for an administrator."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser or user.has_role("administrator"):
+        return Unit.objects.filter(depth=1).order_by("path").first()
+    if user.has_role("supervisor") and user.unit_id:
+        return user.unit
+    return None
+
+
+def board_snapshot(*, root: Unit) -> dict:
+    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones."""
+    cases = Case.objects.filter(unit__path__startswith=root.path)
+    open_cases = cases.exclude(state__in=TERMINAL_STATES)
+    by_state = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
+    child_length = root.path.__len__() + Unit.steplen
+    by_child_path = dict(
+        open_cases.filter(unit__depth__gt=root.depth)
+        .annotate(child=Substr("unit__path", 1, child_length))
+        .values_list("child")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    children = [
+        {
+            "unit_id": child.pk,
+            "name": child.name,
+            "path": child.path,
+            "open": by_child_path.get(child.path, 0),
+        }
+        for child in Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("path")
+    ]
+    related = cases.select_related("unit")
+    newest = [board_case(case) for case in related.order_by("-created_at", "-id")[:NEWEST]]
+    overdue = [
+        board_case(case)
+        for case in related.exclude(state__in=TERMINAL_STATES)
+        .filter(due_at__lt=timezone.now())
+        .order_by("due_at")[:OVERDUE]
+    ]
+    seq = (
+        AuditEntry.objects.filter(case__unit__path__startswith=root.path).aggregate(seq=Max("id"))["seq"] or 0
+    )
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "unit": {"unit_id": root.pk, "name": root.name, "path": root.path},
+        "by_state": by_state,
+        "children": children,
+        "newest": newest,
+        "overdue": overdue,
+        "open": open_cases.count(),
+    }
+
+
+def board_events_after(*, root: Unit, after: int, limit: int = REPLAY_LIMIT) -> list[dict]:
+    """Board events of the subtree after sequence ``after`` (audit ids), oldest first, with each case as it is now."""
+    entries = (
+        AuditEntry.objects.filter(case__unit__path__startswith=root.path, pk__gt=after)
+        .select_related("case__unit")
+        .order_by("pk")[:limit]
+    )
+    return [
+        {"type": "event", "seq": entry.pk, "event": _event_name(entry), "case": board_case(entry.case)}
+        for entry in entries
+    ]
+
+
+def _event_name(entry: AuditEntry) -> str:
+    if entry.action == "transition":
+        return f"case.{entry.name}"
+    return REPLAYED_EVENT_NAMES.get(entry.action, entry.action)
