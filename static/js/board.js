@@ -1,0 +1,104 @@
+/* The supervisor's live board over ws/board/: a snapshot on every (re)connect, then events that update the
+ * newest list at once and ask for a fresh snapshot (counts) at most twice a second. */
+(function () {
+  "use strict";
+  var root = document.getElementById("board");
+  if (!root || !window.Tongxin) return;
+
+  function pairs(text) {
+    var map = {};
+    text.split("|").forEach(function (item) {
+      var at = item.indexOf("=");
+      if (at > 0) map[item.slice(0, at)] = item.slice(at + 1);
+    });
+    return map;
+  }
+  var stateLabels = pairs(root.dataset.states);
+  var kindLabels = pairs(root.dataset.kinds);
+  var caseUrl = root.dataset.caseUrl;
+  var status = document.getElementById("board-status");
+  var lastSeq = 0;
+  var newest = [];
+  var refresh = null;
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function caseItem(c) {
+    var li = el("li", undefined, "board-case priority-" + c.priority);
+    li.dataset.reference = c.reference;
+    var link = el("a", c.reference);
+    link.href = caseUrl.replace("REFERENCE", c.reference);
+    li.appendChild(link);
+    li.appendChild(el("span", " " + (kindLabels[c.kind] || c.kind) + " "));
+    li.appendChild(el("span", stateLabels[c.state] || c.state, "state state-" + c.state));
+    if (c.due_at) li.appendChild(el("time", " " + c.due_at.slice(0, 16).replace("T", " ")));
+    return li;
+  }
+
+  function fill(id, items) {
+    var list = document.getElementById(id);
+    list.replaceChildren.apply(list, items);
+  }
+
+  function render(snapshot) {
+    document.getElementById("board-open").textContent = snapshot.open;
+    fill("board-states", Object.keys(snapshot.by_state).sort().map(function (state) {
+      var tr = el("tr");
+      tr.appendChild(el("td", stateLabels[state] || state));
+      tr.appendChild(el("td", String(snapshot.by_state[state])));
+      return tr;
+    }));
+    fill("board-children", snapshot.children.map(function (child) {
+      var tr = el("tr");
+      tr.appendChild(el("td", child.name));
+      tr.appendChild(el("td", String(child.open)));
+      return tr;
+    }));
+    newest = snapshot.newest;
+    fill("board-newest", newest.map(caseItem));
+    fill("board-overdue", snapshot.overdue.map(caseItem));
+    document.getElementById("board-overdue-none").hidden = snapshot.overdue.length > 0;
+  }
+
+  function onEvent(event, socket) {
+    if (event.seq <= lastSeq) return;
+    lastSeq = event.seq;
+    newest = [event.case].concat(newest.filter(function (c) { return c.reference !== event.case.reference; }))
+      .slice(0, 10);
+    fill("board-newest", newest.map(caseItem));
+    var first = document.querySelector("#board-newest li");
+    if (first) first.classList.add("flash");
+    if (!refresh) {
+      refresh = setTimeout(function () {
+        refresh = null;
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
+      }, 500);
+    }
+  }
+
+  function setStatus(live) {
+    status.textContent = live ? status.dataset.live : status.dataset.offline;
+    status.className = "status " + (live ? "live" : "offline");
+  }
+
+  window.Tongxin.connect("/ws/board/", {
+    open: function (socket) {
+      setStatus(true);
+      if (lastSeq) socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
+    },
+    message: function (message, socket) {
+      if (message.type === "snapshot") {
+        render(message);
+        lastSeq = Math.max(lastSeq, message.seq);
+      } else if (message.type === "event") {
+        onEvent(message, socket);
+      }
+    },
+    close: function () { setStatus(false); }
+  });
+})();
