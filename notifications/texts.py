@@ -19,6 +19,8 @@ TEXTS = {
     "case.rate": _("Feedback on %(reference)s: %(rating)s of 5"),
     "case.commend": _("Case %(reference)s was assessed and closed"),
     "meeting.invited": _("You are invited to the consultation on %(reference)s: %(when)s, %(place)s"),
+    "deadline.near": _("%(reference)s · %(step)s is due by %(due)s"),
+    "deadline.passed": _("%(reference)s · %(step)s is overdue since %(due)s"),
     "points.awarded": _("You earned %(points)s points for case %(reference)s"),
 }
 

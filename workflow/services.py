@@ -24,6 +24,7 @@ from cases.services import intake, steps
 from cases.services.audit import audit_write
 from cases.services.transitions import case_apply_transition
 from notifications.events import event_emit
+from notifications.models import Notification
 from workflow.audience import PROFESSIONAL, candidate_ids
 from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
 from workflow.models import CaseProcess
@@ -301,6 +302,40 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
         _after_step(case, actor=user, known=known)
         event_emit(type="task.completed", case=case, actor=user, audit=done)
     return task
+
+
+# ---- deadlines -------------------------------------------------------------------------------------------
+
+DEADLINE_NEAR = timedelta(hours=24)
+
+
+def deadlines_notify(*, now=None) -> int:
+    """Tell the people on each open step once when its deadline is near (within a day) and once when it has
+    passed: its owner, or everyone who may take it while it waits in a queue. Run by the scheduler
+    (``manage.py notify_deadlines``); returns how many notifications it stored."""
+    now = now or timezone.now()
+    stored = 0
+    tasks = Task.objects.filter(status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN").select_related(
+        "process__caseprocess__case__unit"
+    )
+    for task in tasks.iterator():
+        due = _deadline(task)
+        if due > now + DEADLINE_NEAR:
+            continue
+        kind = "deadline.passed" if due <= now else "deadline.near"
+        if Notification.objects.filter(type=kind, payload__task_id=task.pk).exists():
+            continue
+        case = task.process.caseprocess.case
+        node = task.flow_task
+        recipients = [task.owner_id] if task.owner_id else candidate_ids(node, case)
+        params = {
+            "task_id": task.pk,
+            "step": str(node.task_title),
+            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+        }
+        with transaction.atomic():
+            stored += len(event_emit(type=kind, case=case, recipients=recipients, params=params))
+    return stored
 
 
 # ---- side exits ------------------------------------------------------------------------------------------
