@@ -2,7 +2,9 @@
 layer of the run (Redis on the PostgreSQL pass, in-memory on the embedded one)."""
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -46,6 +48,15 @@ async def receive_until(socket, kind, timeout=5):
 @pytest.fixture
 def org(committed_people):
     return committed_people
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_layer_pools():
+    """Close the Redis layer's connections inside the test's own loop, so no receive outlives it."""
+    yield
+    layer = get_channel_layer()
+    if hasattr(layer, "close_pools"):
+        await layer.close_pools()
 
 
 async def test_an_anonymous_socket_is_refused(org):
