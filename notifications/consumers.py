@@ -97,7 +97,6 @@ class BoardConsumer(DedupingConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         snapshot = await database_sync_to_async(selectors.board_snapshot)(root=self.root)
-        self.floor = snapshot["seq"]  # events up to here are already in the snapshot
         await self.send_json(snapshot)
 
     async def disconnect(self, code):

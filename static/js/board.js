@@ -17,7 +17,8 @@
   var kindLabels = pairs(root.dataset.kinds);
   var caseUrl = root.dataset.caseUrl;
   var status = document.getElementById("board-status");
-  var lastSeq = 0;
+  var lastSeq = 0;  // the highest seq seen, to resume after on reconnect
+  var seen = {};    // seqs already applied: a transaction that committed late can carry a lower seq
   var newest = [];
   var refresh = null;
 
@@ -66,8 +67,9 @@
   }
 
   function onEvent(event, socket) {
-    if (event.seq <= lastSeq) return;
-    lastSeq = event.seq;
+    if (seen[event.seq]) return;
+    seen[event.seq] = true;
+    lastSeq = Math.max(lastSeq, event.seq);
     newest = [event.case].concat(newest.filter(function (c) { return c.reference !== event.case.reference; }))
       .slice(0, 10);
     fill("board-newest", newest.map(caseItem));

@@ -37,7 +37,7 @@
   var bell = document.getElementById("bell-count");
   var toasts = document.getElementById("toasts");
   if (!bell) return;
-  var key = "tongxin.lastNotification";
+  var key = "tongxin.lastNotification." + (document.body.dataset.user || "");
   var seen = {};
 
   function setCount(n) {
