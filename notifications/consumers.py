@@ -13,7 +13,7 @@ Each socket remembers the ids it has sent and never sends one twice; clients dro
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from notifications import selectors
+from notifications import selectors, services
 from notifications.events import notify_group
 
 SENT_MEMORY = 10_000  # ids remembered per socket for de-duplication
@@ -70,7 +70,7 @@ class NotificationConsumer(DedupingConsumer):
             ids = content.get("ids")
             ids = [_int(i) for i in ids] if isinstance(ids, list) else None
             up_to = _int(content.get("up_to")) if content.get("up_to") is not None else None
-            await database_sync_to_async(selectors.notifications_mark_read)(
+            await database_sync_to_async(services.notifications_mark_read)(
                 user=self.user, ids=ids, up_to=up_to
             )
             unread = await database_sync_to_async(selectors.notification_unread_count)(user=self.user)

@@ -31,14 +31,9 @@ def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notifications_mark_read(*, user: User, ids: list[int] | None = None, up_to: int | None = None) -> int:
-    """Mark the user's own notifications read (some ids, all up to an id, or all); returns how many changed."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
-    if up_to is not None:
-        unread = unread.filter(pk__lte=up_to)
-    return unread.update(read_at=timezone.now())
+def notification_list_for_user(*, user: User):
+    """The user's own notifications, newest first."""
+    return Notification.objects.filter(recipient=user).order_by("-id")
 
 
 def board_unit_for_user(user: User) -> Unit | None:

@@ -7,15 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases.models import CaseKind, CaseState
-from notifications import selectors
-from notifications.models import Notification
+from notifications import selectors, services
 
 PAGE_SIZE = 50
 
 
 @login_required
 def notification_list(request):
-    notifications = Notification.objects.filter(recipient=request.user).order_by("-id")
+    notifications = selectors.notification_list_for_user(user=request.user)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
@@ -26,7 +25,7 @@ def notification_read(request):
     """Mark read: ``ids`` (repeated) or ``up_to``, or everything; JSON for scripts, a redirect for the form."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
     up_to = request.POST.get("up_to")
-    selectors.notifications_mark_read(
+    services.notifications_mark_read(
         user=request.user, ids=ids, up_to=int(up_to) if up_to and up_to.isdigit() else None
     )
     unread = selectors.notification_unread_count(user=request.user)
