@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "cases",
     "workflow",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,17 @@ CASE_STEP_DEADLINE_HOURS = {
     "joint_session": 120,
     "feedback": 72,
     "assess": 168,
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 VIEWFLOW_LABEL = _("Tongxin casework")

@@ -1,0 +1,205 @@
+"""The JSON API, version 1. It calls the same forms, services and selectors as the pages: no second copy of
+a rule. Errors have one shape (``api.errors``)."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.decorators import api_view
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from api import representations as rep
+from api.errors import form_errors
+from api.models import IdempotencyKey
+from cases import forms as case_forms
+from cases.errors import InvalidInput, NotFound
+from cases.models import Unit, User
+from cases.selectors import (
+    case_get_for_user,
+    case_list_for_user,
+    case_open_tasks,
+    case_shows_personal_data,
+    case_timeline,
+)
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from workflow import selectors as task_selectors
+from workflow import services
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+def case_detail_data(case, user) -> dict:
+    return {
+        **rep.case_summary(case),
+        "fields": rep.case_fields(case, show_personal=case_shows_personal_data(case=case, user=user)),
+        "timeline": [rep.audit_data(entry) for entry in case_timeline(case=case)],
+        "open_tasks": [
+            rep.task_data(task)
+            for task in case_open_tasks(case=case).select_related("process__caseprocess__case")
+        ],
+        "actions": services.case_actions_for_user(case=case, user=user),
+    }
+
+
+def _intake(request, *, form_class, service):
+    """Create a case; with an ``Idempotency-Key`` a repeated POST returns the first answer."""
+    form = form_class(request.data)
+    if not form.is_valid():
+        return form_errors(form)
+    fields = dict(form.cleaned_data)
+    unit_id = request.data.get("unit")
+    if unit_id not in (None, ""):
+        fields["unit"] = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+        if fields["unit"] is None:
+            raise InvalidInput(_("There is no such unit."), field="unit")
+    key = request.headers.get("Idempotency-Key", "").strip()[:100]
+    with transaction.atomic():
+        if key:
+            try:
+                # The key row is taken first: a concurrent repeat waits here until this one commits.
+                with transaction.atomic():
+                    record = IdempotencyKey.objects.create(user=request.user, key=key, path=request.path)
+            except IntegrityError:
+                earlier = IdempotencyKey.objects.get(user=request.user, key=key)
+                return Response(earlier.response, status=earlier.status)
+        case = service(actor=request.user, **fields)
+        data = case_detail_data(case, request.user)
+        if key:
+            record.status, record.response = 201, data
+            record.save(update_fields=["status", "response"])
+    return Response(data, status=201)
+
+
+@api_view(["POST"])
+def disputes(request):
+    return _intake(request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake)
+
+
+@api_view(["POST"])
+def help_requests(request):
+    return _intake(request, form_class=case_forms.HelpRequestIntakeForm, service=services.help_request_intake)
+
+
+@api_view(["GET"])
+def case_list(request):
+    unit = request.query_params.get("unit", "")
+    cases = case_list_for_user(
+        user=request.user,
+        state=request.query_params.get("state", ""),
+        kind=request.query_params.get("kind", ""),
+        unit_id=int(unit) if unit.isdigit() else None,
+        q=request.query_params.get("q", "").strip(),
+    )
+    pages = Pages()
+    page = pages.paginate_queryset(cases, request)
+    return pages.get_paginated_response([rep.case_summary(case) for case in page])
+
+
+@api_view(["GET"])
+def case_detail(request, reference: str):
+    return Response(case_detail_data(case_get_for_user(reference=reference, user=request.user), request.user))
+
+
+@api_view(["POST"])
+def case_action(request, reference: str, action: str):
+    if action == "reassign":
+        to_user = User.objects.filter(username=request.data.get("to_user", "")).first()
+        task = request.data.get("task")
+        if to_user is None or not str(task).isdigit():
+            case_get_for_user(reference=reference, user=request.user)  # 404 first for a case not visible
+            raise InvalidInput(
+                _("Name the task (its id) and the person (their login) to reassign it to."), field="to_user"
+            )
+        visible = task_selectors.task_get_for_user(task_id=int(task), user=request.user)
+        if visible.process.caseprocess.case.reference != reference:
+            raise NotFound()
+        services.task_reassign(
+            task_id=visible.pk, user=request.user, to_user=to_user, reason=str(request.data.get("reason", ""))
+        )
+    else:
+        if action not in services.SIDE_EXITS:
+            case_get_for_user(reference=reference, user=request.user)
+            raise NotFound()
+        services.case_side_exit(
+            reference=reference,
+            user=request.user,
+            action=action,
+            reason=str(request.data.get("reason", "")),
+            to=str(request.data.get("to", "")),
+        )
+    return Response(case_detail_data(case_get_for_user(reference=reference, user=request.user), request.user))
+
+
+TASK_LISTS = {
+    "queue": task_selectors.task_queue,
+    "inbox": task_selectors.task_inbox,
+    "archive": task_selectors.task_archive,
+}
+
+
+@api_view(["GET"])
+def task_list(request):
+    scope = request.query_params.get("scope", "inbox")
+    if scope not in TASK_LISTS:
+        raise InvalidInput(_("scope is one of queue, inbox, archive."), field="scope")
+    pages = Pages()
+    page = pages.paginate_queryset(TASK_LISTS[scope](user=request.user), request)
+    return pages.get_paginated_response([rep.task_data(task) for task in page])
+
+
+def _task_answer(task_id: int, user) -> Response:
+    return Response(rep.task_data(task_selectors.task_get_for_user(task_id=task_id, user=user)))
+
+
+@api_view(["POST"])
+def task_claim(request, task_id: int):
+    services.task_claim(task_id=task_id, user=request.user)
+    return _task_answer(task_id, request.user)
+
+
+@api_view(["POST"])
+def task_release(request, task_id: int):
+    services.task_release(task_id=task_id, user=request.user, reason=str(request.data.get("reason", "")))
+    return Response({"id": task_id, "status": "NEW"})
+
+
+@api_view(["POST"])
+def task_complete(request, task_id: int):
+    task = task_selectors.task_get_for_user(task_id=task_id, user=request.user)
+    case = task.process.caseprocess.case
+    form_class = case_forms.step_form_class(task.flow_task.step, is_dispute=case.is_dispute)
+    form = form_class(
+        request.data,
+        **(
+            {"attendee_choices": User.objects.all()} if issubclass(form_class, case_forms.MeetingForm) else {}
+        ),
+    )
+    if not form.is_valid():
+        return form_errors(form)
+    services.task_complete(task_id=task_id, user=request.user, data=form.cleaned_data)
+    return _task_answer(task_id, request.user)
+
+
+@api_view(["GET"])
+def notification_list(request):
+    after = request.query_params.get("after", "0")
+    rows = notification_selectors.notification_list_after(
+        user=request.user, after=int(after) if after.isdigit() else 0
+    )
+    return Response({"results": [row.as_message() for row in rows]})
+
+
+@api_view(["POST"])
+def notification_read(request):
+    ids = request.data.get("ids")
+    up_to = request.data.get("up_to")
+    notification_services.notifications_mark_read(
+        user=request.user,
+        ids=[int(i) for i in ids if str(i).isdigit()] if isinstance(ids, list) else None,
+        up_to=int(up_to) if str(up_to).isdigit() else None,
+    )
+    return Response({"unread": notification_selectors.notification_unread_count(user=request.user)})
