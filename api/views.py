@@ -1,11 +1,13 @@
 """The JSON API, version 1. It calls the same forms, services and selectors as the pages: no second copy of
 a rule. Errors have one shape (``api.errors``)."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from api import representations as rep
 from api.errors import form_errors
@@ -74,12 +76,23 @@ def _intake(request, *, form_class, service):
     return Response(data, status=201)
 
 
+class IntakeThrottle(UserRateThrottle):
+    """Flooding the public intake (hotline, mini program, kiosk) gets a 429."""
+
+    scope = "intake"
+
+    def get_rate(self):
+        return settings.API_INTAKE_RATE
+
+
 @api_view(["POST"])
+@throttle_classes([IntakeThrottle])
 def disputes(request):
     return _intake(request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake)
 
 
 @api_view(["POST"])
+@throttle_classes([IntakeThrottle])
 def help_requests(request):
     return _intake(request, form_class=case_forms.HelpRequestIntakeForm, service=services.help_request_intake)
 

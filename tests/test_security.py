@@ -1,0 +1,94 @@
+"""Production settings pass the deploy check; security headers; login brute-force lockout; intake throttling."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from cases.demo import ENTERPRISES
+from cases.models import Case
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_settings_pass_the_deploy_check_without_a_warning():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="casework.example")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_pages_carry_a_content_security_policy_and_no_inline_script(client, people):
+    client.force_login(people["mediator"])
+    response = client.get(reverse("inbox"))
+    policy = response["Content-Security-Policy"]
+    assert (
+        "default-src 'self'" in policy
+        and "script-src 'self'" in policy
+        and "frame-ancestors 'none'" in policy
+    )
+    assert response["X-Frame-Options"] == "DENY"
+    page = response.content.decode()
+    assert "onchange=" not in page and "<script>" not in page
+
+
+def test_repeated_wrong_passwords_lock_the_login(people):
+    people["mediator"].set_password("right-password-1")
+    people["mediator"].save()
+    client = Client()
+    statuses = [
+        client.post(reverse("login"), {"username": "mediator", "password": "wrong"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]  # the fifth failure locks
+    response = client.post(reverse("login"), {"username": "mediator", "password": "right-password-1"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # the API's token view is guarded by the same lock
+    response = Client().post(
+        "/api/v1/auth/token/",
+        json.dumps({"username": "mediator", "password": "right-password-1"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "无法使用提供的认证信息登录。"
+    assert not Token.objects.filter(user=people["mediator"]).exists()
+
+
+def test_a_flooded_intake_gets_429_and_writes_nothing_more(people, settings):
+    settings.API_INTAKE_RATE = "2/min"
+    liaison = people["liaison"]
+    cache.delete(f"throttle_intake_{liaison.pk}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=liaison)[0].key}")
+    body = {
+        "enterprise_name": ENTERPRISES[0][0],
+        "credit_code": ENTERPRISES[0][1],
+        "contact_name": "刘经理",
+        "contact_phone": "13912345678",
+        "specialties": ["tax"],
+        "description": "问",
+        "channel": "phone",
+        "priority": 1,
+    }
+    statuses = [
+        client.post("/api/v1/help-requests/", json.dumps(body), content_type="application/json").status_code
+        for _ in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    assert Case.objects.count() == 2
+    cache.delete(f"throttle_intake_{liaison.pk}")
