@@ -1,19 +1,18 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from api import views
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", views.TokenView.as_view(), name="api_token"),
     path("disputes/", views.disputes, name="api_disputes"),
     path("help-requests/", views.help_requests, name="api_help_requests"),
     path("cases/", views.case_list, name="api_cases"),
     path("cases/<str:reference>/", views.case_detail, name="api_case"),
     path("cases/<str:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
     path("tasks/", views.task_list, name="api_tasks"),
-    path("tasks/<int:task_id>/claim/", views.task_claim, name="api_task_claim"),
-    path("tasks/<int:task_id>/release/", views.task_release, name="api_task_release"),
-    path("tasks/<int:task_id>/complete/", views.task_complete, name="api_task_complete"),
+    path("tasks/<str:task_id>/claim/", views.task_claim, name="api_task_claim"),
+    path("tasks/<str:task_id>/release/", views.task_release, name="api_task_release"),
+    path("tasks/<str:task_id>/complete/", views.task_complete, name="api_task_complete"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
 ]

@@ -4,12 +4,17 @@ a rule. Errors have one shape (``api.errors``)."""
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from api import representations as rep
+from api import schema
 from api.errors import form_errors
 from api.models import IdempotencyKey
 from cases import forms as case_forms
@@ -26,6 +31,26 @@ from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from workflow import selectors as task_selectors
 from workflow import services
+
+
+@extend_schema_view(post=extend_schema(responses={200: schema.TokenOut, **schema.ERRORS}))
+class TokenView(ObtainAuthToken):
+    """``{"username", "password"}`` → ``{"token"}`` (login lockout applies, as on the login page)."""
+
+    renderer_classes = [JSONRenderer]
+
+
+def task_number(task_id: str) -> int:
+    if not task_id.isdigit():
+        raise NotFound()
+    return int(task_id)
+
+
+def body(request) -> dict:
+    """The request's JSON object; anything else (a bare number, a list) is a 400."""
+    if not isinstance(request.data, dict):
+        raise InvalidInput(_("Send a JSON object."))
+    return request.data
 
 
 class Pages(PageNumberPagination):
@@ -49,11 +74,11 @@ def case_detail_data(case, user) -> dict:
 
 def _intake(request, *, form_class, service):
     """Create a case; with an ``Idempotency-Key`` a repeated POST returns the first answer."""
-    form = form_class(request.data)
+    form = form_class(body(request))
     if not form.is_valid():
         return form_errors(form)
     fields = dict(form.cleaned_data)
-    unit_id = request.data.get("unit")
+    unit_id = body(request).get("unit")
     if unit_id not in (None, ""):
         fields["unit"] = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
         if fields["unit"] is None:
@@ -85,18 +110,32 @@ class IntakeThrottle(UserRateThrottle):
         return settings.API_INTAKE_RATE
 
 
+@extend_schema(request=schema.DisputeIn, responses={201: schema.CaseDetail, **schema.ERRORS})
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def disputes(request):
     return _intake(request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake)
 
 
+@extend_schema(request=schema.HelpRequestIn, responses={201: schema.CaseDetail, **schema.ERRORS})
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def help_requests(request):
     return _intake(request, form_class=case_forms.HelpRequestIntakeForm, service=services.help_request_intake)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("state", str),
+        OpenApiParameter("kind", str),
+        OpenApiParameter("unit", int),
+        OpenApiParameter("q", str),
+        OpenApiParameter("page", int),
+        OpenApiParameter("page_size", int),
+    ],
+    responses={200: schema.CasePage, **schema.ERRORS},
+    operation_id="v1_cases_list",
+)
 @api_view(["GET"])
 def case_list(request):
     unit = request.query_params.get("unit", "")
@@ -112,16 +151,18 @@ def case_list(request):
     return pages.get_paginated_response([rep.case_summary(case) for case in page])
 
 
+@extend_schema(responses={200: schema.CaseDetail, **schema.ERRORS})
 @api_view(["GET"])
 def case_detail(request, reference: str):
     return Response(case_detail_data(case_get_for_user(reference=reference, user=request.user), request.user))
 
 
+@extend_schema(request=schema.ReasonIn, responses={200: schema.CaseDetail, **schema.ERRORS})
 @api_view(["POST"])
 def case_action(request, reference: str, action: str):
     if action == "reassign":
-        to_user = User.objects.filter(username=request.data.get("to_user", "")).first()
-        task = request.data.get("task")
+        to_user = User.objects.filter(username=body(request).get("to_user", "")).first()
+        task = body(request).get("task")
         if to_user is None or not str(task).isdigit():
             case_get_for_user(reference=reference, user=request.user)  # 404 first for a case not visible
             raise InvalidInput(
@@ -131,7 +172,10 @@ def case_action(request, reference: str, action: str):
         if visible.process.caseprocess.case.reference != reference:
             raise NotFound()
         services.task_reassign(
-            task_id=visible.pk, user=request.user, to_user=to_user, reason=str(request.data.get("reason", ""))
+            task_id=visible.pk,
+            user=request.user,
+            to_user=to_user,
+            reason=str(body(request).get("reason", "")),
         )
     else:
         if action not in services.SIDE_EXITS:
@@ -141,8 +185,8 @@ def case_action(request, reference: str, action: str):
             reference=reference,
             user=request.user,
             action=action,
-            reason=str(request.data.get("reason", "")),
-            to=str(request.data.get("to", "")),
+            reason=str(body(request).get("reason", "")),
+            to=str(body(request).get("to", "")),
         )
     return Response(case_detail_data(case_get_for_user(reference=reference, user=request.user), request.user))
 
@@ -154,6 +198,15 @@ TASK_LISTS = {
 }
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("scope", str, enum=["queue", "inbox", "archive"]),
+        OpenApiParameter("page", int),
+        OpenApiParameter("page_size", int),
+    ],
+    responses={200: schema.TaskPage, **schema.ERRORS},
+    operation_id="v1_tasks_list",
+)
 @api_view(["GET"])
 def task_list(request):
     scope = request.query_params.get("scope", "inbox")
@@ -168,25 +221,35 @@ def _task_answer(task_id: int, user) -> Response:
     return Response(rep.task_data(task_selectors.task_get_for_user(task_id=task_id, user=user)))
 
 
+@extend_schema(request=None, responses={200: schema.Task, **schema.ERRORS})
 @api_view(["POST"])
-def task_claim(request, task_id: int):
+def task_claim(request, task_id: str):
+    task_id = task_number(task_id)
     services.task_claim(task_id=task_id, user=request.user)
     return _task_answer(task_id, request.user)
 
 
+@extend_schema(request=schema.ReasonIn, responses={200: schema.Released, **schema.ERRORS})
 @api_view(["POST"])
-def task_release(request, task_id: int):
-    services.task_release(task_id=task_id, user=request.user, reason=str(request.data.get("reason", "")))
+def task_release(request, task_id: str):
+    task_id = task_number(task_id)
+    services.task_release(task_id=task_id, user=request.user, reason=str(body(request).get("reason", "")))
     return Response({"id": task_id, "status": "NEW"})
 
 
+@extend_schema(
+    request=OpenApiTypes.OBJECT,
+    description="The step's fields, as on the task page.",
+    responses={200: schema.Task, **schema.ERRORS},
+)
 @api_view(["POST"])
-def task_complete(request, task_id: int):
+def task_complete(request, task_id: str):
+    task_id = task_number(task_id)
     task = task_selectors.task_get_for_user(task_id=task_id, user=request.user)
     case = task.process.caseprocess.case
     form_class = case_forms.step_form_class(task.flow_task.step, is_dispute=case.is_dispute)
     form = form_class(
-        request.data,
+        body(request),
         **(
             {"attendee_choices": User.objects.all()} if issubclass(form_class, case_forms.MeetingForm) else {}
         ),
@@ -197,6 +260,11 @@ def task_complete(request, task_id: int):
     return _task_answer(task_id, request.user)
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("after", int)],
+    responses={200: schema.NotificationList, **schema.ERRORS},
+    operation_id="v1_notifications_list",
+)
 @api_view(["GET"])
 def notification_list(request):
     after = request.query_params.get("after", "0")
@@ -206,10 +274,11 @@ def notification_list(request):
     return Response({"results": [row.as_message() for row in rows]})
 
 
+@extend_schema(request=schema.ReadIn, responses={200: schema.Unread, **schema.ERRORS})
 @api_view(["POST"])
 def notification_read(request):
-    ids = request.data.get("ids")
-    up_to = request.data.get("up_to")
+    ids = body(request).get("ids")
+    up_to = body(request).get("up_to")
     notification_services.notifications_mark_read(
         user=request.user,
         ids=[int(i) for i in ids if str(i).isdigit()] if isinstance(ids, list) else None,

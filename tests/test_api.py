@@ -239,3 +239,16 @@ def test_a_supervisor_registers_in_a_unit_below_them_but_not_elsewhere(people):
     response = post(api(people["supervisor_hailing"]), "/api/v1/help-requests/", {**HELP, "unit": station.pk})
     assert response.status_code == 403
     assert Case.objects.count() == 1
+
+
+def test_a_body_that_is_not_a_json_object_is_a_400_and_an_unknown_task_a_json_404(people):
+    client = api(people["lawyer"])
+    response = client.post("/api/v1/notifications/read/", "622859", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "请求体须为 JSON 对象。"
+    response = client.post("/api/v1/tasks/null,null/claim/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    response = client.post(
+        "/api/v1/notifications/read/", "--x--", content_type="multipart/form-data; boundary=x"
+    )
+    assert response.status_code == 415 and response.json()["error"]["code"] == "unsupported_media_type"
