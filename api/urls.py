@@ -8,6 +8,7 @@ urlpatterns = [
     path("help-requests/", views.help_requests, name="api_help_requests"),
     path("cases/", views.case_list, name="api_cases"),
     path("cases/<str:reference>/", views.case_detail, name="api_case"),
+    path("cases/<str:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
     path("cases/<str:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<str:task_id>/claim/", views.task_claim, name="api_task_claim"),

@@ -27,6 +27,7 @@ from cases.selectors import (
     case_shows_personal_data,
     case_timeline,
 )
+from cases.services import privacy
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from workflow import selectors as task_selectors
@@ -189,6 +190,18 @@ def case_action(request, reference: str, action: str):
             to=str(body(request).get("to", "")),
         )
     return Response(case_detail_data(case_get_for_user(reference=reference, user=request.user), request.user))
+
+
+@extend_schema(request=schema.ReasonIn, responses={200: schema.CaseDetail, **schema.ERRORS})
+@api_view(["POST"])
+def case_unmask(request, reference: str):
+    """The case with the parties' personal data shown, for a supervisor who says why (audited)."""
+    case = privacy.case_unmask(
+        reference=reference, user=request.user, reason=str(body(request).get("reason", ""))
+    )
+    data = case_detail_data(case, request.user)
+    data["fields"] = rep.case_fields(case, show_personal=True)
+    return Response(data)
 
 
 TASK_LISTS = {

@@ -252,3 +252,32 @@ def test_a_body_that_is_not_a_json_object_is_a_400_and_an_unknown_task_a_json_40
         "/api/v1/notifications/read/", "--x--", content_type="multipart/form-data; boundary=x"
     )
     assert response.status_code == 415 and response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_supervisor_unmasks_with_a_reason_and_it_is_audited(people):
+    case = dispute_to("registered", people)
+    url = f"/api/v1/cases/{case.reference}/unmask/"
+    supervisor = api(people["supervisor_taixing"])
+    assert (
+        supervisor.get(f"/api/v1/cases/{case.reference}/").json()["fields"]["applicant_phone"]
+        == "138****1234"
+    )
+
+    before = AuditEntry.objects.filter(case=case).count()
+    response = post(supervisor, url, {"reason": ""})
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {
+        "reason": ["请说明查看个人信息的理由。"]
+    }
+    response = post(api(people["lawyer"]), url, {"reason": "好奇"})
+    assert response.status_code == 404
+    assert AuditEntry.objects.filter(case=case).count() == before
+
+    response = post(supervisor, url, {"reason": "核实当事人身份"})
+    assert response.status_code == 200
+    assert response.json()["fields"]["applicant_phone"] == "13812341234"
+    entry = AuditEntry.objects.filter(case=case).latest("id")
+    assert (entry.action, entry.actor, entry.reason) == (
+        "unmasked",
+        people["supervisor_taixing"],
+        "核实当事人身份",
+    )

@@ -346,6 +346,7 @@ SIDE_EXITS = ("reject", "refer", "escalate", "withdraw")
 def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: str = "") -> Case:
     """Reject, refer, escalate or withdraw: the transition, then the open flow is cancelled (and restarted
     at the parent unit for an escalation)."""
+    visible = case_get_for_user(reference=reference, user=user)  # a case you may not see: 404 before all else
     if action not in SIDE_EXITS:
         raise InvalidInput(_("Unknown action."), field="action")
     reason = (reason or "").strip()
@@ -353,7 +354,6 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
         raise InvalidInput(_("Give a reason."), field="reason")
     if action == "refer" and not to.strip():
         raise InvalidInput(_("Say where the case is referred to."), field="to")
-    visible = case_get_for_user(reference=reference, user=user)
     process = CaseProcess.objects.filter(case=visible, status=PROCESS.NEW).first()
     flow_class = flow_for(visible)
     # Same lock order as the task operations (process, then case), so a side exit and a claim cannot deadlock.

@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     REASSIGNED = "reassigned", _("Reassigned")
     TASK_DONE = "task_done", _("Step completed")
     CARD_REDEEMED = "card_redeemed", _("Experience card redeemed")
+    UNMASKED = "unmasked", _("Personal data shown")
 
 
 class AuditEntryQuerySet(models.QuerySet):

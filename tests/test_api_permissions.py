@@ -1,0 +1,72 @@
+"""The permission matrix: every role × the API's endpoints × a case of their own unit and one of another unit.
+Each cell has its expected status, and no body carries another unit's case."""
+
+import json
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from cases.demo_cases import dispute_to, help_request_to
+from tests.helpers import open_tasks
+
+ROLES = ["mediator", "liaison", "lawyer", "accountant", "supervisor_taixing", "supervisor_hailing", "admin"]
+
+# For each role: the status of (GET taixing dispute, GET hailing dispute, GET taixing help request,
+# claim the request's legal task, reject the taixing dispute without a reason, reject the hailing dispute).
+EXPECTED = {
+    "mediator": (200, 404, 404, 404, 400, 404),
+    "liaison": (404, 404, 200, 404, 404, 404),
+    "lawyer": (404, 404, 200, 200, 404, 404),
+    "accountant": (404, 404, 404, 404, 404, 404),
+    "supervisor_taixing": (200, 404, 200, 403, 400, 404),  # sees the task, may not claim it
+    "supervisor_hailing": (404, 200, 404, 404, 404, 400),
+    "admin": (200, 200, 200, 403, 400, 400),
+}
+SEES = {
+    "mediator": {"taixing"},
+    "liaison": {"help"},
+    "lawyer": {"help"},
+    "accountant": set(),
+    "supervisor_taixing": {"taixing", "help"},
+    "supervisor_hailing": {"hailing"},
+    "admin": {"taixing", "hailing", "help"},
+}
+
+
+@pytest.fixture
+def world(people):
+    return {
+        "taixing": dispute_to("triaged", people),
+        "hailing": dispute_to("triaged", people, actor=people["mediator_chengxi"]),
+        "help": help_request_to("dispatched", people, specialties=["legal"]),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_every_endpoint(client, people, world, role):
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=people[role])[0].key}"
+    taixing, hailing, help_case = world["taixing"], world["hailing"], world["help"]
+    legal = open_tasks(help_case)["advise_legal"]
+
+    def post(url, data):
+        return client.post(url, json.dumps(data), content_type="application/json")
+
+    responses = [
+        client.get(f"/api/v1/cases/{taixing.reference}/"),
+        client.get(f"/api/v1/cases/{hailing.reference}/"),
+        client.get(f"/api/v1/cases/{help_case.reference}/"),
+        client.post(f"/api/v1/tasks/{legal.pk}/claim/"),
+        post(f"/api/v1/cases/{taixing.reference}/actions/reject/", {"reason": ""}),
+        post(f"/api/v1/cases/{hailing.reference}/actions/reject/", {"reason": ""}),
+    ]
+    assert tuple(r.status_code for r in responses) == EXPECTED[role]
+
+    listing = client.get("/api/v1/cases/?page_size=200")
+    queue = client.get("/api/v1/tasks/?scope=queue&page_size=200")
+    assert listing.status_code == queue.status_code == 200
+    listed = {name for name, case in world.items() if case.reference in listing.content.decode()}
+    assert listed == SEES[role]
+    hidden = [case.reference for name, case in world.items() if name not in SEES[role]]
+    for response in [*responses, listing, queue]:
+        for reference in hidden:
+            assert reference not in response.content.decode(), (role, reference)
