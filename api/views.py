@@ -73,17 +73,22 @@ def case_detail_data(case, user) -> dict:
     }
 
 
-def _intake(request, *, form_class, service):
-    """Create a case; with an ``Idempotency-Key`` a repeated POST returns the first answer."""
+def _intake(request, *, form_class, service, kind: str):
+    """Create a case; with an ``Idempotency-Key`` a repeated POST returns the first answer.
+    Who may register where is checked before the input, so a caller who may not gets 403 whatever they send."""
+    unit = None
+    unit_id = body(request).get("unit")
+    if unit_id not in (None, ""):
+        unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+        if unit is None:
+            raise InvalidInput(_("There is no such unit."), field="unit")
+    services.intake_unit(actor=request.user, unit=unit, kind=kind)
     form = form_class(body(request))
     if not form.is_valid():
         return form_errors(form)
     fields = dict(form.cleaned_data)
-    unit_id = body(request).get("unit")
-    if unit_id not in (None, ""):
-        fields["unit"] = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
-        if fields["unit"] is None:
-            raise InvalidInput(_("There is no such unit."), field="unit")
+    if unit is not None:
+        fields["unit"] = unit
     key = request.headers.get("Idempotency-Key", "").strip()[:100]
     with transaction.atomic():
         if key:
@@ -115,14 +120,21 @@ class IntakeThrottle(UserRateThrottle):
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def disputes(request):
-    return _intake(request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake)
+    return _intake(
+        request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake, kind="dispute"
+    )
 
 
 @extend_schema(request=schema.HelpRequestIn, responses={201: schema.CaseDetail, **schema.ERRORS})
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def help_requests(request):
-    return _intake(request, form_class=case_forms.HelpRequestIntakeForm, service=services.help_request_intake)
+    return _intake(
+        request,
+        form_class=case_forms.HelpRequestIntakeForm,
+        service=services.help_request_intake,
+        kind="help_request",
+    )
 
 
 @extend_schema(

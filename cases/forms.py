@@ -39,7 +39,9 @@ class HelpRequestIntakeForm(forms.Form):
     )
     description = forms.CharField(label=_("Question"), widget=TEXTAREA, max_length=2000)
     channel = forms.ChoiceField(label=_("Channel"), choices=HELP_CHANNELS)
-    priority = forms.TypedChoiceField(label=_("Urgency"), choices=Priority.choices, coerce=int, initial=1)
+    priority = forms.TypedChoiceField(
+        label=_("Urgency"), choices=Priority.choices, coerce=int, initial=1, required=False, empty_value=1
+    )
     card_code = forms.CharField(label=_("Experience card code"), max_length=20, required=False)
 
     def clean_credit_code(self):

@@ -281,3 +281,43 @@ def test_a_supervisor_unmasks_with_a_reason_and_it_is_audited(people):
         people["supervisor_taixing"],
         "核实当事人身份",
     )
+
+
+def test_a_bad_id_number_or_a_used_up_card_is_a_400_and_writes_nothing(people):
+    dispute = {
+        "category": "neighbour",
+        "description": "噪音",
+        "channel": "visit",
+        "applicant_name": "张三",
+        "applicant_phone": "13812341234",
+        "applicant_id_number": "110105194912310021",
+    }
+    response = post(api(people["mediator"]), "/api/v1/disputes/", dispute)
+    assert response.status_code == 400
+    assert "校验码" in response.json()["error"]["fields"]["applicant_id_number"][0]
+    ExperienceCard.objects.filter(code="TXK-0003").update(services_left=0)
+    response = post(api(people["liaison"]), "/api/v1/help-requests/", {**HELP, "card_code": "TXK-0003"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["card_code"] == ["体验卡 TXK-0003 的免费服务次数已用完。"]
+    assert Case.objects.count() == 0 and AuditEntry.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_posts_with_one_idempotency_key_make_one_case(postgres_only, committed_people):
+    key = Token.objects.get_or_create(user=committed_people["liaison"])[0].key
+
+    def intake():
+        try:
+            response = Client(HTTP_AUTHORIZATION=f"Token {key}").post(
+                "/api/v1/help-requests/",
+                json.dumps(HELP),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY="k-1",
+            )
+            return response.status_code, response.json()["reference"]
+        finally:
+            connection.close()
+
+    outcomes = race([intake, intake])
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] == 201
+    assert Case.objects.count() == 1

@@ -6,6 +6,7 @@ import json
 import pytest
 from rest_framework.authtoken.models import Token
 
+from cases.demo import ENTERPRISES
 from cases.demo_cases import dispute_to, help_request_to
 from tests.helpers import open_tasks
 
@@ -21,6 +22,32 @@ EXPECTED = {
     "supervisor_taixing": (200, 404, 200, 403, 400, 404),  # sees the task, may not claim it
     "supervisor_hailing": (404, 200, 404, 404, 404, 400),
     "admin": (200, 200, 200, 403, 400, 400),
+}
+# (register a dispute, register a help request, read notifications, unmask the taixing dispute)
+EXPECTED_MORE = {
+    "mediator": (201, 403, 200, 403),
+    "liaison": (403, 201, 200, 404),
+    "lawyer": (403, 403, 200, 404),
+    "accountant": (403, 403, 200, 404),
+    "supervisor_taixing": (201, 201, 200, 200),
+    "supervisor_hailing": (201, 201, 200, 404),
+    "admin": (403, 403, 200, 200),
+}
+DISPUTE = {
+    "category": "neighbour",
+    "description": "噪音",
+    "channel": "visit",
+    "applicant_name": "张三",
+    "applicant_phone": "13812341234",
+}
+HELP = {
+    "enterprise_name": ENTERPRISES[0][0],
+    "credit_code": ENTERPRISES[0][1],
+    "contact_name": "刘经理",
+    "contact_phone": "13912345678",
+    "specialties": ["tax"],
+    "description": "问",
+    "channel": "phone",
 }
 SEES = {
     "mediator": {"taixing"},
@@ -60,6 +87,15 @@ def test_every_role_on_every_endpoint(client, people, world, role):
         post(f"/api/v1/cases/{hailing.reference}/actions/reject/", {"reason": ""}),
     ]
     assert tuple(r.status_code for r in responses) == EXPECTED[role]
+
+    # registering, reading one's own notifications and showing personal data
+    statuses = (
+        post("/api/v1/disputes/", DISPUTE).status_code,
+        post("/api/v1/help-requests/", HELP).status_code,
+        client.get("/api/v1/notifications/").status_code,
+        post(f"/api/v1/cases/{taixing.reference}/unmask/", {"reason": "核实"}).status_code,
+    )
+    assert statuses == EXPECTED_MORE[role]
 
     listing = client.get("/api/v1/cases/?page_size=200")
     queue = client.get("/api/v1/tasks/?scope=queue&page_size=200")

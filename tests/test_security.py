@@ -58,6 +58,7 @@ def test_repeated_wrong_passwords_lock_the_login(people):
     assert statuses == [200, 200, 200, 200, 429]  # the fifth failure locks
     response = client.post(reverse("login"), {"username": "mediator", "password": "right-password-1"})
     assert response.status_code == 429
+    assert "登录失败次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # the API's token view is guarded by the same lock
     response = Client().post(

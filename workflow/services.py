@@ -36,7 +36,7 @@ OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 # ---- intake ----------------------------------------------------------------------------------------------
 
 
-def _intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
+def intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
     """Cases are registered in the caller's unit; a supervisor may name a unit below them."""
     target = unit or actor.unit
     if target is None:
@@ -51,7 +51,7 @@ def _intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
 def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
     with transaction.atomic():
         case = intake.dispute_create(
-            actor=actor, unit=_intake_unit(actor=actor, unit=unit, kind="dispute"), **fields
+            actor=actor, unit=intake_unit(actor=actor, unit=unit, kind="dispute"), **fields
         )
         DisputeFlow.start.run(case=case, assignee=actor)
         _after_step(case, actor=actor)
@@ -61,7 +61,7 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
 
 def help_request_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
     with transaction.atomic():
-        target = _intake_unit(actor=actor, unit=unit, kind="help_request")
+        target = intake_unit(actor=actor, unit=unit, kind="help_request")
         case = intake.help_request_create(actor=actor, unit=target, **fields)
         HelpRequestFlow.start.run(case=case, assignee=actor)
         _after_step(case, actor=actor)
