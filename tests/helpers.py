@@ -59,3 +59,31 @@ def visible_text(html: str) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", html)
+
+
+def help_request_body(**fields) -> dict:
+    """A valid API/intake body for a help request at the demo station."""
+    from cases.demo import ENTERPRISES
+
+    return {
+        "enterprise_name": ENTERPRISES[0][0],
+        "credit_code": ENTERPRISES[0][1],
+        "contact_name": "刘经理",
+        "contact_phone": "13912345678",
+        "specialties": ["legal", "tax"],
+        "description": "劳动合同与税务问题",
+        "channel": "phone",
+        "priority": 1,
+        **fields,
+    }
+
+
+def dispute_body(**fields) -> dict:
+    return {
+        "category": "neighbour",
+        "description": "噪音",
+        "channel": "visit",
+        "applicant_name": "张三",
+        "applicant_phone": "13812341234",
+        **fields,
+    }

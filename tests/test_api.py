@@ -11,8 +11,10 @@ from rest_framework.authtoken.models import Token
 from cases.demo import ENTERPRISES
 from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry, Case, ExperienceCard
-from tests.helpers import open_tasks
+from tests.helpers import dispute_body, help_request_body, open_tasks
 from tests.test_concurrency import race
+
+HELP = help_request_body()
 
 
 def api(user=None, language="zh-hans"):
@@ -24,18 +26,6 @@ def api(user=None, language="zh-hans"):
 
 def post(client, url, data, **headers):
     return client.post(url, json.dumps(data), content_type="application/json", **headers)
-
-
-HELP = {
-    "enterprise_name": ENTERPRISES[0][0],
-    "credit_code": ENTERPRISES[0][1],
-    "contact_name": "刘经理",
-    "contact_phone": "13912345678",
-    "specialties": ["legal", "tax"],
-    "description": "劳动合同与税务问题",
-    "channel": "phone",
-    "priority": 1,
-}
 
 
 def test_a_token_for_good_credentials_and_one_error_shape_for_bad(people):
@@ -284,14 +274,7 @@ def test_a_supervisor_unmasks_with_a_reason_and_it_is_audited(people):
 
 
 def test_a_bad_id_number_or_a_used_up_card_is_a_400_and_writes_nothing(people):
-    dispute = {
-        "category": "neighbour",
-        "description": "噪音",
-        "channel": "visit",
-        "applicant_name": "张三",
-        "applicant_phone": "13812341234",
-        "applicant_id_number": "110105194912310021",
-    }
+    dispute = dispute_body(applicant_id_number="110105194912310021")
     response = post(api(people["mediator"]), "/api/v1/disputes/", dispute)
     assert response.status_code == 400
     assert "校验码" in response.json()["error"]["fields"]["applicant_id_number"][0]

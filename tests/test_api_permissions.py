@@ -6,9 +6,8 @@ import json
 import pytest
 from rest_framework.authtoken.models import Token
 
-from cases.demo import ENTERPRISES
 from cases.demo_cases import dispute_to, help_request_to
-from tests.helpers import open_tasks
+from tests.helpers import dispute_body, help_request_body, open_tasks
 
 ROLES = ["mediator", "liaison", "lawyer", "accountant", "supervisor_taixing", "supervisor_hailing", "admin"]
 
@@ -33,22 +32,8 @@ EXPECTED_MORE = {
     "supervisor_hailing": (201, 201, 200, 404),
     "admin": (403, 403, 200, 200),
 }
-DISPUTE = {
-    "category": "neighbour",
-    "description": "噪音",
-    "channel": "visit",
-    "applicant_name": "张三",
-    "applicant_phone": "13812341234",
-}
-HELP = {
-    "enterprise_name": ENTERPRISES[0][0],
-    "credit_code": ENTERPRISES[0][1],
-    "contact_name": "刘经理",
-    "contact_phone": "13912345678",
-    "specialties": ["tax"],
-    "description": "问",
-    "channel": "phone",
-}
+DISPUTE = dispute_body()
+HELP = help_request_body(specialties=["tax"])
 SEES = {
     "mediator": {"taixing"},
     "liaison": {"help"},

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from cases.demo import ENTERPRISES
 from cases.models import Case
+from tests.helpers import help_request_body
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,16 +76,7 @@ def test_a_flooded_intake_gets_429_and_writes_nothing_more(people, settings):
     liaison = people["liaison"]
     cache.delete(f"throttle_intake_{liaison.pk}")
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=liaison)[0].key}")
-    body = {
-        "enterprise_name": ENTERPRISES[0][0],
-        "credit_code": ENTERPRISES[0][1],
-        "contact_name": "刘经理",
-        "contact_phone": "13912345678",
-        "specialties": ["tax"],
-        "description": "问",
-        "channel": "phone",
-        "priority": 1,
-    }
+    body = help_request_body(specialties=["tax"], description="问")
     statuses = [
         client.post("/api/v1/help-requests/", json.dumps(body), content_type="application/json").status_code
         for _ in range(3)
