@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint check clean
+.PHONY: run test bench install migrate demo lint check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: demo
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default without them).
 test: install
 	DJANGO_DEBUG=1 $(BIN)/pytest -q
+
+# Benchmarks on PostgreSQL + Redis (loopback, databases of their own): prints the table, writes bench/results/.
+bench: install
+	$(BIN)/python -m bench
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,131 @@
+"""What every benchmark part shares: a fresh PostgreSQL database of its own, Django set up on it, results as
+JSON, percentiles, a query counter and a description of the machine."""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
+
+
+def database_url(name: str) -> str:
+    return f"{POSTGRES}/{name}"
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create the part's own database; returns its URL. Never touches the suite's or the demo's."""
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return database_url(name)
+
+
+def django_on(name: str, *, redis_db: int, fresh: bool = True) -> None:
+    """Point this process at the part's database and Redis db, set Django up and migrate (when fresh)."""
+    url = fresh_database(name) if fresh else database_url(name)
+    os.environ["DATABASE_URL"] = url
+    os.environ["REDIS_URL"] = f"{REDIS}/{redis_db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    import django
+
+    django.setup()
+    if fresh:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0–100), nearest rank on sorted values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summary_ms(seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2) if ms else None,
+        "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+    }
+
+
+class QueryCounter:
+    """Counts the SQL statements this process's default connection runs (``with counter.counting(): …``)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def counting(self):
+        from django.db import connection
+
+        with connection.execute_wrapper(self):
+            yield self
+
+
+def write_result(part: str, result: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{part}.json"
+    result = {"part": part, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), **result}
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def read_result(part: str) -> dict | None:
+    path = RESULTS / f"{part}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def machine() -> dict:
+    def cpu_model() -> str:
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return platform.processor()
+
+    def server_version(command: list[str]) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu_model(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": server_version(["psql", database_url("postgres"), "-Atc", "show server_version"]),
+        "redis": server_version(["redis-cli", "-u", REDIS, "info", "server"]).split("redis_version:")[-1].split()[0]
+        if server_version(["redis-cli", "-u", REDIS, "ping"]) == "PONG"
+        else "unknown",
+    }

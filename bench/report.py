@@ -1,0 +1,23 @@
+"""The results as the Markdown tables BENCHMARKS.md records (``python -m bench.report``)."""
+
+import importlib
+
+from bench.common import read_result
+
+PARTS = ["lifecycle", "queues", "push"]
+
+
+def markdown() -> str:
+    lines = []
+    for part in PARTS:
+        result = read_result(part)
+        if result is None:
+            lines.append(f"\n({part}: no result yet)\n")
+            continue
+        module = importlib.import_module(f"bench.{part}_table")
+        lines.append(module.table(result))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())
