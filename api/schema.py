@@ -65,14 +65,47 @@ class CaseDetail(CaseSummary):
 
 
 class CasePage(s.Serializer):
-    count = s.IntegerField()
-    next = s.URLField(allow_null=True)
-    previous = s.URLField(allow_null=True)
+    next = s.URLField(allow_null=True, help_text="The next page (its `after` cursor set); null on the last.")
     results = CaseSummary(many=True)
 
 
-class TaskPage(CasePage):
+class TaskPage(s.Serializer):
+    count = s.IntegerField()
+    next = s.URLField(allow_null=True)
+    previous = s.URLField(allow_null=True)
     results = Task(many=True)
+
+
+class BoardCase(s.Serializer):
+    reference = s.CharField()
+    kind = s.ChoiceField(["dispute", "help_request"])
+    state = s.CharField()
+    unit_id = s.IntegerField()
+    unit_path = s.CharField()
+    priority = s.IntegerField()
+    due_at = s.DateTimeField(allow_null=True)
+    created_at = s.DateTimeField()
+
+
+class BoardUnit(s.Serializer):
+    unit_id = s.IntegerField()
+    name = s.CharField()
+    path = s.CharField()
+
+
+class BoardChild(BoardUnit):
+    open = s.IntegerField()
+
+
+class BoardSnapshot(s.Serializer):
+    type = s.ChoiceField(["snapshot"])
+    seq = s.IntegerField(help_text="The last audit row id of the subtree: resume ws/board/ after it.")
+    unit = BoardUnit()
+    by_state = s.DictField(child=s.IntegerField(), help_text="Cases of the subtree per state.")
+    children = BoardChild(many=True)
+    newest = BoardCase(many=True)
+    overdue = BoardCase(many=True)
+    open = s.IntegerField()
 
 
 class Notification(s.Serializer):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="api_case"),
     path("cases/<str:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
     path("cases/<str:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
+    path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<str:task_id>/claim/", views.task_claim, name="api_task_claim"),
     path("tasks/<str:task_id>/release/", views.task_release, name="api_task_release"),

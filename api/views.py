@@ -12,18 +12,19 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
+from rest_framework.utils.urls import replace_query_param
 
 from api import representations as rep
 from api import schema
 from api.errors import form_errors
 from api.models import IdempotencyKey
 from cases import forms as case_forms
-from cases.errors import InvalidInput, NotFound
+from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.models import Unit, User
 from cases.selectors import (
     case_get_for_user,
-    case_list_for_user,
     case_open_tasks,
+    case_page_for_user,
     case_shows_personal_data,
     case_timeline,
 )
@@ -137,31 +138,55 @@ def help_requests(request):
     )
 
 
+def page_size(request) -> int:
+    size = request.query_params.get("page_size", "")
+    return min(int(size), Pages.max_page_size) if size.isdigit() and int(size) > 0 else Pages.page_size
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter("state", str),
         OpenApiParameter("kind", str),
         OpenApiParameter("unit", int),
         OpenApiParameter("q", str),
-        OpenApiParameter("page", int),
-        OpenApiParameter("page_size", int),
+        OpenApiParameter(
+            "after",
+            str,
+            description="The cursor of the page to read, from the previous page's `next` (omit for the first).",
+        ),
+        OpenApiParameter("page_size", int, description="1–200, 50 by default."),
     ],
     responses={200: schema.CasePage, **schema.ERRORS},
     operation_id="v1_cases_list",
 )
 @api_view(["GET"])
 def case_list(request):
+    """Newest first, page by page: follow ``next`` (a keyset cursor) until it is null."""
     unit = request.query_params.get("unit", "")
-    cases = case_list_for_user(
+    page = case_page_for_user(
         user=request.user,
+        after=request.query_params.get("after", ""),
+        size=page_size(request),
         state=request.query_params.get("state", ""),
         kind=request.query_params.get("kind", ""),
         unit_id=int(unit) if unit.isdigit() else None,
         q=request.query_params.get("q", "").strip(),
     )
-    pages = Pages()
-    page = pages.paginate_queryset(cases, request)
-    return pages.get_paginated_response([rep.case_summary(case) for case in page])
+    next_url = None
+    if page.next_cursor:
+        next_url = replace_query_param(request.build_absolute_uri(), "after", page.next_cursor)
+    return Response({"next": next_url, "results": [rep.case_summary(case) for case in page.cases]})
+
+
+@extend_schema(responses={200: schema.BoardSnapshot, **schema.ERRORS}, operation_id="v1_board")
+@api_view(["GET"])
+def board(request):
+    """The supervisor's board of their subtree (the whole tree for an administrator), as ``ws/board/`` sends
+    it on connect: counts per state and child unit, the newest and the overdue cases, and ``seq``."""
+    root = notification_selectors.board_unit_for_user(request.user)
+    if root is None:
+        raise NotAllowed(_("Only supervisors have a board."))
+    return Response(notification_selectors.board_snapshot(root=root))
 
 
 @extend_schema(responses={200: schema.CaseDetail, **schema.ERRORS})

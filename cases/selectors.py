@@ -8,12 +8,17 @@ Who sees what:
 Parties' phone and ID numbers are shown only to people working the case (see ``case_shows_personal_data``).
 """
 
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import rules
-from cases.errors import NotFound
+from cases.errors import InvalidInput, NotFound
 from cases.models import AuditEntry, Case, Unit, User
 from workflow.selectors import queue_tasks_for_user
 
@@ -57,6 +62,45 @@ def case_list_for_user(
             | Q(dispute__applicant_name__icontains=q)
         )
     return cases.order_by("-created_at", "-id")
+
+
+CASE_PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"(\d{1,17})-(\d{1,18})")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a case list, newest first. ``next_cursor`` is the ``after`` of the page that follows it."""
+
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def case_cursor(case: Case) -> str:
+    """Where a page ends: the case's registration time (microseconds since 1970) and id, ``<micros>-<id>``."""
+    return f"{(case.created_at - _EPOCH) // timedelta(microseconds=1)}-{case.pk}"
+
+
+def _cursor_position(after: str) -> tuple[datetime, int]:
+    match = _CURSOR.fullmatch(after)
+    if match is None:
+        raise InvalidInput(_("This page link is not valid; start again from the first page."), field="after")
+    return _EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
+
+
+def case_page_for_user(*, user: User, after: str = "", size: int = CASE_PAGE_SIZE, **filters) -> CasePage:
+    """A page of ``case_list_for_user`` after the cursor ``after`` (keyset: no OFFSET, no COUNT), so a deep page
+    costs what the first one does. A malformed cursor is refused with ``InvalidInput``."""
+    cases = case_list_for_user(user=user, **filters)
+    if after:
+        created_at, pk = _cursor_position(after)
+        # The ``lte`` bound lets the (created_at, id) index start at the cursor instead of filtering from the top.
+        cases = cases.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(pk__lt=pk))
+    rows = list(cases[: size + 1])
+    if len(rows) > size:
+        return CasePage(cases=rows[:size], next_cursor=case_cursor(rows[size - 1]))
+    return CasePage(cases=rows, next_cursor=None)
 
 
 def case_get_for_user(*, reference: str, user: User) -> Case:

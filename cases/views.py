@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,19 +9,18 @@ from django.views.decorators.http import require_POST
 
 from cases import forms as case_forms
 from cases import rules
-from cases.errors import CaseError, NotFound
+from cases.errors import CaseError, InvalidInput, NotFound
 from cases.models import CaseKind, CaseState, Unit
 from cases.selectors import (
+    CasePage,
     case_get_for_user,
-    case_list_for_user,
     case_open_tasks,
+    case_page_for_user,
     case_shows_personal_data,
     case_timeline,
 )
 from cases.views_helpers import refuse
 from workflow import services
-
-PAGE_SIZE = 50
 
 
 @login_required
@@ -42,17 +40,23 @@ def _visible_units(user):
 
 @login_required
 def case_list(request):
+    """Newest first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``)."""
     unit_id = request.GET.get("unit") or None
-    cases = case_list_for_user(
-        user=request.user,
-        state=request.GET.get("state", ""),
-        kind=request.GET.get("kind", ""),
-        unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
-        q=request.GET.get("q", "").strip(),
-    )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    status = 200
+    try:
+        page = case_page_for_user(
+            user=request.user,
+            after=request.GET.get("after", ""),
+            state=request.GET.get("state", ""),
+            kind=request.GET.get("kind", ""),
+            unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
+            q=request.GET.get("q", "").strip(),
+        )
+    except InvalidInput as error:
+        messages.error(request, str(error.message))
+        page, status = CasePage(cases=[], next_cursor=None), 400
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
     return render(
         request,
         "cases/list.html",
@@ -63,7 +67,9 @@ def case_list(request):
             "units": _visible_units(request.user),
             "filters": request.GET,
             "query": query.urlencode(),
+            "is_first_page": "after" not in request.GET,
         },
+        status=status,
     )
 
 

@@ -61,6 +61,10 @@ MIDDLEWARE = [
     # Locks out a username + address after repeated failed logins (pages and the API's token view).
     "axes.middleware.AxesMiddleware",
 ]
+# Benchmarks only: a Server-Timing header with each request's query count and database time (config/server_timing.py).
+SERVER_TIMING = env_bool("SERVER_TIMING", default=False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "config.server_timing.ServerTimingMiddleware")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

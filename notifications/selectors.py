@@ -1,7 +1,6 @@
 """Reads behind the notification stream and the supervisor board, with their access rules."""
 
-from django.db.models import Count, Max
-from django.db.models.functions import Substr
+from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import AuditEntry, Case, Unit, User
@@ -48,47 +47,57 @@ def board_unit_for_user(user: User) -> Unit | None:
 
 
 def board_snapshot(*, root: Unit) -> dict:
-    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones."""
-    cases = Case.objects.filter(unit__path__startswith=root.path)
-    open_cases = cases.exclude(state__in=TERMINAL_STATES)
-    by_state = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
-    child_length = root.path.__len__() + Unit.steplen
-    by_child_path = dict(
-        open_cases.filter(unit__depth__gt=root.depth)
-        .annotate(child=Substr("unit__path", 1, child_length))
-        .values_list("child")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones.
+
+    Five queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
+    scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
+    after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
+    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree)."""
+    units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
+    unit_ids = [unit.pk for unit in units]
+    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("id"))
+    path_of = {unit.pk: unit.path for unit in units}
+    child_length = len(root.path) + Unit.steplen
+    by_state: dict[str, int] = {}
+    open_by_child_path: dict[str, int] = {}
+    for unit_id, state, n in counts.order_by():
+        by_state[state] = by_state.get(state, 0) + n
+        if state not in TERMINAL_STATES and len(path_of[unit_id]) >= child_length:
+            child = path_of[unit_id][:child_length]
+            open_by_child_path[child] = open_by_child_path.get(child, 0) + n
     children = [
         {
-            "unit_id": child.pk,
-            "name": child.name,
-            "path": child.path,
-            "open": by_child_path.get(child.path, 0),
+            "unit_id": unit.pk,
+            "name": unit.name,
+            "path": unit.path,
+            "open": open_by_child_path.get(unit.path, 0),
         }
-        for child in Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("path")
+        for unit in units
+        if unit.depth == root.depth + 1
     ]
-    related = cases.select_related("unit")
+    related = Case.objects.filter(unit_id__in=unit_ids).select_related("unit")
     newest = [board_case(case) for case in related.order_by("-created_at", "-id")[:NEWEST]]
     overdue = [
         board_case(case)
         for case in related.exclude(state__in=TERMINAL_STATES)
         .filter(due_at__lt=timezone.now())
-        .order_by("due_at")[:OVERDUE]
+        .order_by("due_at", "id")[:OVERDUE]
     ]
     seq = (
-        AuditEntry.objects.filter(case__unit__path__startswith=root.path).aggregate(seq=Max("id"))["seq"] or 0
+        AuditEntry.objects.filter(case__unit_id__in=unit_ids)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
     )
     return {
         "type": "snapshot",
-        "seq": seq,
+        "seq": seq or 0,
         "unit": {"unit_id": root.pk, "name": root.name, "path": root.path},
         "by_state": by_state,
         "children": children,
         "newest": newest,
         "overdue": overdue,
-        "open": open_cases.count(),
+        "open": sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
     }
 
 
