@@ -522,7 +522,9 @@ def table(result: dict) -> str:
     first, last = sizes[0], sizes[-1]
     names = list(result["sizes"][first]["endpoints"])
     header = (
-        ["endpoint"] + [f"{int(s):,} cases: p50 / p95 ms (queries)" for s in sizes] + [f"p95 {last}/{first}"]
+        ["endpoint"]
+        + [f"{int(s):,} cases: p50 / p95 ms (queries; db ms p50)" for s in sizes]
+        + [f"p95 {last}/{first}", f"db {last}/{first}"]
     )
     lines = [
         f"\n### Queues at scale ({result['requests_per_endpoint']} requests per endpoint and size, "
@@ -535,12 +537,11 @@ def table(result: dict) -> str:
         for size in sizes:
             e = result["sizes"][size]["endpoints"][name]
             queries = "/".join(str(q) for q in e["queries"])
-            cells.append(f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} ({queries})")
-        ratio = (
-            result["sizes"][last]["endpoints"][name]["p95_ms"]
-            / result["sizes"][first]["endpoints"][name]["p95_ms"]
-        )
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f}× |")
+            cells.append(f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} ({queries}; {e['db_p50_ms']:.1f})")
+        small, large = result["sizes"][first]["endpoints"][name], result["sizes"][last]["endpoints"][name]
+        ratio = large["p95_ms"] / small["p95_ms"]
+        db_ratio = large["db_p50_ms"] / max(small["db_p50_ms"], 0.01)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f}× | {db_ratio:.2f}× |")
     lines.append("")
     lines.append("Halfway page of the supervisor's case list, database execution time (EXPLAIN ANALYZE):")
     lines.append("")

@@ -55,7 +55,7 @@ def board_snapshot(*, root: Unit) -> dict:
     backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree)."""
     units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [unit.pk for unit in units]
-    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("id"))
+    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
     path_of = {unit.pk: unit.path for unit in units}
     child_length = len(root.path) + Unit.steplen
     by_state: dict[str, int] = {}
