@@ -92,7 +92,12 @@ class QueryCounter:
 def write_result(part: str, result: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{part}.json"
-    result = {"part": part, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), **result}
+    result = {
+        "part": part,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        **result,
+    }
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     return path
 
@@ -118,6 +123,10 @@ def machine() -> dict:
         except (OSError, subprocess.SubprocessError):
             return "unknown"
 
+    def redis_version() -> str:
+        info = server_version(["redis-cli", "-u", REDIS, "info", "server"])
+        return info.split("redis_version:")[1].split()[0] if "redis_version:" in info else "unknown"
+
     return {
         "cpus": os.cpu_count(),
         "cpu": cpu_model(),
@@ -125,7 +134,5 @@ def machine() -> dict:
         "os": platform.platform(),
         "python": platform.python_version(),
         "postgresql": server_version(["psql", database_url("postgres"), "-Atc", "show server_version"]),
-        "redis": server_version(["redis-cli", "-u", REDIS, "info", "server"]).split("redis_version:")[-1].split()[0]
-        if server_version(["redis-cli", "-u", REDIS, "ping"]) == "PONG"
-        else "unknown",
+        "redis": redis_version(),
     }
