@@ -76,9 +76,12 @@ class QueryCounter:
 
     def __init__(self):
         self.count = 0
+        self.savepoints = 0  # of them SAVEPOINT / RELEASE SAVEPOINT: round trips, but no reading or writing
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        if sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            self.savepoints += 1
         return execute(sql, params, many, context)
 
     @contextmanager

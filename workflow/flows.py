@@ -10,54 +10,68 @@ Side exits (reject, refer, withdraw) cancel the process; escalation cancels it a
 parent unit. Every human step's completion is one service call (``workflow.services.task_complete``).
 """
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
 from cases import rules
 from cases.models import CaseKind, FollowUpAnswer, User
 from cases.services.transitions import case_apply_transition
 from workflow.audience import PROFESSIONAL, SUPERVISOR, WORKER
+from workflow.locks import CaseRowLock
 from workflow.models import CaseProcess
 from workflow.nodes import CaseTask
-
-# Wait for the process row lock (instead of failing fast) so a losing claimant sees the winner's claim.
-LOCK = lock.SelectForUpdateLock(nowait=False, attempts=1)
 
 
 class CaseFlow(flow.Flow):
     process_class = CaseProcess
-    lock_impl = LOCK
+    lock_impl = CaseRowLock()  # waits (no NOWAIT), so a losing claimant sees the winner's claim
     case_kind: str = ""
 
     def start_case(self, activation, case, assignee=None):
         activation.process.case = case
         if assignee is not None:
             activation.process.data = {"assignee_id": assignee.pk}
+            activation.process.assignee = assignee  # in hand for opening_worker, saves reading it back
         return activation.process
 
     def opening_worker(self, activation):
         """The person who registered (or escalated) the case takes the first step, if they work that unit."""
-        assignee = activation.process.data.get("assignee_id")
-        if assignee is None:
-            return None
-        user = User.objects.get(pk=assignee)
-        return user if rules.works_case(activation.process.case, user) else None
+        process = activation.process
+        user = getattr(process, "assignee", None)
+        if user is None and process.data.get("assignee_id") is not None:
+            user = User.objects.get(pk=process.data["assignee_id"])
+        return user if user is not None and rules.works_case(process.case, user) else None
 
     def previous_worker(self, activation):
-        """Later steps stay with the worker who did the last worker step of this process."""
-        done = (
-            activation.process.task_set.filter(status=STATUS.DONE, owner__isnull=False)
-            .exclude(flow_task_type="START")
+        """Later steps stay with the worker who did the last worker step of this process, while they still
+        work the case's unit (one query: the role and unit are checked in SQL, none when the step just done
+        was a worker step: ``task_complete`` leaves its worker on the process as ``last_worker``)."""
+        case = activation.process.case
+        just_done = getattr(activation.process, "last_worker", None)
+        if just_done is not None:
+            return just_done if rules.works_case(case, just_done) else None
+        worker_steps = [node for node in self.nodes() if getattr(node, "audience", None) == WORKER]
+        last = (
+            activation.process.task_set.filter(
+                status=STATUS.DONE, owner__isnull=False, flow_task__in=worker_steps
+            )
+            .annotate(
+                owner_works=Exists(
+                    User.groups.through.objects.filter(
+                        user_id=OuterRef("owner_id"), group__name=rules.worker_role(case)
+                    )
+                )
+            )
             .select_related("owner")
             .order_by("-finished", "-pk")
+            .first()
         )
-        for task in done:
-            node = task.flow_task
-            if getattr(node, "audience", None) == WORKER:
-                return task.owner if rules.works_case(activation.process.case, task.owner) else None
-        return None
+        if last is None or not last.owner_works or last.owner.unit_id != case.unit_id:
+            return None
+        return last.owner if last.owner.is_active else None
 
 
 class DisputeFlow(CaseFlow):

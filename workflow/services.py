@@ -1,7 +1,7 @@
 """Case operations that move a flow: intake, claim, release, reassign, complete, side exits.
 
-Each one holds the flow's process lock (``SELECT … FOR UPDATE`` on the process row on PostgreSQL), re-reads
-the task and the case under it, checks ``can_assign`` / ``can_execute`` / the transition permission itself
+Each one holds the flow's lock (``SELECT … FOR UPDATE`` on the case row, see ``workflow.locks``), re-reads
+the task under it, checks ``can_assign`` / ``can_execute`` / the transition permission itself
 (viewflow's activations do not) and writes the audit row in the same transaction.
 """
 
@@ -17,7 +17,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from cases import rules
-from cases.errors import Conflict, InvalidInput, NotAllowed, NotTaskOwner
+from cases.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotTaskOwner
 from cases.models import AuditAction, Case, CaseState, Unit, User
 from cases.selectors import case_get_for_user
 from cases.services import intake, steps
@@ -25,8 +25,9 @@ from cases.services.audit import audit_write
 from cases.services.transitions import case_apply_transition
 from notifications.events import event_emit
 from notifications.models import Notification
-from workflow.audience import PROFESSIONAL, candidate_ids
+from workflow.audience import PROFESSIONAL, WORKER, candidate_ids
 from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
+from workflow.locks import case_lock
 from workflow.models import CaseProcess
 from workflow.selectors import task_get_for_claim, task_get_for_user
 
@@ -55,7 +56,6 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
         )
         DisputeFlow.start.run(case=case, assignee=actor)
         _after_step(case, actor=actor)
-        _registered_emit(case=case, actor=actor)
     return case
 
 
@@ -65,7 +65,6 @@ def help_request_intake(*, actor: User, unit: Unit | None = None, **fields) -> C
         case = intake.help_request_create(actor=actor, unit=target, **fields)
         HelpRequestFlow.start.run(case=case, assignee=actor)
         _after_step(case, actor=actor)
-        _registered_emit(case=case, actor=actor)
     return case
 
 
@@ -77,23 +76,11 @@ def _deadline(task: Task):
     return task.created + timedelta(hours=hours)
 
 
-def _registered_emit(*, case: Case, actor: User) -> None:
-    registered = case.audit_entries.get(action=AuditAction.REGISTERED)
-    event_emit(type="case.registered", case=case, actor=actor, audit=registered)
-
-
-def _open_task_ids(case: Case) -> set[int]:
-    return set(
-        Task.objects.filter(
-            process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
-        ).values_list("pk", flat=True)
-    )
-
-
-def _after_step(case: Case, *, actor: User | None, known: frozenset[int] = frozenset()) -> None:
+def _after_step(case: Case, *, actor: User | None, after_task_id: int = 0) -> None:
     """After the flow moved: keep the case's current deadline (the earliest open task's) for the boards'
-    overdue lists, and tell people about each task that is new since ``known`` (open task ids before the step):
-    its owner if the flow assigned it, everyone who may take it otherwise."""
+    overdue lists, and tell people about each task the step created (ids above ``after_task_id``; the case is
+    locked, so nobody else adds tasks meanwhile): its owner if the flow assigned it, everyone who may take it
+    otherwise."""
     open_tasks = list(
         Task.objects.filter(
             process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
@@ -104,7 +91,7 @@ def _after_step(case: Case, *, actor: User | None, known: frozenset[int] = froze
         Case.objects.filter(pk=case.pk).update(due_at=due)
         case.due_at = due
     for task in open_tasks:
-        if task.pk not in known:
+        if task.pk > after_task_id:
             _task_announce(task=task, case=case, actor=actor)
 
 
@@ -121,16 +108,15 @@ def _task_announce(*, task: Task, case: Case, actor: User | None) -> None:
 
 @contextmanager
 def _task_locked(task_id: int, user: User, find=task_get_for_user):
-    """Lock the task's process, then re-read task and case under it: ``with _task_locked(...) as (task, node,
-    case)``. A task the user may not see is a 404 before any lock is taken. Lock order: process, then case."""
-    task = find(task_id=task_id, user=user)
-    with task.flow_task.flow_class.lock(task.process_id):
-        task = Task.objects.select_for_update().select_related("process").get(pk=task_id)
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("unit")
-            .get(processes__pk=task.process_id)
-        )
+    """Lock the task's case, then read the task under it through the selector that decides who may see it:
+    ``with _task_locked(...) as (task, node, case)``. A task the user may not see is a 404 before anything
+    is written."""
+    with transaction.atomic():
+        case = case_lock(processes__task__pk=task_id)
+        if case is None:
+            raise NotFound()
+        task = find(task_id=task_id, user=user)
+        task.process.caseprocess.case = case  # the nodes' access checks read the locked case
         yield task, task.flow_task, case
 
 
@@ -286,9 +272,10 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             raise NotTaskOwner()
         if node.step == "advise":
             data = {**data, "specialty": node.specialty}
-        known = frozenset(_open_task_ids(case))
         STEP_SERVICES[node.step](case=case, actor=user, **data)
         activation = node.activation_class(task)
+        if node.audience == WORKER:
+            activation.process.last_worker = user  # the next worker step stays with them (flows.previous_worker)
         activation.start(None)
         activation.execute()
         done = audit_write(
@@ -299,7 +286,7 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             task_id=task.pk,
             on_time=timezone.now() <= _deadline(task),
         )
-        _after_step(case, actor=user, known=known)
+        _after_step(case, actor=user, after_task_id=case.newest_task_id)
         event_emit(type="task.completed", case=case, actor=user, audit=done)
     return task
 
@@ -356,9 +343,9 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
         raise InvalidInput(_("Say where the case is referred to."), field="to")
     process = CaseProcess.objects.filter(case=visible, status=PROCESS.NEW).first()
     flow_class = flow_for(visible)
-    # Same lock order as the task operations (process, then case), so a side exit and a claim cannot deadlock.
-    with flow_class.lock(process.pk) if process else transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=visible.pk)
+    with transaction.atomic():
+        # The case row is the flow's lock (workflow.locks), the same one the task operations take.
+        case = case_lock(pk=visible.pk)
         still_open = CaseProcess.objects.filter(case=case, status=PROCESS.NEW).first()
         if still_open != process:
             raise Conflict()  # another side exit (an escalation) replaced the flow meanwhile

@@ -1,0 +1,252 @@
+"""Part 1: help requests through their whole lifecycle via the services the pages and the API call, against
+the bare-ORM baseline (``bench.baseline``) writing the same rows, in the same run; then the engine again with
+two worker processes at once.
+
+A lifecycle is nine operations: intake, dispatch, claim, advice, joint session, resolution, feedback, claim of
+the assessment, assessment. Only the operations are timed and their SQL counted; finding the next task id
+(what a page already shows its user) is the driver's and is left out of both.
+"""
+
+import multiprocessing
+import os
+import sys
+import time
+
+PART = "lifecycle"
+DATABASE = "tongxin_bench_lifecycle"
+REDIS_DB = 1
+LIFECYCLES = int(os.environ.get("BENCH_LIFECYCLES", "2000"))
+WARM_UP = 20
+TABLES = (
+    "cases_case", "cases_helprequestdetail", "cases_auditentry", "cases_advice", "cases_meeting",
+    "cases_assessment", "cases_pointaward", "viewflow_process", "casework_flow_caseprocess", "viewflow_task",
+    "viewflow_task_previous", "notifications_notification",
+)  # fmt: skip
+
+
+class Clock:
+    """Sums the time and the SQL statements of the operations run through it, by operation name."""
+
+    def __init__(self):
+        from bench.common import QueryCounter
+
+        self.seconds = 0.0
+        self.queries: dict[str, int] = {}
+        self.calls: dict[str, int] = {}
+        self.counter = QueryCounter()
+
+    def __call__(self, name: str, operation, **kwargs):
+        before = self.counter.count
+        with self.counter.counting():
+            started = time.perf_counter()
+            result = operation(**kwargs)
+            self.seconds += time.perf_counter() - started
+        self.queries[name] = self.queries.get(name, 0) + self.counter.count - before
+        self.calls[name] = self.calls.get(name, 0) + 1
+        return result
+
+
+def cast():
+    """The people of a lifecycle, read once."""
+    from cases.models import User
+
+    people = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["liaison", "tax_advisor", "supervisor", "supervisor_taixing"]
+        )
+    }
+    for user in people.values():
+        user.roles  # noqa: B018 - read the roles once, as a signed-in request has them
+    return people
+
+
+def intake_fields() -> dict:
+    from cases.demo import ENTERPRISES
+
+    name, code = ENTERPRISES[0]
+    return {
+        "enterprise_name": name,
+        "credit_code": code,
+        "contact_name": "刘经理",
+        "contact_phone": "13912345678",
+        "specialties": ["tax"],
+        "description": "研发费用加计扣除如何申报？",
+        "channel": "visit",
+    }
+
+
+def engine_lifecycle(clock: Clock, people: dict, fields: dict) -> None:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from cases.demo_cases import step_data
+    from workflow import services
+
+    liaison, advisor, supervisor = people["liaison"], people["tax_advisor"], people["supervisor"]
+    case = clock("intake", services.help_request_intake, actor=liaison, **fields)
+
+    def next_task() -> int:
+        return (
+            Task.objects.filter(
+                process__caseprocess__case_id=case.pk,
+                status__in=[STATUS.NEW, STATUS.ASSIGNED],
+                flow_task_type="HUMAN",
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    for step, user, claim in (
+        ("dispatch", liaison, False),
+        ("advise", advisor, True),
+        ("joint_session", liaison, False),
+        ("resolve", liaison, False),
+        ("feedback", liaison, False),
+        ("assess", supervisor, True),
+    ):
+        task_id = next_task()
+        if claim:
+            clock(f"claim ({step})", services.task_claim, task_id=task_id, user=user)
+        clock(step, services.task_complete, task_id=task_id, user=user, data=step_data(step, case))
+    assert case.__class__.objects.get(pk=case.pk).state == "closed"
+
+
+def baseline_lifecycle(clock: Clock, people: dict, fields: dict) -> None:
+    from bench import baseline
+
+    clock(
+        "lifecycle",
+        baseline.lifecycle,
+        liaison=people["liaison"],
+        advisor=people["tax_advisor"],
+        supervisors=[people["supervisor"], people["supervisor_taixing"]],
+        unit=people["liaison"].unit,
+        fields=fields,
+    )
+
+
+def row_counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in TABLES:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def measure(run, count: int) -> dict:
+    """Run ``count`` lifecycles (after a warm-up); time, queries and rows written per lifecycle."""
+    people, fields = cast(), intake_fields()
+    for _ in range(WARM_UP):
+        run(Clock(), people, fields)
+    clock = Clock()
+    before = row_counts()
+    for _ in range(count):
+        run(clock, people, fields)
+    after = row_counts()
+    operations = sum(clock.calls.values())
+    return {
+        "lifecycles": count,
+        "seconds": round(clock.seconds, 3),
+        "lifecycles_per_s": round(count / clock.seconds, 1),
+        "queries_per_lifecycle": round(sum(clock.queries.values()) / count, 1),
+        "savepoints_per_lifecycle": round(clock.counter.savepoints / count, 1),
+        "operations_per_lifecycle": operations // count,
+        "queries_per_operation": {
+            name: round(clock.queries[name] / clock.calls[name], 1) for name in clock.queries
+        },
+        "rows_per_lifecycle": {t: round((after[t] - before[t]) / count, 2) for t in TABLES},
+    }
+
+
+def worker(count: int, start, results) -> None:
+    """One of the two worker processes: its own connections, the same services."""
+    from bench.common import django_on
+
+    django_on(DATABASE, redis_db=REDIS_DB, fresh=False)
+    people, fields = cast(), intake_fields()
+    for _ in range(5):
+        engine_lifecycle(Clock(), people, fields)
+    start.wait()
+    started = time.perf_counter()
+    for _ in range(count):
+        engine_lifecycle(Clock(), people, fields)
+    results.put(time.perf_counter() - started)
+
+
+def two_workers(count: int) -> dict:
+    """Wall-clock throughput of two processes running lifecycles at once (start together, both finished)."""
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(3), context.Queue()
+    workers = [context.Process(target=worker, args=(count // 2, start, results)) for _ in range(2)]
+    for process in workers:
+        process.start()
+    start.wait(timeout=120)
+    started = time.perf_counter()
+    spans = [results.get(timeout=600) for _ in workers]
+    wall = time.perf_counter() - started
+    for process in workers:
+        process.join(timeout=60)
+    done = count // 2 * 2
+    return {
+        "lifecycles": done,
+        "wall_s": round(wall, 2),
+        "lifecycles_per_s": round(done / wall, 1),
+        "worker_s": [round(s, 2) for s in spans],
+    }
+
+
+def main() -> None:
+    from bench.common import django_on, write_result
+
+    django_on(DATABASE, redis_db=REDIS_DB)
+    from cases import demo
+
+    demo.build_org()
+    print(f"lifecycle: {LIFECYCLES} through the engine …", flush=True)
+    engine = measure(engine_lifecycle, LIFECYCLES)
+    print(f"lifecycle: {LIFECYCLES} through the bare-ORM baseline …", flush=True)
+    floor = measure(baseline_lifecycle, LIFECYCLES)
+    print(f"lifecycle: {LIFECYCLES} through the engine in two worker processes …", flush=True)
+    parallel = two_workers(LIFECYCLES)
+    result = {
+        "engine": engine,
+        "baseline": floor,
+        "ratio": round(engine["seconds"] / floor["seconds"], 2),
+        "two_workers": parallel,
+    }
+    write_result(PART, result)
+    print(table(result))
+
+
+def table(result: dict) -> str:
+    engine, floor, parallel = result["engine"], result["baseline"], result["two_workers"]
+    steps = engine["operations_per_lifecycle"]
+    lines = [
+        f"### Lifecycle ({engine['lifecycles']} help requests, {steps} operations each)",
+        "",
+        "| | lifecycles/s | statements per lifecycle (of them savepoints) | statements per operation |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {label} | {run['lifecycles_per_s']} | {run['queries_per_lifecycle']} ({run['savepoints_per_lifecycle']})"
+            f" | {run['queries_per_lifecycle'] / steps:.1f} |"
+            for label, run in (("engine (services)", engine), ("bare-ORM baseline", floor))
+        ),
+        f"| engine, two worker processes | {parallel['lifecycles_per_s']} | | |",
+        "",
+        f"Engine time ÷ baseline time: **{result['ratio']}×**.",
+        "",
+        "| operation | queries |",
+        "|---|---:|",
+        *(f"| {name} | {count} |" for name, count in engine["queries_per_operation"].items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.getcwd())
+    main()
