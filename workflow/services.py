@@ -274,8 +274,8 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             data = {**data, "specialty": node.specialty}
         STEP_SERVICES[node.step](case=case, actor=user, **data)
         activation = node.activation_class(task)
-        if node.audience == WORKER:
-            activation.process.last_worker = user  # the next worker step stays with them (flows.previous_worker)
+        if node.audience == WORKER:  # the next worker step stays with them (flows.previous_worker)
+            activation.process.last_worker = user
         activation.start(None)
         activation.execute()
         done = audit_write(
