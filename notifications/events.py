@@ -8,8 +8,14 @@ An event does two things:
   supervisor's board (which joins the group of their own unit) sees their whole subtree and can replay what it
   missed from the audit trail.
 Payloads carry no personal data: references, states, units, step names.
+
+A channel message carries the client's JSON text, serialised here once for its whole group; each socket only
+checks it has not sent that id yet and forwards the text (``notifications/consumers.py``). The sends of one
+commit go out concurrently: they are to different groups, and a client orders by id, not by arrival.
 """
 
+import asyncio
+import json
 import logging
 from collections.abc import Iterable
 
@@ -49,6 +55,28 @@ def board_case(case) -> dict:
     }
 
 
+def board_message(*, seq: int, event: str, case: dict) -> dict:
+    """The channel message a board group receives for one event: ``text`` is what each board socket sends."""
+    return {
+        "type": "board.event",
+        "seq": seq,
+        "text": client_text({"type": "event", "seq": seq, "event": event, "case": case}),
+    }
+
+
+def notification_message(notification: Notification) -> dict:
+    """The channel message a user's group receives: ``text`` is what each of their sockets sends."""
+    return {
+        "type": "notification",
+        "id": notification.pk,
+        "text": client_text({"type": "notification", "notification": notification.as_message()}),
+    }
+
+
+def client_text(message: dict) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
 def event_emit(
     *,
     type: str,
@@ -71,10 +99,7 @@ def event_emit(
             Notification(recipient_id=user_id, type=type, case=case, text=text, payload=payload)
             for user_id in sorted(set(recipients) - {actor_id})
         )
-    messages = [
-        (notify_group(n.recipient_id), {"type": "notification", "notification": n.as_message()})
-        for n in notifications
-    ]
+    messages = [(notify_group(n.recipient_id), notification_message(n)) for n in notifications]
     if audit is None and not messages:
         return notifications
 
@@ -82,9 +107,9 @@ def event_emit(
         # The board's view of the case is taken at commit, so it shows what the whole transaction did.
         board = []
         if audit is not None:
-            message = {"type": "board.event", "seq": audit.pk, "event": type, "case": board_case(case)}
+            message = board_message(seq=audit.pk, event=type, case=board_case(case))
             board = [(group, message) for group in board_groups(case.unit)]
-        _publish(messages + board)
+        _publish(board + messages)
 
     transaction.on_commit(publish)
     return notifications
@@ -101,5 +126,9 @@ def _publish(messages: list[tuple[str, dict]]) -> None:
 
 
 async def _send_all(layer, messages):
-    for group, message in messages:
-        await layer.group_send(group, message)
+    results = await asyncio.gather(
+        *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
+    )
+    failures = [result for result in results if isinstance(result, BaseException)]
+    if failures:
+        raise failures[0]

@@ -1,5 +1,6 @@
 /* The supervisor's live board over ws/board/: a snapshot on every (re)connect, then events that update the
- * newest list at once and ask for a fresh snapshot (counts) at most twice a second. */
+ * newest list at once. The counts come with the fresh snapshot the server pushes a moment after events, one for
+ * all the boards of a unit: this page never asks for one (hundreds of open boards asking was a query storm). */
 (function () {
   "use strict";
   var root = document.getElementById("board");
@@ -20,7 +21,6 @@
   var lastSeq = 0;  // the highest seq seen, to resume after on reconnect
   var seen = {};    // seqs already applied: a transaction that committed late can carry a lower seq
   var newest = [];
-  var refresh = null;
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -66,7 +66,7 @@
     document.getElementById("board-overdue-none").hidden = snapshot.overdue.length > 0;
   }
 
-  function onEvent(event, socket) {
+  function onEvent(event) {
     if (seen[event.seq]) return;
     seen[event.seq] = true;
     lastSeq = Math.max(lastSeq, event.seq);
@@ -75,12 +75,6 @@
     fill("board-newest", newest.map(caseItem));
     var first = document.querySelector("#board-newest li");
     if (first) first.classList.add("flash");
-    if (!refresh) {
-      refresh = setTimeout(function () {
-        refresh = null;
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
-      }, 500);
-    }
   }
 
   function setStatus(live) {
@@ -93,12 +87,12 @@
       setStatus(true);
       if (lastSeq) socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
     },
-    message: function (message, socket) {
+    message: function (message) {
       if (message.type === "snapshot") {
         render(message);
         lastSeq = Math.max(lastSeq, message.seq);
       } else if (message.type === "event") {
-        onEvent(message, socket);
+        onEvent(message);
       }
     },
     close: function () { setStatus(false); }

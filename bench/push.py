@@ -1,0 +1,408 @@
+"""Part 3 of ``make bench``: websocket push latency (``python -m bench.push``).
+
+A real daphne process serves the project on its own PostgreSQL database and Redis db 3. For each size N in
+``SIZES``, N websocket clients (the ``websockets`` library, all on one asyncio loop in this process, loopback
+only) open ``ws/board/`` with the token of one supervisor (泰州市, the root of the demo tree: every case is in
+that board's subtree). The server's fan-out does not depend on who is behind a socket once it is open, so one
+user with N sockets measures the same path as N supervisors.
+
+Each size runs two rounds of ``STEPS`` steps:
+
+- engine: a claim, then a release, then a claim… of one task through the real services (``workflow.services``),
+  in a thread. Each is one transaction with two board events (the ``claimed``/``released`` audit row and the
+  case's ``claim``/``release`` transition). t0 is the commit: a ``transaction.on_commit`` callback registered
+  inside an outer ``atomic()`` before the service call, so it runs before the service's own push. t1 is the
+  receipt of each event at each client.
+- baseline: the same number of raw ``channel_layer.group_send`` of the message ``event_emit`` builds (same shape
+  and size, seqs of their own) to the group the clients joined; t0 just before the first send of a step.
+
+Spacing: a step starts ``GAP`` seconds after every client has received the previous step's events (or after
+``STEP_TIMEOUT``), so what is measured is latency, not a queue. After the engine round every client sends
+``{"type": "resume", "after": <seq before the round>}``; an event seq it then still lacks counts as lost.
+Every loop is bounded by a count and a timeout; daphne and the sockets are closed on any exit.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import django_on, summary_ms, write_result
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "tongxin_bench_push"
+REDIS_DB = 3
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_PUSH_SIZES", "1,100,500").split(","))
+# BENCH_PUSH_PROFILE=<file>: run daphne under pyinstrument, its profile written there (text, or HTML for *.html).
+PROFILE = os.environ.get("BENCH_PUSH_PROFILE", "")
+STEPS = 40  # transactions (engine) or send pairs (baseline) per round
+WARM_UP = 3  # unmeasured steps before each round
+GAP = 0.25  # seconds of quiet after every client got a step, before the next step
+STEP_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 60.0
+RESUME_TIMEOUT = 30.0
+CONNECTING_AT_ONCE = 50
+BASELINE_SEQ = 2_000_000_000  # far above any audit id: the sockets' de-duplication must not drop them
+
+
+def main() -> None:
+    django_on(DATABASE, redis_db=REDIS_DB)
+    setup = _setup()
+    with _daphne() as base:
+        sizes = asyncio.run(_measure_all(base, setup))
+    result = {
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "server": "one daphne process, channels_redis core layer (Redis db 3), DJANGO_DEBUG=0",
+        "clients": "N websocket clients (websockets library) on one asyncio loop, token of the 泰州市 supervisor",
+        "transaction": "task_claim / task_release of one 法律 advice task, two board events each",
+        "steps": STEPS,
+        "gap_s": GAP,
+        "sizes": sizes,
+    }
+    path = write_result("push", result)
+    print(table(result))
+    print(f"written: {path}")
+
+
+def table(result: dict) -> str:
+    """The Markdown table of a result (no Django needed)."""
+    lines = [
+        "### Push latency (ws/board/, commit → receipt at each client)",
+        "",
+        f"{result['steps']} transactions per size (two board events each), {result['gap_s']} s apart after the "
+        "last receipt; baseline: the same number of raw `group_send` to the same group.",
+        "",
+        "| clients | engine p50 ms | engine p99 ms | baseline p50 ms | baseline p99 ms | p99 ratio | lost |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in result["sizes"]:
+        engine, baseline = size["engine"], size["baseline"]
+        lines.append(
+            f"| {size['clients']} | {engine['p50_ms']} | {engine['p99_ms']} | {baseline['p50_ms']} | "
+            f"{baseline['p99_ms']} | {size['p99_ratio']} | {size['lost']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- set-up (Django, in the main thread before the loop starts) ---------------------------------------------
+
+
+def _setup() -> dict:
+    from rest_framework.authtoken.models import Token
+
+    from cases.demo import build_org
+    from cases.demo_cases import help_request_to, open_tasks
+    from notifications.events import board_case
+
+    people = build_org()
+    case = help_request_to("dispatched", people, specialties=["legal"])
+    task = open_tasks(case).get()
+    return {
+        "people": people,
+        "case_id": case.pk,
+        "task_id": task.pk,
+        "board_case": board_case(case),
+        "token": Token.objects.get_or_create(user=people["supervisor"])[0].key,
+        "group": f"board.{people['supervisor'].unit.path}",
+    }
+
+
+class Engine:
+    """Transactions through the real services, one at a time, in the one thread ``sync_to_async`` keeps for
+    Django here: as in a view under daphne, the push after commit goes out on the loop that runs the clients."""
+
+    def __init__(self, setup: dict):
+        self.setup = setup
+        self.claimed = False
+
+    def _step(self) -> tuple[float, list[int]]:
+        from django.db import transaction
+
+        from cases.models import AuditEntry
+        from workflow import services
+
+        lawyer = self.setup["people"]["lawyer"]
+        before = self._last_seq()
+        committed: list[float] = []
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(time.perf_counter()))
+            if self.claimed:
+                services.task_release(task_id=self.setup["task_id"], user=lawyer, reason="bench")
+            else:
+                services.task_claim(task_id=self.setup["task_id"], user=lawyer)
+        self.claimed = not self.claimed
+        seqs = AuditEntry.objects.filter(case_id=self.setup["case_id"], pk__gt=before).values_list(
+            "pk", flat=True
+        )
+        return committed[0], sorted(seqs)
+
+    async def step(self) -> tuple[float, list[int]]:
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(self._step)()
+
+    def _last_seq(self) -> int:
+        from cases.models import AuditEntry
+
+        return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    async def last_seq(self) -> int:
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(self._last_seq)()
+
+    async def close(self) -> None:
+        from asgiref.sync import sync_to_async
+
+        def close_connection():
+            from django.db import connection
+
+            connection.close()
+
+        await sync_to_async(close_connection)()
+
+
+# --- the server -----------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _daphne:
+    """A daphne subprocess on this part's database and Redis db; terminated on any exit of the block."""
+
+    def __enter__(self) -> str:
+        self.port = _free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-push-daphne-", suffix=".log", delete=False)
+        env = {**os.environ, "DJANGO_LOG_LEVEL": "ERROR"}
+        daphne = Path(sys.executable).with_name("daphne")
+        command = [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
+        if PROFILE:
+            renderer = "html" if PROFILE.endswith(".html") else "text"
+            command = [sys.executable, "-m", "pyinstrument", "-r", renderer, "-o", PROFILE, *command]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited; see {self.log.name}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return f"127.0.0.1:{self.port}"
+            time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise TimeoutError("daphne did not listen within 30 s")
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGTERM, self._previous_sigterm)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT if PROFILE else signal.SIGTERM)
+            try:
+                self.process.wait(timeout=120 if PROFILE else 10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+        if exc and exc[0] is None:
+            os.unlink(self.log.name)
+        else:
+            print(f"daphne's log: {self.log.name}", file=sys.stderr)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# --- the clients ------------------------------------------------------------------------------------------------
+
+
+class Client:
+    """One board socket: records the first receipt time of every event seq."""
+
+    def __init__(self, socket):
+        self.socket = socket
+        self.received: dict[int, float] = {}
+        self.resumed = asyncio.Event()
+        self.reader: asyncio.Task | None = None
+
+    async def read(self, tally: "Tally") -> None:
+        async for text in self.socket:
+            now = time.perf_counter()
+            message = json.loads(text)
+            kind = message.get("type")
+            if kind == "event":
+                seq = message["seq"]
+                if seq not in self.received:
+                    self.received[seq] = now
+                    tally.count(seq)
+            elif kind == "resumed":
+                self.resumed.set()
+
+
+class Tally:
+    """How many clients have each seq; ``wait`` returns when all of them have every seq of a step."""
+
+    def __init__(self, clients: int):
+        self.clients = clients
+        self.counts: dict[int, int] = {}
+        self.waiting: set[int] = set()
+        self.done = asyncio.Event()
+
+    def count(self, seq: int) -> None:
+        self.counts[seq] = self.counts.get(seq, 0) + 1
+        if seq in self.waiting and self.counts[seq] >= self.clients:
+            self.waiting.discard(seq)
+            if not self.waiting:
+                self.done.set()
+
+    async def wait(self, seqs: list[int], timeout: float) -> bool:
+        self.waiting = {seq for seq in seqs if self.counts.get(seq, 0) < self.clients}
+        if not self.waiting:
+            return True
+        self.done.clear()
+        try:
+            async with asyncio.timeout(timeout):
+                await self.done.wait()
+            return True
+        except TimeoutError:
+            return False
+
+
+async def _connect(base: str, key: str, count: int) -> list[Client]:
+    from websockets.asyncio.client import connect
+
+    gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+
+    async def one() -> Client:
+        async with gate:
+            ws = await connect(
+                f"ws://{base}/ws/board/",
+                additional_headers={"Authorization": f"Token {key}"},
+                open_timeout=CONNECT_TIMEOUT,
+                ping_interval=None,
+                max_size=2**22,
+            )
+            first = json.loads(await asyncio.wait_for(ws.recv(), CONNECT_TIMEOUT))
+            assert first["type"] == "snapshot", first
+            return Client(ws)
+
+    async with asyncio.timeout(CONNECT_TIMEOUT * 2):
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def _close(clients: list[Client]) -> None:
+    for client in clients:
+        if client.reader:
+            client.reader.cancel()
+    await asyncio.gather(*(client.socket.close() for client in clients), return_exceptions=True)
+
+
+# --- the measurement ---------------------------------------------------------------------------------------------
+
+
+async def _measure_all(base: str, setup: dict) -> list[dict]:
+    from channels.layers import get_channel_layer
+
+    engine = Engine(setup)
+    layer = get_channel_layer()
+    group = setup["group"]
+    try:
+        results = []
+        for size in SIZES:
+            started = time.monotonic()
+            result = await _measure(base, setup, engine, layer, group, size)
+            print(
+                f"{size:>4} clients: engine p99 {result['engine']['p99_ms']} ms, baseline p99 "
+                f"{result['baseline']['p99_ms']} ms, lost {result['lost']} ({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
+            results.append(result)
+        return results
+    finally:
+        await engine.close()
+        if hasattr(layer, "close_pools"):
+            await layer.close_pools()
+
+
+async def _measure(base: str, setup: dict, engine: Engine, layer, group: str, size: int) -> dict:
+    from notifications.events import board_message
+
+    clients = await _connect(base, setup["token"], size)
+    tally = Tally(size)
+    try:
+        for client in clients:
+            client.reader = asyncio.create_task(client.read(tally))
+
+        # engine
+        for _ in range(WARM_UP):
+            _t0, seqs = await engine.step()
+            await tally.wait(seqs, STEP_TIMEOUT)
+            await asyncio.sleep(GAP)
+        before_round = await engine.last_seq()
+        committed_at: dict[int, float] = {}
+        for _ in range(STEPS):
+            t0, seqs = await engine.step()
+            committed_at.update(dict.fromkeys(seqs, t0))
+            await tally.wait(seqs, STEP_TIMEOUT)
+            await asyncio.sleep(GAP)
+        engine_latencies = [
+            client.received[seq] - t0
+            for client in clients
+            for seq, t0 in committed_at.items()
+            if seq in client.received
+        ]
+        for client in clients:
+            await client.socket.send(json.dumps({"type": "resume", "after": before_round}))
+        async with asyncio.timeout(RESUME_TIMEOUT):
+            await asyncio.gather(*(client.resumed.wait() for client in clients))
+        lost = sum(len(committed_at.keys() - client.received.keys()) for client in clients)
+
+        # baseline: as many messages per step as the engine's transactions made
+        per_step = max(1, len(committed_at) // STEPS)
+        sent_at: dict[int, float] = {}
+        seq = BASELINE_SEQ + size * 10_000
+        for index in range(WARM_UP + STEPS):
+            seqs = list(range(seq, seq + per_step))
+            seq += per_step
+            t0 = time.perf_counter()
+            for one in seqs:
+                await layer.group_send(
+                    group, board_message(seq=one, event="case.claimed", case=setup["board_case"])
+                )
+            if index >= WARM_UP:
+                sent_at.update(dict.fromkeys(seqs, t0))
+            await tally.wait(seqs, STEP_TIMEOUT)
+            await asyncio.sleep(GAP)
+        baseline_latencies = [
+            client.received[seq] - t0
+            for client in clients
+            for seq, t0 in sent_at.items()
+            if seq in client.received
+        ]
+        baseline_missing = sum(len(sent_at.keys() - client.received.keys()) for client in clients)
+    finally:
+        await _close(clients)
+
+    engine_summary, baseline_summary = summary_ms(engine_latencies), summary_ms(baseline_latencies)
+    return {
+        "clients": size,
+        "engine": engine_summary,
+        "baseline": baseline_summary,
+        "p99_ratio": round(engine_summary["p99_ms"] / baseline_summary["p99_ms"], 2),
+        "lost": lost,
+        "events": len(committed_at),
+        "baseline_not_received": baseline_missing,
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The board fan-out: a message serialised once per group and forwarded once per socket; the counts refreshed by
+one snapshot per board root and process, pushed to every board of the root, with no board asking."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from cases.demo_cases import dispute_to
+from notifications import consumers, selectors
+from notifications.events import board_message
+from tests.test_sockets import close_layer_pools, connect, receive_until, token_headers  # noqa: F401
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def org(committed_people):
+    return committed_people
+
+
+@pytest.fixture
+def snapshots(monkeypatch):
+    """Counts the board snapshots the consumers compute (the selector itself runs)."""
+    calls = []
+    real = selectors.board_snapshot
+
+    def counted(*, root):
+        calls.append(root.path)
+        return real(root=root)
+
+    monkeypatch.setattr(consumers.selectors, "board_snapshot", counted)
+    monkeypatch.setattr(consumers, "BOARD_REFRESH_DELAY", 0.5)
+    return calls
+
+
+async def unit_path(user) -> str:
+    return await sync_to_async(lambda: user.unit.path)()
+
+
+async def open_board(user):
+    board, connected, _ = await connect("/ws/board/", await sync_to_async(token_headers)(user))
+    assert connected
+    snapshot = await board.receive_json_from()
+    assert snapshot["type"] == "snapshot"
+    return board, snapshot
+
+
+async def test_two_boards_of_a_unit_get_one_pushed_snapshot_after_a_burst_of_events(org, snapshots):
+    first, _ = await open_board(org["supervisor"])
+    second, _ = await open_board(org["supervisor"])
+    assert len(snapshots) == 2  # one each on connect
+
+    # when a dispute is registered and triaged (three events, within the refresh delay)
+    case = await sync_to_async(dispute_to)("triaged", org)
+
+    # then each board gets the three events, then one fresh snapshot without asking for it
+    for board in (first, second):
+        messages = await receive_until(board, "snapshot", timeout=5)
+        assert [m["type"] for m in messages] == ["event", "event", "event", "snapshot"]
+        assert {m["case"]["reference"] for m in messages[:-1]} == {case.reference}
+        refreshed = messages[-1]
+        assert refreshed["by_state"] == {"triaged": 1}
+        assert refreshed["open"] == 1
+        assert refreshed["seq"] == max(m["seq"] for m in messages[:-1])
+        assert [c["reference"] for c in refreshed["newest"]] == [case.reference]
+        assert await board.receive_nothing(timeout=0.8)
+    # computed once for both boards of 泰州市
+    assert snapshots == [await unit_path(org["supervisor"])] * 3
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_a_board_of_another_unit_gets_a_snapshot_of_its_own(org, snapshots):
+    city, _ = await open_board(org["supervisor"])
+    hailing, _ = await open_board(org["supervisor_hailing"])
+
+    case = await sync_to_async(dispute_to)("registered", org, actor=org["mediator_chengxi"])
+
+    city_messages = await receive_until(city, "snapshot", timeout=5)
+    hailing_messages = await receive_until(hailing, "snapshot", timeout=5)
+    assert city_messages[0]["case"]["reference"] == hailing_messages[0]["case"]["reference"] == case.reference
+    assert city_messages[-1]["unit"]["name"] == "泰州市" and hailing_messages[-1]["unit"]["name"] == "海陵区"
+    assert city_messages[-1]["open"] == hailing_messages[-1]["open"] == 1
+    assert sorted(snapshots[2:]) == sorted(
+        [await unit_path(org["supervisor"]), await unit_path(org["supervisor_hailing"])]
+    )
+    await city.disconnect()
+    await hailing.disconnect()
+
+
+async def test_a_group_message_is_forwarded_as_its_text_once_per_socket(org, snapshots):
+    board, snapshot = await open_board(org["supervisor"])
+    message = board_message(seq=snapshot["seq"] + 1, event="case.claimed", case={"reference": "X"})
+    layer = get_channel_layer()
+    group = f"board.{await unit_path(org['supervisor'])}"
+
+    # the same seq twice (a push and a late duplicate)
+    await layer.group_send(group, message)
+    await layer.group_send(group, message)
+
+    received = await board.receive_from(timeout=5)
+    assert received == message["text"]
+    assert json.loads(received) == {
+        "type": "event",
+        "seq": snapshot["seq"] + 1,
+        "event": "case.claimed",
+        "case": {"reference": "X"},
+    }
+    # then only the pushed snapshot, no second copy of the event
+    assert json.loads(await board.receive_from(timeout=5))["type"] == "snapshot"
+    assert await board.receive_nothing(timeout=0.8)
+    await board.disconnect()
+
+
+async def test_a_closed_board_leaves_its_root_and_the_last_one_takes_the_refresher_away(org, snapshots):
+    board, _ = await open_board(org["supervisor"])
+    path = await unit_path(org["supervisor"])
+    assert len(consumers.BoardRoom.rooms[path].boards) == 1
+    await board.disconnect()
+    assert path not in consumers.BoardRoom.rooms
