@@ -136,11 +136,11 @@ class Engine:
                 services.task_release(task_id=self.setup["task_id"], user=lawyer, reason="bench")
             else:
                 services.task_claim(task_id=self.setup["task_id"], user=lawyer)
+            # read before the commit, so that nothing of the bench's own runs while the push goes out
+            audit = AuditEntry.objects.filter(case_id=self.setup["case_id"], pk__gt=before)
+            seqs = sorted(audit.values_list("pk", flat=True))
         self.claimed = not self.claimed
-        seqs = AuditEntry.objects.filter(case_id=self.setup["case_id"], pk__gt=before).values_list(
-            "pk", flat=True
-        )
-        return committed[0], sorted(seqs)
+        return committed[0], seqs
 
     async def step(self) -> tuple[float, list[int]]:
         from asgiref.sync import sync_to_async

@@ -36,6 +36,8 @@ FORBIDDEN = 4403
 # event, each board on its own; one per root and process a second later costs the database 7 queries per second
 # at most, however many boards are open.
 BOARD_REFRESH_DELAY = 1.0
+# Board sockets written to between two turns of the event loop.
+FORWARD_BATCH = 25
 # Seconds between renewals of a board room's group membership (the layer drops it after a day by default).
 GROUP_RENEWAL = 3600
 
@@ -248,11 +250,15 @@ class BoardRoom:
 
     async def forward(self, message: dict) -> None:
         sent = False
-        for board in list(self.boards):
+        for index, board in enumerate(list(self.boards), start=1):
             try:
                 sent = await board.board_event(message) or sent
             except Exception:  # a socket closing meanwhile; its disconnect takes it out of the room
                 logger.debug("board event not sent", exc_info=True)
+            if index % FORWARD_BATCH == 0:
+                # A send only queues the frame; the server writes it when the loop runs. Letting it run every
+                # batch puts the first sockets' frames on the wire while the rest are still being framed.
+                await asyncio.sleep(0)
         if sent and self.refreshing is None:
             self.refreshing = self.loop.create_task(self.refresh())
 

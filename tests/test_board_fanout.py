@@ -120,3 +120,19 @@ async def test_a_closed_board_leaves_its_root_and_the_last_one_takes_the_refresh
     assert len(consumers.BoardRoom.rooms[path].boards) == 1
     await board.disconnect()
     assert path not in consumers.BoardRoom.rooms
+
+
+async def test_every_board_of_a_room_larger_than_a_batch_gets_each_event_once(org, snapshots, monkeypatch):
+    monkeypatch.setattr(consumers, "FORWARD_BATCH", 2)
+    boards = [(await open_board(org["supervisor"]))[0] for _ in range(5)]
+
+    case = await sync_to_async(dispute_to)("registered", org)
+
+    for board in boards:
+        messages = await receive_until(board, "snapshot", timeout=5)
+        assert [(m["type"], m.get("event")) for m in messages] == [
+            ("event", "case.registered"),
+            ("snapshot", None),
+        ]
+        assert messages[0]["case"]["reference"] == case.reference
+        await board.disconnect()
