@@ -53,6 +53,11 @@ def test_the_board_shows_a_new_case_without_a_reload(live):  # noqa: F811
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(locale="zh-CN")
+            sent_frames: list[str] = []
+            page.on(
+                "websocket",
+                lambda socket: socket.on("framesent", lambda payload: sent_frames.append(payload)),
+            )
             page.goto(f"http://{server}/accounts/login/?next=/board/")
             page.fill("input[name=username]", "supervisor")
             page.fill("input[name=password]", demo.DEMO_PASSWORD)
@@ -67,7 +72,9 @@ def test_the_board_shows_a_new_case_without_a_reload(live):  # noqa: F811
 
             newest = page.locator("#board-newest li").first
             expect(newest).to_contain_text(case.reference, timeout=10_000)
+            # the counts come with the snapshot the server pushes for all boards: the page never asks for one
             expect(page.locator("#board-open")).to_have_text("1", timeout=10_000)
             assert page.evaluate("window.__notReloaded") is True
+            assert [frame for frame in sent_frames if "snapshot" in str(frame)] == []
         finally:
             browser.close()

@@ -8,6 +8,7 @@ import os
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
@@ -197,3 +198,49 @@ def test_a_burst_of_500_board_events_loses_none_after_replay(live):
     )
     assert len(registered) == 500
     assert registered <= seen
+
+
+def test_a_case_registered_here_reaches_every_board_socket_on_two_servers_once(live):
+    key = token(live["supervisor"])
+    with (
+        asgi_server(redis_url=settings.REDIS_URL) as server_a,
+        asgi_server(redis_url=settings.REDIS_URL) as server_b,
+    ):
+
+        async def scenario():
+            boards = [
+                await open_socket(server, "/ws/board/", key)
+                for server in (server_a, server_b)
+                for _ in range(30)
+            ]
+            for board in boards:
+                await next_of(board, "snapshot")
+            case = await sync_to_async(registered_closing)(live)
+
+            async def until_refreshed(board):
+                """The board's messages up to the snapshot the server pushes after the event."""
+                messages = []
+                async with asyncio.timeout(20):
+                    while not messages or messages[-1]["type"] != "snapshot":
+                        messages.append(json.loads(await board.recv()))
+                return messages
+
+            received = await asyncio.gather(*(until_refreshed(board) for board in boards))
+            for board in boards:
+                await board.close()
+            return case, received
+
+        case, received = asyncio.run(scenario())
+    registered = AuditEntry.objects.get(case=case, action="registered")
+    assert len(received) == 60
+    for messages in received:
+        assert [(m["type"], m.get("seq")) for m in messages[:-1]] == [("event", registered.pk)]
+        assert messages[-1]["open"] == 1
+
+
+def registered_closing(people):
+    """A dispute registered from a worker thread that then closes its own database connection."""
+    try:
+        return dispute_to("registered", people)
+    finally:
+        connection.close()
