@@ -32,6 +32,9 @@ from notifications.events import notify_group
 SENT_MEMORY = 10_000  # ids remembered per socket for de-duplication
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
+TRY_AGAIN = (
+    4503  # the server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server)
+)
 # Seconds from the first event to the counts' refresh: the old page script asked for a snapshot 0.5 s after an
 # event, each board on its own; one per root and process a second later costs the database 7 queries per second
 # at most, however many boards are open.
@@ -246,7 +249,10 @@ class BoardRoom:
             logger.exception("board room %s lost its channel", self.group)
             self.close()
             for board in list(self.boards):
-                await board.close(code=1011)
+                try:
+                    await board.close(code=TRY_AGAIN)
+                except Exception:
+                    logger.debug("board not closed", exc_info=True)
 
     async def forward(self, message: dict) -> None:
         sent = False

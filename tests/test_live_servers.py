@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry
@@ -236,6 +237,43 @@ def test_a_case_registered_here_reaches_every_board_socket_on_two_servers_once(l
     for messages in received:
         assert [(m["type"], m.get("seq")) for m in messages[:-1]] == [("event", registered.pk)]
         assert messages[-1]["open"] == 1
+
+
+def test_a_redis_outage_closes_the_board_sockets_and_a_reconnected_board_replays_what_it_missed(live):
+    key = token(live["supervisor"])
+    with redis_server() as (redis_url, stop_redis, start_redis), asgi_server(redis_url=redis_url) as server:
+
+        async def scenario():
+            board = await open_socket(server, "/ws/board/", key)
+            snapshot = await next_of(board, "snapshot")
+            await asyncio.to_thread(stop_redis)
+            # the room's channel fails: its sockets are closed, so that their pages reconnect
+            async with asyncio.timeout(30):
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await board.recv()
+            await asyncio.to_thread(start_redis)
+            case = await sync_to_async(registered_closing)(live)
+            # as the page does: reconnect with a pause (the first try may meet a pooled connection of the old Redis)
+            for _attempt in range(10):
+                try:
+                    board = await open_socket(server, "/ws/board/", key)
+                    await next_of(board, "snapshot")
+                    break
+                except (InvalidStatus, ConnectionClosed):
+                    await asyncio.sleep(0.5)
+            await board.send(json.dumps({"type": "resume", "after": snapshot["seq"]}))
+            replayed = []
+            async with asyncio.timeout(20):
+                while (message := json.loads(await board.recv()))["type"] != "resumed":
+                    if message["type"] == "event":
+                        replayed.append(message["seq"])
+            await board.close()
+            return closed.value.rcvd.code, case, replayed
+
+        code, case, replayed = asyncio.run(scenario())
+    assert code == 4503
+    assert replayed == [AuditEntry.objects.get(case=case, action="registered").pk]
 
 
 def registered_closing(people):
