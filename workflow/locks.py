@@ -10,31 +10,38 @@ one task; its ``SelectForUpdateLock`` would lock the process row and still need 
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Subquery
 from viewflow.workflow.models import Task
 
 from cases.models import Case
+from workflow.models import CaseProcess
 
 
-def case_lock(**lookup) -> Case | None:
-    """Lock and read one case (``pk=…``, ``processes__pk=…`` or ``processes__task__pk=…``) with what the steps
-    read of it; call inside a transaction. ``newest_task_id`` is the case's newest task when the lock was
-    taken: tasks above it are the ones made while the lock is held.
+def case_of_task(task_id: int) -> Subquery:
+    return Subquery(Task.objects.filter(pk=task_id).values("process__caseprocess__case")[:1])
+
+
+def case_of_process(process_pk: int) -> Subquery:
+    return Subquery(CaseProcess.objects.filter(pk=process_pk).values("case")[:1])
+
+
+def case_lock(case: int | Subquery) -> Case | None:
+    """Lock and read one case (its id, or ``case_of_task(…)`` / ``case_of_process(…)``) with what the steps read
+    of it; call inside a transaction.
 
     PostgreSQL re-checks a row it waited for against the row's new version, joins included: when the holder
     of the lock escalated the case to another unit, the joined unit no longer matches and the row drops out
     of the answer. Reading again (the lock is held by then) returns the new version."""
-    newest = Task.objects.filter(process__caseprocess__case=OuterRef("pk")).order_by("-pk").values("pk")[:1]
     locked = (
         Case.objects.select_for_update(of=("self",))
         .select_related("unit", "dispute", "help_request")
-        .annotate(newest_task_id=Coalesce(Subquery(newest), 0))
+        .filter(pk=case)
+        .order_by()  # one row: no ORDER BY (``first()`` would sort the joined rows under the lock)
     )
     for _attempt in range(2):
-        case = locked.filter(**lookup).first()
-        if case is not None:
-            return case
+        found = next(iter(locked[:1]), None)
+        if found is not None:
+            return found
     return None
 
 
@@ -44,5 +51,5 @@ class CaseRowLock:
     @contextmanager
     def __call__(self, flow_class, process_pk):
         with transaction.atomic():
-            case_lock(processes__pk=process_pk)
+            case_lock(case_of_process(process_pk))
             yield

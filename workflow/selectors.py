@@ -49,27 +49,32 @@ def task_archive(*, user: User) -> QuerySet[Task]:
     )
 
 
-def task_get_for_user(*, task_id: int, user: User) -> Task:
-    """A task its owner, a possible taker or a supervisor of its case may see; anyone else gets a 404."""
-    task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN").select_related(*TASK_ROW_RELATED).first()
-    if task is None or not user.is_authenticated:
-        raise NotFound()
-    case = task.process.caseprocess.case
-    node = task.flow_task
+def task_visible(*, task: Task, case, user: User) -> bool:
+    """Its owner, a possible taker or a supervisor of its case may see a task."""
+    if not user.is_authenticated or task.flow_task_type != "HUMAN":
+        return False
     if task.owner_id == user.pk or rules.supervises_case(case, user) or user.is_superuser:
-        return task
-    if task.status == STATUS.NEW and task.owner_id is None and node.may_take(user, case):
-        return task
-    raise NotFound()
+        return True
+    return task.status == STATUS.NEW and task.owner_id is None and task.flow_task.may_take(user, case)
+
+
+def task_visible_to_claimant(*, task: Task, case, user: User) -> bool:
+    """As ``task_visible``, and also a task someone else claimed that ``user`` could have taken: the loser of a
+    race for a queue task hears that it is taken (409), not that it does not exist (404)."""
+    if task_visible(task=task, case=case, user=user):
+        return True
+    return (
+        task.flow_task_type == "HUMAN" and task.owner_id is not None and task.flow_task.may_take(user, case)
+    )
+
+
+def task_get_for_user(*, task_id: int, user: User, visible=task_visible) -> Task:
+    """The task if ``visible`` says the user may see it; a 404 otherwise."""
+    task = Task.objects.filter(pk=task_id).select_related(*TASK_ROW_RELATED).first()
+    if task is None or not visible(task=task, case=task.process.caseprocess.case, user=user):
+        raise NotFound()
+    return task
 
 
 def task_get_for_claim(*, task_id: int, user: User) -> Task:
-    """As ``task_get_for_user``, and also a task someone else claimed that ``user`` could have taken: the loser
-    of a race for a queue task hears that it is taken (409), not that it does not exist (404)."""
-    try:
-        return task_get_for_user(task_id=task_id, user=user)
-    except NotFound:
-        task = Task.objects.filter(pk=task_id, flow_task_type="HUMAN", owner__isnull=False).first()
-        if task is None or not task.flow_task.may_take(user, task.process.caseprocess.case):
-            raise
-        return task
+    return task_get_for_user(task_id=task_id, user=user, visible=task_visible_to_claimant)

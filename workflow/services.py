@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
@@ -27,9 +28,9 @@ from notifications.events import event_emit
 from notifications.models import Notification
 from workflow.audience import PROFESSIONAL, WORKER, candidate_ids
 from workflow.flows import DisputeFlow, HelpRequestFlow, flow_for
-from workflow.locks import case_lock
+from workflow.locks import case_lock, case_of_task
 from workflow.models import CaseProcess
-from workflow.selectors import task_get_for_claim, task_get_for_user
+from workflow.selectors import task_visible, task_visible_to_claimant
 
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
@@ -107,21 +108,29 @@ def _task_announce(*, task: Task, case: Case, actor: User | None) -> None:
 
 
 @contextmanager
-def _task_locked(task_id: int, user: User, find=task_get_for_user):
-    """Lock the task's case, then read the task under it through the selector that decides who may see it:
-    ``with _task_locked(...) as (task, node, case)``. A task the user may not see is a 404 before anything
-    is written."""
+def _task_locked(task_id: int, user: User, visible=task_visible):
+    """Lock the task's case, then read the task under it and check the user may see it (a 404 before anything
+    is written): ``with _task_locked(...) as (task, node, case)``. The task carries ``newest_task_id``, the
+    newest task of its process when the lock was taken: tasks above it are the ones this operation makes."""
     with transaction.atomic():
-        case = case_lock(processes__task__pk=task_id)
-        if case is None:
+        case = case_lock(case_of_task(task_id))
+        newest = Task.objects.filter(process_id=OuterRef("process_id")).order_by("-pk").values("pk")[:1]
+        task = (
+            Task.objects.select_related("process__caseprocess")
+            .annotate(newest_task_id=Subquery(newest))
+            .filter(pk=task_id)
+            .first()
+        )
+        if case is None or task is None:
             raise NotFound()
-        task = find(task_id=task_id, user=user)
         task.process.caseprocess.case = case  # the nodes' access checks read the locked case
+        if not visible(task=task, case=case, user=user):
+            raise NotFound()
         yield task, task.flow_task, case
 
 
 def task_claim(*, task_id: int, user: User) -> Task:
-    with _task_locked(task_id, user, find=task_get_for_claim) as (task, node, case):
+    with _task_locked(task_id, user, visible=task_visible_to_claimant) as (task, node, case):
         if task.owner_id == user.pk:
             raise Conflict(_("You have already claimed this task."))
         if task.owner_id is not None or task.status != STATUS.NEW:
@@ -286,7 +295,7 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             task_id=task.pk,
             on_time=timezone.now() <= _deadline(task),
         )
-        _after_step(case, actor=user, after_task_id=case.newest_task_id)
+        _after_step(case, actor=user, after_task_id=task.newest_task_id)
         event_emit(type="task.completed", case=case, actor=user, audit=done)
     return task
 
@@ -345,7 +354,7 @@ def case_side_exit(*, reference: str, user: User, action: str, reason: str, to: 
     flow_class = flow_for(visible)
     with transaction.atomic():
         # The case row is the flow's lock (workflow.locks), the same one the task operations take.
-        case = case_lock(pk=visible.pk)
+        case = case_lock(visible.pk)
         still_open = CaseProcess.objects.filter(case=case, status=PROCESS.NEW).first()
         if still_open != process:
             raise Conflict()  # another side exit (an escalation) replaced the flow meanwhile
