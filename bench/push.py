@@ -14,7 +14,8 @@ Each size runs two rounds of ``STEPS`` steps:
   inside an outer ``atomic()`` before the service call, so it runs before the service's own push. t1 is the
   receipt of each event at each client.
 - baseline: the same number of raw ``channel_layer.group_send`` of the message ``event_emit`` builds (same shape
-  and size, seqs of their own) to the group the clients joined; t0 just before the first send of a step.
+  and size, seqs of their own) to the clients' board group (``board.<path of 泰州市>``, which the server's
+  ``BoardRoom`` for that root joined on the sockets' behalf); t0 just before the first send of a step.
 
 Spacing: a step starts ``GAP`` seconds after every client has received the previous step's events (or after
 ``STEP_TIMEOUT``), so what is measured is latency, not a queue. After the engine round every client sends
@@ -54,10 +55,14 @@ BASELINE_SEQ = 2_000_000_000  # far above any audit id: the sockets' de-duplicat
 def main() -> None:
     django_on(DATABASE, redis_db=REDIS_DB)
     setup = _setup()
+    load_before = os.getloadavg()  # other work on the machine moves every number here: say how much there was
     with _daphne() as base:
         sizes = asyncio.run(_measure_all(base, setup))
     result = {
-        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "load_average_1_5_15_min": {
+            "before": [round(load, 2) for load in load_before],
+            "after": [round(load, 2) for load in os.getloadavg()],
+        },
         "server": "one daphne process, channels_redis core layer (Redis db 3), DJANGO_DEBUG=0",
         "clients": "N websocket clients (websockets library) on one asyncio loop, token of the 泰州市 supervisor",
         "transaction": "task_claim / task_release of one 法律 advice task, two board events each",
