@@ -32,6 +32,7 @@ class Clock:
         from bench.common import QueryCounter
 
         self.seconds = 0.0
+        self.seconds_by_name: dict[str, float] = {}
         self.queries: dict[str, int] = {}
         self.calls: dict[str, int] = {}
         self.counter = QueryCounter()
@@ -41,7 +42,9 @@ class Clock:
         with self.counter.counting():
             started = time.perf_counter()
             result = operation(**kwargs)
-            self.seconds += time.perf_counter() - started
+            spent = time.perf_counter() - started
+        self.seconds += spent
+        self.seconds_by_name[name] = self.seconds_by_name.get(name, 0.0) + spent
         self.queries[name] = self.queries.get(name, 0) + self.counter.count - before
         self.calls[name] = self.calls.get(name, 0) + 1
         return result
@@ -262,9 +265,12 @@ def table(result: dict) -> str:
         "",
         f"Engine time ÷ baseline time: **{result['ratio']}×**.",
         "",
-        "| operation | queries |",
-        "|---|---:|",
-        *(f"| {name} | {count} |" for name, count in engine["queries_per_operation"].items()),
+        "| engine operation | statements | ms |",
+        "|---|---:|---:|",
+        *(
+            f"| {name} | {count} | {engine['ms_per_operation'][name]} |"
+            for name, count in engine["queries_per_operation"].items()
+        ),
     ]
     return "\n".join(lines) + "\n"
 
