@@ -1,10 +1,4 @@
-"""An index on ``Case.due_at`` for the boards' overdue list (the earliest deadlines first, a page of them).
-
-Without it the overdue list read every case of the subtree. Created with SQL so that the model's Meta stays
-as it is; the index is plain and portable (PostgreSQL and SQLite).
-"""
-
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -13,8 +7,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
-            sql="CREATE INDEX case_due ON cases_case (due_at)",
-            reverse_sql="DROP INDEX case_due",
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["due_at"], name="case_due"),
         ),
     ]

@@ -158,6 +158,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "kind"]),
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
+            models.Index(fields=["due_at"], name="case_due"),  # the boards' overdue lists, earliest first
         ]
         permissions = [("supervise_case", _("Can supervise cases of the own unit subtree"))]
 
