@@ -12,12 +12,15 @@ import os
 import sys
 import time
 
+from bench.common import QueryCounter, django_on, vacuum_analyze, write_result
+
 PART = "lifecycle"
 DATABASE = "tongxin_bench_lifecycle"
 REDIS_DB = 1
 LIFECYCLES = int(os.environ.get("BENCH_LIFECYCLES", "2000"))
-PARALLEL_LIFECYCLES = int(os.environ.get("BENCH_PARALLEL_LIFECYCLES", "1000"))  # split over the two workers
+PARALLEL_LIFECYCLES = int(os.environ.get("BENCH_PARALLEL_LIFECYCLES", "400"))  # split over the two workers
 WARM_UP = 20
+VACUUM_EVERY = 250  # lifecycles between the (untimed) VACUUM ANALYZE that autovacuum would do
 TABLES = (
     "cases_case", "cases_helprequestdetail", "cases_auditentry", "cases_advice", "cases_meeting",
     "cases_assessment", "cases_pointaward", "viewflow_process", "casework_flow_caseprocess", "viewflow_task",
@@ -29,8 +32,6 @@ class Clock:
     """Sums the time and the SQL statements of the operations run through it, by operation name."""
 
     def __init__(self):
-        from bench.common import QueryCounter
-
         self.seconds = 0.0
         self.seconds_by_name: dict[str, float] = {}
         self.queries: dict[str, int] = {}
@@ -163,7 +164,9 @@ def measure(run, count: int) -> dict:
         run(Clock(), people, fields)
     clock = Clock()
     before = row_counts()
-    for _ in range(count):
+    for done in range(count):
+        if done % VACUUM_EVERY == 0:
+            vacuum_analyze()
         run(clock, people, fields)
     after = row_counts()
     operations = sum(clock.calls.values())
@@ -177,14 +180,15 @@ def measure(run, count: int) -> dict:
         "queries_per_operation": {
             name: round(clock.queries[name] / clock.calls[name], 1) for name in clock.queries
         },
+        "ms_per_operation": {
+            name: round(clock.seconds_by_name[name] / clock.calls[name] * 1000, 2) for name in clock.calls
+        },
         "rows_per_lifecycle": {t: round((after[t] - before[t]) / count, 2) for t in TABLES},
     }
 
 
 def worker(run_name: str, count: int, start, results) -> None:
     """One of the two worker processes: its own connections, the same services."""
-    from bench.common import django_on
-
     django_on(DATABASE, redis_db=REDIS_DB, fresh=False)
     as_served(work, globals()[run_name], count, start, results)
 
@@ -202,6 +206,7 @@ def work(run, count: int, start, results) -> None:
 
 def two_workers(run_name: str, count: int) -> dict:
     """Wall-clock throughput of two processes running lifecycles at once (start together, both finished)."""
+    vacuum_analyze()
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(3), context.Queue()
     workers = [context.Process(target=worker, args=(run_name, count // 2, start, results)) for _ in range(2)]
@@ -223,8 +228,6 @@ def two_workers(run_name: str, count: int) -> dict:
 
 
 def main() -> None:
-    from bench.common import django_on, write_result
-
     django_on(DATABASE, redis_db=REDIS_DB)
     from cases import demo
 

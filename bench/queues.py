@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from bench.common import django_on, summary_ms, vacuum_analyze, write_result
+
 SIZES = (1_000, 10_000, 100_000)
 WARMUP = 10
 REQUESTS = 100
@@ -152,14 +154,7 @@ class Generator:
                 "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
                 [ids["reference"] + count - 1],
             )
-        # Steady state, as autovacuum leaves it: statistics and the visibility map (index-only scans).
-        self.connection.ensure_connection()
-        raw = self.connection.connection
-        previous, raw.autocommit = raw.autocommit, True
-        try:
-            raw.execute("VACUUM ANALYZE")
-        finally:
-            raw.autocommit = previous
+        vacuum_analyze()  # steady state, as autovacuum leaves it (index-only scans need the visibility map)
 
     def _pick(self, choices):
         return self.random.choices([c[:2] for c in choices], weights=[c[2] for c in choices])[0]
@@ -403,7 +398,6 @@ def credentials(people) -> dict[str, dict]:
 
 def measure(port: int, path: str, headers: dict) -> dict:
     """Warm up, then time up to ``REQUESTS`` GETs over one keep-alive connection (bounded in time too)."""
-    from bench.common import summary_ms
     from config.server_timing import parse
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -472,8 +466,6 @@ def keyset_versus_offset(people) -> dict:
 
 
 def main() -> None:
-    from bench.common import django_on, write_result
-
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
     from cases.demo import build_org
