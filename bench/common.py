@@ -4,12 +4,16 @@ JSON, percentiles, a query counter and a description of the machine."""
 import json
 import os
 import platform
+import signal
+import socket
 import statistics
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
@@ -48,6 +52,53 @@ def django_on(name: str, *, redis_db: int, fresh: bool = True) -> None:
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def asgi_server(
+    env: dict[str, str], *, wrap=(), output=subprocess.DEVNULL, stop=signal.SIGTERM, stop_timeout=10.0
+):
+    """The project on a real daphne subprocess, with ``env`` over this process's environment; yields
+    ``127.0.0.1:<port>`` once it listens and stops it on any exit of the block (``stop`` first, then a kill).
+    ``wrap`` goes before the command (a profiler), ``output`` takes its output. Used by the benches and by the
+    suite's live tests."""
+    port = free_port()
+    daphne = Path(sys.executable).with_name("daphne")
+    process = subprocess.Popen(
+        [*wrap, str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _listening(port):
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne exited with {process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("daphne did not listen within 30 s")
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.send_signal(stop)
+            try:
+                process.wait(timeout=stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def vacuum_analyze() -> None:

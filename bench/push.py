@@ -31,14 +31,13 @@ import gc
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import django_on, summary_ms, write_result
+from bench.common import asgi_server, django_on, summary_ms, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "tongxin_bench_push"
@@ -181,51 +180,40 @@ class Engine:
 # --- the server -----------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _daphne:
-    """A daphne subprocess on this part's database and Redis db; terminated on any exit of the block."""
-
-    def __enter__(self) -> str:
-        self.port = _free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-push-daphne-", suffix=".log", delete=False)
-        env = {**os.environ, "DJANGO_LOG_LEVEL": "ERROR"}
-        daphne = Path(sys.executable).with_name("daphne")
-        command = [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
-        if PROFILE:
-            renderer = "html" if PROFILE.endswith(".html") else "text"
-            command = [sys.executable, "-m", "pyinstrument", "-r", renderer, "-o", PROFILE, *command]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited; see {self.log.name}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return f"127.0.0.1:{self.port}"
-            time.sleep(0.1)
-        self.__exit__(None, None, None)
-        raise TimeoutError("daphne did not listen within 30 s")
-
-    def __exit__(self, *exc) -> None:
-        signal.signal(signal.SIGTERM, self._previous_sigterm)
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT if PROFILE else signal.SIGTERM)
-            try:
-                self.process.wait(timeout=120 if PROFILE else 10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-        if exc and exc[0] is None:
-            os.unlink(self.log.name)
-        else:
-            print(f"daphne's log: {self.log.name}", file=sys.stderr)
+@contextmanager
+def _daphne():
+    """The server of this part (under pyinstrument with ``BENCH_PUSH_PROFILE``), its output in a log file that
+    is kept, and named, when the block fails. A SIGTERM to this process exits through the block's cleanup."""
+    wrap = []
+    if PROFILE:
+        wrap = [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-r",
+            "html" if PROFILE.endswith(".html") else "text",
+            "-o",
+            PROFILE,
+        ]
+    previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with tempfile.NamedTemporaryFile(prefix="bench-push-daphne-", suffix=".log", delete=False) as log:
+        try:
+            with asgi_server(
+                {"DJANGO_LOG_LEVEL": "ERROR"},
+                wrap=wrap,
+                output=log,
+                stop=signal.SIGINT
+                if PROFILE
+                else signal.SIGTERM,  # pyinstrument writes its profile on SIGINT
+                stop_timeout=120 if PROFILE else 10,
+            ) as server:
+                yield server
+        except BaseException:
+            print(f"daphne's log: {log.name}", file=sys.stderr)
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+    os.unlink(log.name)
 
 
 def _exit_on_sigterm(signum, frame):

@@ -11,16 +11,11 @@ query count comes from the ``Server-Timing`` header, i.e. measured by the server
 """
 
 import http.client
-import os
 import random
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
-from bench.common import django_on, summary_ms, vacuum_analyze, write_result
+from bench.common import asgi_server, django_on, summary_ms, vacuum_analyze, write_result
 
 SIZES = (1_000, 10_000, 100_000)
 WARMUP = 10
@@ -29,7 +24,6 @@ REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than
 DATABASE = "tongxin_bench_queues"
 REDIS_DB = 2
 SEED = 20260501
-ROOT = Path(__file__).resolve().parent.parent
 
 # The endpoints: name, who asks, path (``{deep}`` is the keyset cursor of a page halfway down the list).
 ENDPOINTS = [
@@ -329,51 +323,16 @@ class Generator:
 # ---- the server and the client -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def daphne():
-    """The project on a real daphne, on the bench database, with Server-Timing on; yields the port."""
-    import socket
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_LOG_LEVEL": "ERROR",
-        # Persistent connections do not survive ASGI's thread per request (they pile up): one per request.
-        "DJANGO_CONN_MAX_AGE": "0",
-        "SERVER_TIMING": "1",
-    }
-    command = [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(
-        [*command, "config.asgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("daphne did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+# The project on a real daphne, on the bench database, with Server-Timing on.
+SERVER_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SSL_REDIRECT": "0",
+    "DJANGO_SECURE_COOKIES": "0",
+    "DJANGO_LOG_LEVEL": "ERROR",
+    # Persistent connections do not survive ASGI's thread per request (they pile up): one per request.
+    "DJANGO_CONN_MAX_AGE": "0",
+    "SERVER_TIMING": "1",
+}
 
 
 def credentials(people) -> dict[str, dict]:
@@ -396,11 +355,11 @@ def credentials(people) -> dict[str, dict]:
     return headers
 
 
-def measure(port: int, path: str, headers: dict) -> dict:
+def measure(server: str, path: str, headers: dict) -> dict:
     """Warm up, then time up to ``REQUESTS`` GETs over one keep-alive connection (bounded in time too)."""
     from config.server_timing import parse
 
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection(server, timeout=30)
     headers = {**headers, "Connection": "keep-alive", "Accept-Language": "zh-hans"}
     seconds, queries, db_ms, sizes = [], set(), [], []
     started = time.monotonic()
@@ -474,7 +433,7 @@ def main() -> None:
     generator = Generator(people)
     headers = credentials(people)
     sizes = {}
-    with daphne() as port:
+    with asgi_server(SERVER_ENV) as server:
         have = 0
         for size in SIZES:
             began = time.monotonic()
@@ -486,7 +445,7 @@ def main() -> None:
             endpoints = {}
             for name, who, path in ENDPOINTS:
                 kind = "api" if path.startswith("/api/") else "page"
-                endpoints[name] = measure(port, path.format(deep=deep), headers[who][kind])
+                endpoints[name] = measure(server, path.format(deep=deep), headers[who][kind])
                 e = endpoints[name]
                 print(
                     f"    {name:26} p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}",

@@ -18,7 +18,6 @@ per room, serialised once for all its sockets, at most once per ``BOARD_REFRESH_
 """
 
 import asyncio
-import json
 import logging
 
 from channels.consumer import get_handler_name
@@ -27,14 +26,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from notifications import selectors, services
-from notifications.events import notify_group
+from notifications.events import client_text, notify_group
 
 SENT_MEMORY = 10_000  # ids remembered per socket for de-duplication
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
-TRY_AGAIN = (
-    4503  # the server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server)
-)
+# The server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server).
+TRY_AGAIN = 4503
 # Seconds from the first event to the counts' refresh: the old page script asked for a snapshot 0.5 s after an
 # event, each board on its own; one per root and process a second later costs the database 7 queries per second
 # at most, however many boards are open.
@@ -72,10 +70,12 @@ class DedupingConsumer(AsyncJsonWebsocketConsumer):
         if self.remember(key):
             await self.send_json(message)
 
-    async def forward_once(self, key: int, text: str) -> None:
-        """Send a message serialised for the whole group, unless this socket sent ``key`` already."""
-        if self.remember(key):
-            await self.send(text_data=text)
+    async def forward_once(self, key: int, text: str) -> bool:
+        """Send a message serialised for the whole group, unless this socket sent ``key`` already; True if sent."""
+        if not self.remember(key):
+            return False
+        await self.send(text_data=text)
+        return True
 
 
 class NotificationConsumer(DedupingConsumer):
@@ -170,11 +170,7 @@ class BoardConsumer(DedupingConsumer):
             await self.send_json({"type": "error", "error": "unknown message type"})
 
     async def board_event(self, event: dict) -> bool:
-        """Forward the event's text unless this socket sent that seq already; True if sent."""
-        if not self.remember(event["seq"]):
-            return False
-        await self.send(text_data=event["text"])
-        return True
+        return await self.forward_once(event["seq"], event["text"])
 
 
 class BoardRoom:
@@ -282,7 +278,7 @@ class BoardRoom:
         finally:
             self.refreshing = None  # events from here on ask for another refresh
         snapshot = await database_sync_to_async(selectors.board_snapshot)(root=self.root)
-        text = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+        text = client_text(snapshot)
         for board in list(self.boards):
             try:
                 await board.send(text_data=text)

@@ -3,28 +3,21 @@
 The servers use the test database (committed data: ``transactional_db``) and the Redis URL they are given.
 """
 
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import asgi_server as bench_asgi_server
+from bench.common import free_port
+
 CSRF = "t" * 32  # a CSRF secret of our choosing, sent as cookie and form field
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_database_url() -> str:
@@ -43,33 +36,11 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
 
 
 @contextmanager
-def asgi_server(*, redis_url: str, port: int | None = None):
-    """A daphne process serving the project; yields its base URL."""
-    port = port or free_port()
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": test_database_url(),
-        "REDIS_URL": redis_url,
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-    daphne = Path(sys.executable).with_name("daphne")
-    process = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def asgi_server(*, redis_url: str):
+    """A daphne process serving the project on the test database; yields its address."""
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url}
+    with bench_asgi_server({**env, "DJANGO_LOG_LEVEL": "ERROR"}) as server:
+        yield server
 
 
 @contextmanager
