@@ -19,20 +19,24 @@ from api import schema
 from api.errors import form_errors
 from api.models import IdempotencyKey
 from cases import forms as case_forms
+from cases import rules
 from cases.errors import InvalidInput, NotAllowed, NotFound
-from cases.models import Unit, User
-from cases.selectors import (
+from cases.models import CaseKind, Unit, User
+from cases.selectors import board as board_selectors
+from cases.services import intake as case_intake
+from cases.services import privacy
+from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from workflow import selectors as task_selectors
+from workflow import services
+from workflow.selectors import (
     case_get_for_user,
     case_open_tasks,
     case_page_for_user,
     case_shows_personal_data,
     case_timeline,
 )
-from cases.services import privacy
-from notifications import selectors as notification_selectors
-from notifications import services as notification_services
-from workflow import selectors as task_selectors
-from workflow import services
 
 
 @extend_schema_view(post=extend_schema(responses={200: schema.TokenOut, **schema.ERRORS}))
@@ -70,7 +74,7 @@ def case_detail_data(case, user) -> dict:
             rep.task_data(task)
             for task in case_open_tasks(case=case).select_related("process__caseprocess__case")
         ],
-        "actions": services.case_actions_for_user(case=case, user=user),
+        "actions": case_side_exits_for_user(case=case, user=user),
     }
 
 
@@ -83,7 +87,7 @@ def _intake(request, *, form_class, service, kind: str):
         unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
         if unit is None:
             raise InvalidInput(_("There is no such unit."), field="unit")
-    services.intake_unit(actor=request.user, unit=unit, kind=kind)
+    case_intake.intake_unit(actor=request.user, unit=unit, kind=kind)
     form = form_class(body(request))
     if not form.is_valid():
         return form_errors(form)
@@ -91,7 +95,7 @@ def _intake(request, *, form_class, service, kind: str):
     if unit is not None:
         fields["unit"] = unit
     key = request.headers.get("Idempotency-Key", "").strip()[:100]
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # the key's row and the case: one transaction, this view's
         if key:
             try:
                 # The key row is taken first: a concurrent repeat waits here until this one commits.
@@ -100,7 +104,7 @@ def _intake(request, *, form_class, service, kind: str):
             except IntegrityError:
                 earlier = IdempotencyKey.objects.get(user=request.user, key=key)
                 return Response(earlier.response, status=earlier.status)
-        case = service(actor=request.user, **fields)
+        case = service.within(actor=request.user, **fields)
         data = case_detail_data(case, request.user)
         if key:
             record.status, record.response = 201, data
@@ -122,7 +126,10 @@ class IntakeThrottle(UserRateThrottle):
 @throttle_classes([IntakeThrottle])
 def disputes(request):
     return _intake(
-        request, form_class=case_forms.DisputeIntakeForm, service=services.dispute_intake, kind="dispute"
+        request,
+        form_class=case_forms.DisputeIntakeForm,
+        service=services.dispute_intake,
+        kind=CaseKind.DISPUTE,
     )
 
 
@@ -134,7 +141,7 @@ def help_requests(request):
         request,
         form_class=case_forms.HelpRequestIntakeForm,
         service=services.help_request_intake,
-        kind="help_request",
+        kind=CaseKind.HELP_REQUEST,
     )
 
 
@@ -183,10 +190,10 @@ def case_list(request):
 def board(request):
     """The supervisor's board of their subtree (the whole tree for an administrator), as ``ws/board/`` sends
     it on connect: counts per state and child unit, the newest and the overdue cases, and ``seq``."""
-    root = notification_selectors.board_unit_for_user(request.user)
+    root = rules.board_root(request.user)
     if root is None:
         raise NotAllowed(_("Only supervisors have a board."))
-    return Response(notification_selectors.board_snapshot(root=root))
+    return Response(board_selectors.board_snapshot(root=root))
 
 
 @extend_schema(responses={200: schema.CaseDetail, **schema.ERRORS})
@@ -216,7 +223,7 @@ def case_action(request, reference: str, action: str):
             reason=str(body(request).get("reason", "")),
         )
     else:
-        if action not in services.SIDE_EXITS:
+        if action not in SIDE_EXITS:
             case_get_for_user(reference=reference, user=request.user)
             raise NotFound()
         services.case_side_exit(
@@ -234,7 +241,9 @@ def case_action(request, reference: str, action: str):
 def case_unmask(request, reference: str):
     """The case with the parties' personal data shown, for a supervisor who says why (audited)."""
     case = privacy.case_unmask(
-        reference=reference, user=request.user, reason=str(body(request).get("reason", ""))
+        case=case_get_for_user(reference=reference, user=request.user),
+        user=request.user,
+        reason=str(body(request).get("reason", "")),
     )
     data = case_detail_data(case, request.user)
     data["fields"] = rep.case_fields(case, show_personal=True)
@@ -296,14 +305,7 @@ def task_release(request, task_id: str):
 def task_complete(request, task_id: str):
     task_id = task_number(task_id)
     task = task_selectors.task_get_for_user(task_id=task_id, user=request.user)
-    case = task.process.caseprocess.case
-    form_class = case_forms.step_form_class(task.flow_task.step, is_dispute=case.is_dispute)
-    form = form_class(
-        body(request),
-        **(
-            {"attendee_choices": User.objects.all()} if issubclass(form_class, case_forms.MeetingForm) else {}
-        ),
-    )
+    form = task.flow_task.step.form_for(task.process.caseprocess.case, body(request))
     if not form.is_valid():
         return form_errors(form)
     services.task_complete(task_id=task_id, user=request.user, data=form.cleaned_data)

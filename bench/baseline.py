@@ -20,6 +20,7 @@ from cases.models import (
     Brand,
     Case,
     CaseKind,
+    CaseParticipant,
     HelpRequestDetail,
     Meeting,
     PointAward,
@@ -88,7 +89,7 @@ def _step(case: Case, actor, name: str, source: str, target: str, task: Task | N
 
 def _notify(case: Case, kind: str, *recipients) -> None:
     Notification.objects.bulk_create(
-        Notification(recipient=person, type=kind, case=case, text=kind, payload={"reference": case.reference})
+        Notification(recipient=person, type=kind, case=case, payload={"reference": case.reference})
         for person in recipients
     )
 
@@ -125,6 +126,7 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
         start, dispatch = _tasks(
             process, None, (Flow.start, STATUS.DONE, None), (Flow.dispatch, STATUS.ASSIGNED, liaison)
         )
+        CaseParticipant.objects.create(case=case, person=liaison)
     with transaction.atomic():
         HelpRequestDetail.objects.filter(case=case).update(specialties=["tax"])
         _done(dispatch)
@@ -145,6 +147,7 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             task_id=advise.pk,
             subject=advisor,
         )
+        CaseParticipant.objects.create(case=case, person=advisor)
         _step(case, advisor, "claim", "dispatched", "claimed", None)
         _notify(case, "case.claimed", liaison)
     with transaction.atomic():
@@ -201,6 +204,7 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             task_id=assess.pk,
             subject=supervisor,
         )
+        CaseParticipant.objects.create(case=case, person=supervisor)
         _notify(case, "case.claimed", liaison)
     with transaction.atomic():
         assessment = Assessment.objects.create(

@@ -103,10 +103,10 @@ def table(result: dict) -> str:
 
 
 def _setup() -> dict:
-    from rest_framework.authtoken.models import Token
-
     from cases.demo import build_org
     from cases.demo_cases import help_request_to, open_tasks
+    from rest_framework.authtoken.models import Token
+
     from notifications.events import board_case
 
     people = build_org()

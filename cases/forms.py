@@ -134,22 +134,6 @@ class AssessForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, required=False)
 
 
-def step_form_class(step: str, *, is_dispute: bool) -> type[forms.Form]:
-    if step == "resolve":
-        return DisputeResolveForm if is_dispute else HelpResolveForm
-    return {
-        "triage": TriageForm,
-        "convene": ConveneForm,
-        "consult": ConsultForm,
-        "follow_up": FollowUpForm,
-        "dispatch": DispatchForm,
-        "advise": AdviseForm,
-        "joint_session": JointSessionForm,
-        "feedback": FeedbackForm,
-        "assess": AssessForm,
-    }[step]
-
-
 # ---- actions ---------------------------------------------------------------------------------------------
 
 

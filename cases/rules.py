@@ -1,61 +1,289 @@
-"""Who may do what to a case: the conditions and permissions of the case's transitions.
+"""Who may do what: each access rule once, its Python predicate and its query forms side by side.
 
-Pure functions of the case and the user (no queries beyond ``user.roles`` and loaded relations), so that
-the same rule guards a transition, hides a button and filters a queue.
+A predicate answers for one case and one person, with no query beyond ``user.roles`` and loaded relations, so
+the same rule guards a transition, hides a button and checks a request. Its query forms answer the same
+question for many rows: ``…_people_q(case)`` filters people (``User``); ``…_cases_q(user, prefix)`` filters
+cases, or rows that reach a case through ``prefix`` (a task reaches its case through
+``process__caseprocess__case__``). ``tests/test_rules_parity.py`` checks, for every person and every case of
+the demo organisation, that each predicate and its query forms agree.
+
+Only active people work, serve, supervise, take steps or attend meetings. Every predicate takes an anonymous
+visitor too (``AnonymousUser`` is never active, and each rule asks that first).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from cases.models.kinds import CaseKind
+from cases.models.org import Role, Unit
 
 if TYPE_CHECKING:
-    from cases.models import Case, Unit, User
+    from cases.models import Case, User
+
+NOTHING = Q(pk__in=[])
 
 
-def is_dispute(case: Case) -> bool:
-    return case.kind == "dispute"
+class Audience(StrEnum):
+    """Who does a step."""
+
+    WORKER = "worker"  # a mediator (dispute) or liaison officer (help request) of the case's unit
+    PROFESSIONAL = "professional"  # a professional of the step's specialty whose pool covers the case's unit
+    SUPERVISOR = "supervisor"  # a supervisor of the case's unit or of a unit above it
 
 
-def is_help_request(case: Case) -> bool:
-    return case.kind == "help_request"
+def _on(prefix: str, **lookups: Any) -> Q:
+    return Q(**{prefix + name: value for name, value in lookups.items()})
 
 
-def has_parent_unit(case: Case) -> bool:
-    return case.unit.depth > 1
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
 
 
 def unit_contains(ancestor: Unit | None, unit: Unit) -> bool:
     return ancestor is not None and unit.path.startswith(ancestor.path)
 
 
-def worker_role_for_kind(kind: str) -> str:
+def unit_and_ancestor_paths(unit: Unit) -> list[str]:
+    return [unit.path[:end] for end in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+
+
+# ---- what a case is --------------------------------------------------------------------------------------
+
+
+def is_dispute(case: Case) -> bool:
+    return case.kind == CaseKind.DISPUTE
+
+
+def is_help_request(case: Case) -> bool:
+    return case.kind == CaseKind.HELP_REQUEST
+
+
+def has_parent_unit(case: Case) -> bool:
+    return case.unit.depth > 1
+
+
+def worker_role_for_kind(kind: str) -> Role:
     """The role that registers and works a case of this kind at its unit."""
-    return "mediator" if kind == "dispute" else "liaison"
+    return Role.MEDIATOR if kind == CaseKind.DISPUTE else Role.LIAISON
 
 
-def worker_role(case: Case) -> str:
+def worker_role(case: Case) -> Role:
     return worker_role_for_kind(case.kind)
 
 
+# ---- administrators: everything --------------------------------------------------------------------------
+
+
+def is_administrator(user: User) -> bool:
+    return _active(user) and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
+
+
+def administrators_people_q() -> Q:
+    return Q(is_active=True) & (Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR))
+
+
+# ---- works the case: a mediator (dispute) or liaison officer (help request) of the case's own unit --------
+
+
 def works_case(case: Case, user: User) -> bool:
-    """A mediator (dispute) or liaison officer (help request) of the case's own unit."""
-    return user.is_authenticated and user.has_role(worker_role(case)) and user.unit_id == case.unit_id
+    return _active(user) and user.has_role(worker_role(case)) and user.unit_id == case.unit_id
+
+
+def works_case_people_q(case: Case) -> Q:
+    return Q(is_active=True, groups__name=worker_role(case), unit_id=case.unit_id)
+
+
+def works_case_cases_q(user: User, prefix: str = "", kind: str | None = None) -> Q:
+    """``kind``: only cases of that kind (a step's flow has one); without it, any."""
+    if not _active(user) or user.unit_id is None:
+        return NOTHING
+    worked = NOTHING
+    for each in CaseKind if kind is None else [CaseKind(kind)]:
+        if user.has_role(worker_role_for_kind(each)):
+            worked |= (
+                _on(prefix, kind=each, unit_id=user.unit_id)
+                if kind is None
+                else _on(prefix, unit_id=user.unit_id)
+            )
+    return worked
+
+
+# ---- supervises the case: a supervisor of the case's unit or of a unit above it --------------------------
 
 
 def supervises_case(case: Case, user: User) -> bool:
-    """A supervisor of the case's unit or of any unit above it."""
-    return user.is_authenticated and user.has_role("supervisor") and unit_contains(user.unit, case.unit)
+    return _active(user) and user.has_role(Role.SUPERVISOR) and unit_contains(user.unit, case.unit)
+
+
+def supervises_case_people_q(case: Case) -> Q:
+    return Q(is_active=True, groups__name=Role.SUPERVISOR, unit__path__in=unit_and_ancestor_paths(case.unit))
+
+
+def supervises_case_cases_q(user: User, prefix: str = "") -> Q:
+    if not (_active(user) and user.has_role(Role.SUPERVISOR) and user.unit_id):
+        return NOTHING
+    return _on(prefix, unit__path__startswith=user.unit.path)
 
 
 def works_or_supervises_case(case: Case, user: User) -> bool:
     return works_case(case, user) or supervises_case(case, user)
 
 
+# ---- serves a specialty there: a professional of it whose service pool covers the unit -------------------
+
+
 def serves_specialty(user: User, specialty: str, unit: Unit) -> bool:
-    """A professional of the specialty whose service pool covers the unit."""
     return (
-        user.is_authenticated
-        and user.has_role("professional")
+        _active(user)
+        and user.has_role(Role.PROFESSIONAL)
         and user.specialty == specialty
         and unit_contains(user.pool, unit)
     )
+
+
+def serves_specialty_people_q(specialty: str, unit: Unit) -> Q:
+    return Q(
+        is_active=True,
+        groups__name=Role.PROFESSIONAL,
+        specialty=specialty,
+        pool__path__in=unit_and_ancestor_paths(unit),
+    )
+
+
+def serves_specialty_cases_q(user: User, specialty: str, prefix: str = "") -> Q:
+    if not (
+        _active(user) and user.has_role(Role.PROFESSIONAL) and user.specialty == specialty and user.pool_id
+    ):
+        return NOTHING
+    return _on(prefix, unit__path__startswith=user.pool.path)
+
+
+# ---- may take a step: its audience -----------------------------------------------------------------------
+
+
+def may_take(*, audience: Audience, specialty: str | None, case: Case, user: User) -> bool:
+    if audience is Audience.WORKER:
+        return works_case(case, user)
+    if audience is Audience.PROFESSIONAL:
+        return serves_specialty(user, specialty or "", case.unit)
+    return supervises_case(case, user)
+
+
+def may_take_people_q(*, audience: Audience, specialty: str | None, case: Case) -> Q:
+    if audience is Audience.WORKER:
+        return works_case_people_q(case)
+    if audience is Audience.PROFESSIONAL:
+        return serves_specialty_people_q(specialty or "", case.unit)
+    return supervises_case_people_q(case)
+
+
+def may_take_cases_q(
+    *, audience: Audience, specialty: str | None, user: User, prefix: str = "", kind: str | None = None
+) -> Q:
+    """``kind``: the step's kind, when the rows are already of that kind only (a step's tasks)."""
+    if audience is Audience.WORKER:
+        return works_case_cases_q(user, prefix, kind)
+    if audience is Audience.PROFESSIONAL:
+        return serves_specialty_cases_q(user, specialty or "", prefix)
+    return supervises_case_cases_q(user, prefix)
+
+
+# ---- sees the case (by unit and role; workflow adds the cases a professional's tasks reach) ---------------
+
+
+def sees_case(case: Case, user: User) -> bool:
+    if is_administrator(user) or supervises_case(case, user):
+        return True
+    is_worker = user.has_role(Role.MEDIATOR) or user.has_role(Role.LIAISON)
+    return (
+        _active(user)
+        and is_worker
+        and bool(user.unit_id)
+        and (case.unit_id == user.unit_id or case.created_by_id == user.pk)
+    )
+
+
+def sees_case_cases_q(user: User, prefix: str = "") -> Q:
+    if is_administrator(user):
+        return Q()  # everything; never ``|`` it with another Q (``Q() | other`` is ``other``)
+    seen = supervises_case_cases_q(user, prefix)
+    is_worker = user.has_role(Role.MEDIATOR) or user.has_role(Role.LIAISON)
+    if _active(user) and is_worker and user.unit_id:
+        seen |= _on(prefix, unit_id=user.unit_id) | _on(prefix, created_by=user.pk)
+    return seen
+
+
+def units_seen(user: User) -> Q:
+    """The units whose cases a person may filter by: the whole tree for administrators, a supervisor's subtree."""
+    if is_administrator(user):
+        return Q()
+    if _active(user) and user.has_role(Role.SUPERVISOR) and user.unit_id:
+        return Q(path__startswith=user.unit.path)
+    return NOTHING
+
+
+def shows_personal_data(case: Case, user: User, *, took_part: bool) -> bool:
+    """Parties' phone and ID numbers: to administrators, the case's workers and whoever holds or held one of
+    its tasks (``took_part``)."""
+    return is_administrator(user) or works_case(case, user) or (_active(user) and took_part)
+
+
+def may_unmask(case: Case, user: User) -> bool:
+    """Showing the personal data to someone not working the case, with a reason (audited)."""
+    return is_administrator(user) or supervises_case(case, user)
+
+
+# ---- the board -------------------------------------------------------------------------------------------
+
+
+def board_root(user: User) -> Unit | None:
+    """The root of the board a person may watch: the whole tree for an administrator, a supervisor's unit."""
+    if is_administrator(user):
+        return Unit.objects.get_first_root_node()
+    if _active(user) and user.has_role(Role.SUPERVISOR) and user.unit_id:
+        return user.unit
+    return None
+
+
+def has_board(user: User) -> bool:
+    """``board_root`` is not None, without its query."""
+    return is_administrator(user) or (_active(user) and user.has_role(Role.SUPERVISOR) and bool(user.unit_id))
+
+
+# ---- registering a case ----------------------------------------------------------------------------------
+
+
+def may_register(user: User, unit: Unit, kind: str) -> bool:
+    """A worker of the kind in their own unit; a supervisor anywhere in their subtree."""
+    if not _active(user):
+        return False
+    as_worker = user.has_role(worker_role_for_kind(kind)) and unit.pk == user.unit_id
+    return as_worker or (user.has_role(Role.SUPERVISOR) and unit_contains(user.unit, unit))
+
+
+def may_register_somewhere(user: User, kind: str) -> bool:
+    """``may_register`` holds for some unit (their own): the intake page and its menu link."""
+    return (
+        _active(user)
+        and user.unit_id is not None
+        and (user.has_role(worker_role_for_kind(kind)) or user.has_role(Role.SUPERVISOR))
+    )
+
+
+# ---- meetings: people of the case's district (市/区 level) may be invited -------------------------------
+
+
+def _district_path(unit: Unit) -> str:
+    return unit.path[: Unit.steplen * min(unit.depth, 2)]
+
+
+def may_attend(case: Case, user: User) -> bool:
+    return bool(user.is_active and user.unit_id and user.unit.path.startswith(_district_path(case.unit)))
+
+
+def may_attend_people_q(case: Case) -> Q:
+    return Q(is_active=True, unit__path__startswith=_district_path(case.unit))

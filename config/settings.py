@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "workflow",
     "notifications",
     "api",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -91,8 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cases.context_processors.roles",
-                "notifications.context_processors.unread",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -217,20 +218,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
-}
-
-# Step deadlines (hours) per task, the basis of timeliness in the commendation step.
-CASE_STEP_DEADLINE_HOURS = {
-    "triage": 24,
-    "convene": 72,
-    "consult": 120,
-    "resolve": 168,
-    "follow_up": 72,
-    "dispatch": 24,
-    "advise": 120,
-    "joint_session": 120,
-    "feedback": 72,
-    "assess": 168,
 }
 
 REST_FRAMEWORK = {

@@ -23,8 +23,7 @@ urlpatterns = [
         ),
         name="api_docs",
     ),
-    path("", include("notifications.urls")),
-    path("", include("cases.urls")),
+    path("", include("web.urls")),
 ]
 
 

@@ -1,58 +1,65 @@
 """The one function that emits events. Services call it inside their transaction; it pushes after commit.
 
 An event does two things:
-- it stores a ``Notification`` per recipient, in the same transaction as the change (the truth), and pushes each
-  one to the recipient's group ``notify.<user id>`` after commit (the fast path);
-- when it has an audit row, it pushes the case's new summary to the board group of the case's unit and of every
-  unit above it (``board.<materialised path>``), with the audit row's id as the board's sequence number, so a
-  supervisor's board (which joins the group of their own unit) sees their whole subtree and can replay what it
-  missed from the audit trail.
+- it stores a ``Notification`` per recipient (its type and parameters), in the same transaction as the change
+  (the truth), and pushes each one to the recipient's group ``notify.<user id>`` after commit (the fast path);
+- when it has a sequence number (its audit row's id; only ``EventType.board`` types have one), it pushes the
+  case as boards show it to the board group of the case's unit and of every unit above it
+  (``board.<materialised path>``), so a supervisor's board (which joins the group of their own unit) sees
+  their whole subtree and can replay what it missed from the audit trail.
 Payloads carry no personal data: references, states, units, step names.
 
-A channel message carries the client's JSON text, serialised here once for its whole group; each socket only
-checks it has not sent that id yet and forwards the text (``notifications/consumers.py``). The sends of one
-commit go out concurrently: they are to different groups, and a client orders by id, not by arrival.
+This layer knows nothing of cases: the caller describes the case as a ``Subject``.
+
+A board message carries the client's JSON text, serialised here once for its whole group; each socket only
+checks it has not sent that id yet and forwards the text. A notification is rendered by each of the
+recipient's sockets in that socket's language. The sends of one commit go out concurrently: they are to
+different groups, and a client orders by id, not by arrival.
 """
 
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
-from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
 
 from notifications.models import Notification
-from notifications.texts import TEXTS, notification_text
+from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
 
 
-def board_groups(unit) -> list[str]:
-    """The board groups of the unit and every unit above it, named by materialised path (no query needed):
+@dataclass(frozen=True)
+class Subject:
+    """The case an event is about, in delivery's terms. ``board_view`` returns the case as boards show it; it
+    is called at commit, so the board shows what the whole transaction did."""
+
+    case_id: int
+    reference: str
+    unit_path: str
+    unit_steplen: int
+    board_view: Callable[[], dict]
+
+
+def board_groups(unit_path: str, steplen: int) -> list[str]:
+    """The board groups of a unit and every unit above it, named by materialised path (no query needed):
     a supervisor's board joins ``board.<path of their unit>``."""
-    steplen = type(unit).steplen
-    return [f"board.{unit.path[: steplen * depth]}" for depth in range(1, unit.depth + 1)]
+    return [f"board.{unit_path[:end]}" for end in range(steplen, len(unit_path) + 1, steplen)]
+
+
+def board_group(unit_path: str) -> str:
+    return f"board.{unit_path}"
 
 
 def notify_group(user_id: int) -> str:
     return f"notify.{user_id}"
-
-
-def board_case(case) -> dict:
-    """A case as the board shows it: nothing personal."""
-    return {
-        "reference": case.reference,
-        "kind": str(case.kind),
-        "state": str(case.state),
-        "unit_id": case.unit_id,
-        "unit_path": case.unit.path,
-        "priority": case.priority,
-        "due_at": case.due_at.isoformat() if case.due_at else None,
-        "created_at": case.created_at.isoformat(),
-    }
 
 
 def board_message(*, seq: int, event: str, case: dict) -> dict:
@@ -60,17 +67,13 @@ def board_message(*, seq: int, event: str, case: dict) -> dict:
     return {
         "type": "board.event",
         "seq": seq,
-        "text": client_text({"type": "event", "seq": seq, "event": event, "case": case}),
+        "text": client_text({"type": "event", "seq": seq, "event": str(event), "case": case}),
     }
 
 
 def notification_message(notification: Notification) -> dict:
-    """The channel message a user's group receives: ``text`` is what each of their sockets sends."""
-    return {
-        "type": "notification",
-        "id": notification.pk,
-        "text": client_text({"type": "notification", "notification": notification.as_message()}),
-    }
+    """The channel message a user's group receives: the stored fields, which each socket renders."""
+    return {"type": "notification", "id": notification.pk, "fields": notification.stored_fields()}
 
 
 def client_text(message: dict) -> str:
@@ -79,40 +82,58 @@ def client_text(message: dict) -> str:
 
 def event_emit(
     *,
-    type: str,
-    case,
-    actor=None,
-    audit=None,
+    type: EventType,
+    subject: Subject,
+    actor_id: int | None = None,
+    seq: int | None = None,
     recipients: Iterable[int] = (),
     params: dict | None = None,
 ) -> list[Notification]:
     """Store the notifications of one event and push them, and the board update, after commit.
 
-    ``recipients`` are user ids (the actor is never notified of their own act); ``params`` fill the type's text.
-    """
-    actor_id = actor.pk if actor else None
-    payload = {"reference": case.reference, "url": reverse("case", args=[case.reference]), **(params or {})}
-    notifications = []
-    if type in TEXTS:
-        text = notification_text(type, payload)
-        notifications = Notification.objects.bulk_create(
-            Notification(recipient_id=user_id, type=type, case=case, text=text, payload=payload)
-            for user_id in sorted(set(recipients) - {actor_id})
-        )
+    ``recipients`` are user ids (the actor is never notified of their own act); ``params`` fill the type's
+    text when it is read. A type that notifies nobody refuses recipients, and only board types take a ``seq``:
+    a mismatch is a programming error and fails loudly."""
+    recipients = set(recipients)
+    if type.hears is Hears.NOBODY and recipients:
+        raise ValueError(f"{type} notifies nobody; recipients {sorted(recipients)} were given")
+    if seq is not None and not type.board:
+        raise ValueError(f"{type} is not shown on boards; it has no sequence number")
+    payload = {"reference": subject.reference, **stored_params(params or {})}
+    notifications = Notification.objects.bulk_create(
+        Notification(recipient_id=user_id, type=type.value, case_id=subject.case_id, payload=payload)
+        for user_id in sorted(recipients - {actor_id})
+    )
     messages = [(notify_group(n.recipient_id), notification_message(n)) for n in notifications]
-    if audit is None and not messages:
+    if seq is None and not messages:
         return notifications
 
     def publish() -> None:
-        # The board's view of the case is taken at commit, so it shows what the whole transaction did.
         board = []
-        if audit is not None:
-            message = board_message(seq=audit.pk, event=type, case=board_case(case))
-            board = [(group, message) for group in board_groups(case.unit)]
+        if seq is not None:
+            message = board_message(seq=seq, event=type.value, case=subject.board_view())
+            board = [(group, message) for group in board_groups(subject.unit_path, subject.unit_steplen)]
         _publish(board + messages)
 
     transaction.on_commit(publish)
     return notifications
+
+
+def stored_params(params: dict) -> dict:
+    """Parameters as stored: a translatable one (a lazy text, e.g. a step's title) is kept as its source text
+    and named in ``_translated``, so that it is translated with the rest when read."""
+    stored: dict = {}
+    translated = []
+    for name, value in params.items():
+        if isinstance(value, Promise):
+            with translation.override(None):
+                stored[name] = str(value)
+            translated.append(name)
+        else:
+            stored[name] = value
+    if translated:
+        stored["_translated"] = translated
+    return stored
 
 
 def _publish(messages: list[tuple[str, dict]]) -> None:
@@ -125,8 +146,8 @@ def _publish(messages: list[tuple[str, dict]]) -> None:
         logger.exception("push of %d messages failed", len(messages))
 
 
-async def _send_all(layer, messages):
-    results = await asyncio.gather(
+async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:
+    results: list[Any] = await asyncio.gather(
         *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
     )
     failures = [result for result in results if isinstance(result, BaseException)]

@@ -1,17 +1,22 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from notifications.types import EventType
 
 
 class Notification(models.Model):
-    """One stored notification for one recipient: the truth behind every push (ids only increase)."""
+    """One stored notification for one recipient: the truth behind every push (ids only increase).
+
+    It keeps its type and parameters, not a text: the text is rendered when it is read, in the reader's
+    language (``EventType.render``)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    type = models.CharField(_("type"), max_length=40)
+    type = models.CharField(_("type"), max_length=40)  # an EventType value
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    text = models.CharField(_("text"), max_length=200)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -30,14 +35,43 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.recipient_id}#{self.pk} {self.type}"
 
-    def as_message(self) -> dict:
-        """What a client receives, over the socket or the API."""
+    @property
+    def text(self) -> str:
+        """The text in the active language."""
+        return EventType(self.type).render(self.payload)
+
+    @property
+    def url(self) -> str | None:
+        return case_url(self.payload)
+
+    def stored_fields(self) -> dict:
+        """What a push carries: enough to render the message in the receiving socket's language."""
         return {
             "id": self.pk,
             "type": self.type,
-            "text": self.text,
-            "case": self.payload.get("reference"),
-            "url": self.payload.get("url"),
+            "payload": self.payload,
             "created": self.created_at.isoformat(),
             "read": self.read_at is not None,
         }
+
+    def as_message(self) -> dict:
+        """What a client receives, over the socket or the API, in the active language."""
+        return message_from_fields(self.stored_fields())
+
+
+def case_url(payload: dict) -> str | None:
+    reference = payload.get("reference")
+    return reverse("case", args=[reference]) if reference else None
+
+
+def message_from_fields(fields: dict) -> dict:
+    """A stored notification as a client receives it, rendered in the active language."""
+    return {
+        "id": fields["id"],
+        "type": fields["type"],
+        "text": EventType(fields["type"]).render(fields["payload"]),
+        "case": fields["payload"].get("reference"),
+        "url": case_url(fields["payload"]),
+        "created": fields["created"],
+        "read": fields["read"],
+    }

@@ -1,120 +1,24 @@
-"""Reads behind the notification stream and the supervisor board, with their access rules."""
+"""Reads behind the notification stream: a user reads only their own notifications."""
 
-from django.db.models import Count
-from django.utils import timezone
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
 
-from cases.models import AuditEntry, Case, Unit, User
-from cases.models.case import TERMINAL_STATES
-from notifications.events import board_case
 from notifications.models import Notification
 
-NEWEST = 10
-OVERDUE = 20
 REPLAY_LIMIT = 1000
-# The live event name of each audit action, so that a replayed event looks like the one pushed at the time.
-REPLAYED_EVENT_NAMES = {
-    "registered": "case.registered",
-    "claimed": "case.claimed",
-    "released": "task.released",
-    "reassigned": "task.assigned",
-    "task_done": "task.completed",
-}
 
 
-def notification_list_after(*, user: User, after: int, limit: int = REPLAY_LIMIT) -> list[Notification]:
+def notification_list_after(
+    *, user: AbstractBaseUser, after: int, limit: int = REPLAY_LIMIT
+) -> list[Notification]:
     """The user's own notifications after id ``after``, oldest first."""
     return list(Notification.objects.filter(recipient=user, pk__gt=after).order_by("pk")[:limit])
 
 
-def notification_unread_count(*, user: User) -> int:
+def notification_unread_count(*, user: AbstractBaseUser) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notification_list_for_user(*, user: User):
+def notification_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Notification]:
     """The user's own notifications, newest first."""
     return Notification.objects.filter(recipient=user).order_by("-id")
-
-
-def board_unit_for_user(user: User) -> Unit | None:
-    """The root of the board a user may watch: a supervisor's unit, the whole tree for an administrator."""
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser or user.has_role("administrator"):
-        return Unit.objects.filter(depth=1).order_by("path").first()
-    if user.has_role("supervisor") and user.unit_id:
-        return user.unit
-    return None
-
-
-def board_snapshot(*, root: Unit) -> dict:
-    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones.
-
-    Five queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
-    scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
-    after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
-    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree)."""
-    units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
-    unit_ids = [unit.pk for unit in units]
-    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
-    path_of = {unit.pk: unit.path for unit in units}
-    child_length = len(root.path) + Unit.steplen
-    by_state: dict[str, int] = {}
-    open_by_child_path: dict[str, int] = {}
-    for unit_id, state, n in counts.order_by():
-        by_state[state] = by_state.get(state, 0) + n
-        if state not in TERMINAL_STATES and len(path_of[unit_id]) >= child_length:
-            child = path_of[unit_id][:child_length]
-            open_by_child_path[child] = open_by_child_path.get(child, 0) + n
-    children = [
-        {
-            "unit_id": unit.pk,
-            "name": unit.name,
-            "path": unit.path,
-            "open": open_by_child_path.get(unit.path, 0),
-        }
-        for unit in units
-        if unit.depth == root.depth + 1
-    ]
-    related = Case.objects.filter(unit_id__in=unit_ids).select_related("unit")
-    newest = [board_case(case) for case in related.order_by("-created_at", "-id")[:NEWEST]]
-    overdue = [
-        board_case(case)
-        for case in related.exclude(state__in=TERMINAL_STATES)
-        .filter(due_at__lt=timezone.now())
-        .order_by("due_at", "id")[:OVERDUE]
-    ]
-    seq = (
-        AuditEntry.objects.filter(case__unit_id__in=unit_ids)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    return {
-        "type": "snapshot",
-        "seq": seq or 0,
-        "unit": {"unit_id": root.pk, "name": root.name, "path": root.path},
-        "by_state": by_state,
-        "children": children,
-        "newest": newest,
-        "overdue": overdue,
-        "open": sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
-    }
-
-
-def board_events_after(*, root: Unit, after: int, limit: int = REPLAY_LIMIT) -> list[dict]:
-    """Board events of the subtree after sequence ``after`` (audit ids), oldest first, with each case as it is now."""
-    entries = (
-        AuditEntry.objects.filter(case__unit__path__startswith=root.path, pk__gt=after)
-        .select_related("case__unit")
-        .order_by("pk")[:limit]
-    )
-    return [
-        {"type": "event", "seq": entry.pk, "event": _event_name(entry), "case": board_case(entry.case)}
-        for entry in entries
-    ]
-
-
-def _event_name(entry: AuditEntry) -> str:
-    if entry.action == "transition":
-        return f"case.{entry.name}"
-    return REPLAYED_EVENT_NAMES.get(entry.action, entry.action)

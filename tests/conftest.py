@@ -11,7 +11,7 @@ import pytest
 from channels.layers import channel_layers
 from django.db import connection
 
-from cases import demo
+from demo import org as demo
 
 
 @pytest.fixture(autouse=True)

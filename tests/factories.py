@@ -1,6 +1,6 @@
-"""factory_boy factories for people beyond the demo organisation (the demo people come from ``cases.demo``).
+"""factory_boy factories for people beyond the demo organisation (the demo people come from ``demo.org``).
 
-Role groups are made by ``cases.demo.build_org`` (the ``people`` / ``committed_people`` fixtures).
+Role groups are made by ``demo.org.build_org`` (the ``people`` / ``committed_people`` fixtures).
 """
 
 import factory

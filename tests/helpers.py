@@ -5,8 +5,8 @@ import re
 
 from viewflow.workflow.models import Task
 
-from cases import demo_cases
 from cases.models import AuditEntry, Case
+from demo import lifecycles as demo_cases
 from workflow.models import CaseProcess
 
 
@@ -63,7 +63,7 @@ def visible_text(html: str) -> str:
 
 def help_request_body(**fields) -> dict:
     """A valid API/intake body for a help request at the demo station."""
-    from cases.demo import ENTERPRISES
+    from demo.org import ENTERPRISES
 
     return {
         "enterprise_name": ENTERPRISES[0][0],

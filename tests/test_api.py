@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from cases.demo import ENTERPRISES
-from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry, Case, ExperienceCard
+from demo.lifecycles import dispute_to, help_request_to
+from demo.org import ENTERPRISES
 from tests.helpers import dispute_body, help_request_body, open_tasks
 from tests.test_concurrency import race
 

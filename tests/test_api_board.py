@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from cases.demo_cases import dispute_to, help_request_to
-from notifications.selectors import board_snapshot
+from cases.selectors.board import board_snapshot
+from demo.lifecycles import dispute_to, help_request_to
 
 
 def get_board(client, user):

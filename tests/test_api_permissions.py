@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.authtoken.models import Token
 
-from cases.demo_cases import dispute_to, help_request_to
+from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import dispute_body, help_request_body, open_tasks
 
 ROLES = ["mediator", "liaison", "lawyer", "accountant", "supervisor_taixing", "supervisor_hailing", "admin"]

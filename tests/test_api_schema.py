@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from cases.demo_cases import dispute_to, help_request_to
+from demo.lifecycles import dispute_to, help_request_to
 from tests.live import asgi_server
 from tests.test_live_servers import live  # noqa: F401  (the fixture)
 

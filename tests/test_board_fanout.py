@@ -7,8 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from cases.demo_cases import dispute_to
-from notifications import consumers, selectors
+from cases.selectors import board as board_selectors
+from demo.lifecycles import dispute_to
+from notifications import fanout
 from notifications.events import board_message
 from tests.test_sockets import close_layer_pools, connect, receive_until, token_headers  # noqa: F401
 
@@ -24,14 +25,14 @@ def org(committed_people):
 def snapshots(monkeypatch):
     """Counts the board snapshots the consumers compute (the selector itself runs)."""
     calls = []
-    real = selectors.board_snapshot
+    real = board_selectors.board_snapshot
 
     def counted(*, root):
         calls.append(root.path)
         return real(root=root)
 
-    monkeypatch.setattr(consumers.selectors, "board_snapshot", counted)
-    monkeypatch.setattr(consumers, "BOARD_REFRESH_DELAY", 0.5)
+    monkeypatch.setattr(board_selectors, "board_snapshot", counted)
+    monkeypatch.setattr(fanout, "BOARD_REFRESH_DELAY", 0.5)
     return calls
 
 
@@ -117,13 +118,13 @@ async def test_a_group_message_is_forwarded_as_its_text_once_per_socket(org, sna
 async def test_a_closed_board_leaves_its_root_and_the_last_one_takes_the_refresher_away(org, snapshots):
     board, _ = await open_board(org["supervisor"])
     path = await unit_path(org["supervisor"])
-    assert len(consumers.BoardRoom.rooms[path].boards) == 1
+    assert len(fanout.BoardRoom.rooms[path].boards) == 1
     await board.disconnect()
-    assert path not in consumers.BoardRoom.rooms
+    assert path not in fanout.BoardRoom.rooms
 
 
 async def test_every_board_of_a_room_larger_than_a_batch_gets_each_event_once(org, snapshots, monkeypatch):
-    monkeypatch.setattr(consumers, "FORWARD_BATCH", 2)
+    monkeypatch.setattr(fanout, "FORWARD_BATCH", 2)
     boards = [(await open_board(org["supervisor"]))[0] for _ in range(5)]
 
     case = await sync_to_async(dispute_to)("registered", org)

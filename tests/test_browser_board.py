@@ -10,8 +10,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
-from cases import demo
-from cases.demo_cases import dispute_to
+from demo import org as demo
+from demo.lifecycles import dispute_to
 from tests.live import asgi_server
 from tests.test_live_servers import live  # noqa: F401  (the fixture)
 

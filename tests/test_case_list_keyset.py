@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cases.demo_cases import dispute_to, help_request_to
 from cases.models import Case
 from cases.selectors import case_cursor
+from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import case_snapshot
 
 

@@ -10,7 +10,6 @@ from django.db import connection
 from django.utils import translation
 from viewflow.workflow.status import PROCESS, STATUS
 
-from cases.demo_cases import dispute_to, help_request_to
 from cases.errors import Conflict, InvalidInput
 from cases.models import (
     Advice,
@@ -22,6 +21,7 @@ from cases.models import (
     ExperienceCard,
     User,
 )
+from demo.lifecycles import dispute_to, help_request_to
 from tests.factories import ProfessionalFactory
 from tests.helpers import open_tasks
 from workflow import services

@@ -5,14 +5,14 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.demo_cases import dispute_to, help_request_to
+from demo.lifecycles import dispute_to, help_request_to
 from notifications.models import Notification
 from tests.helpers import open_tasks
 from workflow.services import deadlines_notify
 
 
 def texts(user, kind):
-    return list(Notification.objects.filter(recipient=user, type=kind).values_list("text", flat=True))
+    return [n.text for n in Notification.objects.filter(recipient=user, type=kind)]
 
 
 def test_a_step_near_its_deadline_is_announced_once_to_its_owner(people):

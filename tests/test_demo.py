@@ -1,8 +1,8 @@
 """The demo data: cases in every state of both kinds, and loading it twice changes nothing."""
 
-from cases import demo
 from cases.models import AuditEntry, Case, CaseKind, ExperienceCard, Unit, User
 from cases.models.case import DISPUTE_STATES, HELP_REQUEST_STATES
+from demo import org as demo
 
 
 def counts() -> dict[str, int]:

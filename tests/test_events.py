@@ -6,8 +6,8 @@ import json
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from cases.demo_cases import dispute_to
 from cases.models import AuditEntry, Unit
+from demo.lifecycles import dispute_to
 from notifications.events import board_groups
 from workflow import services
 
@@ -17,7 +17,7 @@ def test_board_groups_are_the_unit_and_its_ancestors(people):
     expected = [
         f"board.{Unit.objects.get(name=name).path}" for name in ("泰州市", "泰兴市", "济川街道", "祥泰社区")
     ]
-    assert board_groups(community) == expected
+    assert board_groups(community.path, community.steplen) == expected
 
 
 def test_an_escalation_is_pushed_to_the_city_board_after_commit(people, django_capture_on_commit_callbacks):

@@ -13,8 +13,8 @@ from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry
+from demo.lifecycles import dispute_to, help_request_to
 from notifications.models import Notification
 from tests.helpers import open_tasks
 from tests.live import asgi_server, post, redis_server, session_cookie

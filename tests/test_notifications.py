@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from cases.demo_cases import dispute_to, help_request_to, work_open_task
 from cases.errors import NotFound
+from demo.lifecycles import dispute_to, help_request_to, work_open_task
 from notifications.models import Notification
 from tests.helpers import open_tasks
 from workflow import services
 
 
 def inbox(user):
-    return list(Notification.objects.filter(recipient=user).order_by("pk").values_list("type", "text"))
+    return [(n.type, n.text) for n in Notification.objects.filter(recipient=user).order_by("pk")]
 
 
 def test_a_dispatched_request_notifies_exactly_the_professionals_who_may_take_it(people):

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cases.demo_cases import dispute_to, help_request_to
+from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import open_task, open_tasks, visible_text
 
 # Words that are not English prose: reference numbers, codes and the language picker's own name.

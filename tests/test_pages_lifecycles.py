@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
-from cases.demo import credit_code
 from cases.models import AuditAction, AuditEntry, Case, PointAward
+from demo.org import credit_code
 from tests.helpers import open_task, open_tasks
 
 

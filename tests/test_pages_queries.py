@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.demo_cases import dispute_to, help_request_to
+from demo.lifecycles import dispute_to, help_request_to
 
 
 def queries_for(client, url) -> int:

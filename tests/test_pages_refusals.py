@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from cases.demo import credit_code
-from cases.demo_cases import dispute_to, help_request_to
 from cases.models import AuditEntry, Case, ExperienceCard
+from demo.lifecycles import dispute_to, help_request_to
+from demo.org import credit_code
 from tests.helpers import case_snapshot, open_task, open_tasks
 
 

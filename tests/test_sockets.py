@@ -9,8 +9,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from cases.demo_cases import dispute_to, help_request_to
 from config.asgi import application
+from demo.lifecycles import dispute_to, help_request_to
 from notifications.models import Notification
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]

@@ -3,12 +3,12 @@
 import pytest
 from viewflow.workflow.status import STATUS
 
-from cases.demo_cases import dispute_to, help_request_to
 from cases.errors import NotFound
 from cases.models import Unit
-from cases.selectors import case_get_for_user, case_list_for_user, case_shows_personal_data
+from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import open_tasks
 from workflow import selectors, services
+from workflow.selectors import case_get_for_user, case_list_for_user, case_shows_personal_data
 
 
 def references(cases) -> set[str]:

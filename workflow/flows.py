@@ -8,7 +8,11 @@ joined when all are answered → joint session with departments → resolve → 
 
 Side exits (reject, refer, withdraw) cancel the process; escalation cancels it and starts a new one at the
 parent unit. Every human step's completion is one service call (``workflow.services.task_complete``).
+
+Each human node holds its step from the catalogue (``cases.steps``) and is named as that step.
 """
+
+from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +21,9 @@ from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
 from cases import rules
+from cases import steps as step
 from cases.models import CaseKind, FollowUpAnswer, User
-from cases.services.transitions import case_apply_transition
-from workflow.audience import PROFESSIONAL, SUPERVISOR, WORKER
+from cases.services.claims import case_advice_complete
 from workflow.locks import CaseRowLock
 from workflow.models import CaseProcess
 from workflow.nodes import CaseTask
@@ -53,25 +57,25 @@ class CaseFlow(flow.Flow):
         just_done = getattr(activation.process, "last_worker", None)
         if just_done is not None:
             return just_done if rules.works_case(case, just_done) else None
-        worker_steps = [node for node in self.nodes() if getattr(node, "audience", None) == WORKER]
+        worker_steps = [
+            node
+            for node in self.nodes()
+            if isinstance(node, CaseTask) and node.step.audience is rules.Audience.WORKER
+        ]
         last = (
             activation.process.task_set.filter(
                 status=STATUS.DONE, owner__isnull=False, flow_task__in=worker_steps
             )
             .annotate(
                 owner_works=Exists(
-                    User.groups.through.objects.filter(
-                        user_id=OuterRef("owner_id"), group__name=rules.worker_role(case)
-                    )
+                    User.objects.filter(rules.works_case_people_q(case), pk=OuterRef("owner_id"))
                 )
             )
             .select_related("owner")
             .order_by("-finished", "-pk")
             .first()
         )
-        if last is None or not last.owner_works or last.owner.unit_id != case.unit_id:
-            return None
-        return last.owner if last.owner.is_active else None
+        return last.owner if last is not None and last.owner_works else None
 
 
 class DisputeFlow(CaseFlow):
@@ -79,48 +83,23 @@ class DisputeFlow(CaseFlow):
     case_kind = CaseKind.DISPUTE
 
     start = flow.StartHandle(this.start_case).Next(this.triage)
-    triage = (
-        CaseTask(step="triage", audience=WORKER)
-        .Annotation(title=_("Triage"))
-        .Assign(this.opening_worker)
-        .Next(this.convene)
-    )
-    convene = (
-        CaseTask(step="convene", audience=WORKER)
-        .Annotation(title=_("Schedule the consultation"))
-        .Assign(this.previous_worker)
-        .Next(this.consult)
-    )
-    consult = (
-        CaseTask(step="consult", audience=WORKER)
-        .Annotation(title=_("Consultation"))
-        .Assign(this.previous_worker)
-        .Next(this.resolution)
-    )
-    resolution = (
-        CaseTask(step="resolve", audience=WORKER)
-        .Annotation(title=_("Resolution"))
-        .Assign(this.previous_worker)
-        .Next(this.follow_up)
-    )
-    follow_up = (
-        CaseTask(step="follow_up", audience=WORKER)
-        .Annotation(title=_("Follow-up call"))
-        .Assign(this.previous_worker)
-        .Next(this.satisfied)
-    )
+    triage = CaseTask(step.TRIAGE).Assign(this.opening_worker).Next(this.convene)
+    convene = CaseTask(step.CONVENE).Assign(this.previous_worker).Next(this.consult)
+    consult = CaseTask(step.CONSULT).Assign(this.previous_worker).Next(this.resolution)
+    resolution = CaseTask(step.DISPUTE_RESOLVE).Assign(this.previous_worker).Next(this.follow_up)
+    follow_up = CaseTask(step.FOLLOW_UP).Assign(this.previous_worker).Next(this.satisfied)
     satisfied = flow.If(this.is_satisfied).Then(this.assess).Else(this.consult)
-    assess = CaseTask(step="assess", audience=SUPERVISOR).Annotation(title=_("Assessment")).Next(this.end)
+    assess = CaseTask(step.DISPUTE_ASSESS).Next(this.end)
     end = flow.End()
 
-    def is_satisfied(self, activation) -> bool:
+    def is_satisfied(self, activation: Any) -> bool:
         return activation.process.case.dispute.follow_up_answer != FollowUpAnswer.DISSATISFIED
 
 
-def needs(specialty: str):
+def needs(specialty: str | None):
     """Split condition: the request asks for this specialty."""
 
-    def condition(activation) -> bool:
+    def condition(activation: Any) -> bool:
         return specialty in activation.process.case.help_request.specialties
 
     return condition
@@ -131,63 +110,30 @@ class HelpRequestFlow(CaseFlow):
     case_kind = CaseKind.HELP_REQUEST
 
     start = flow.StartHandle(this.start_case).Next(this.dispatch)
-    dispatch = (
-        CaseTask(step="dispatch", audience=WORKER)
-        .Annotation(title=_("Dispatch to the work list"))
-        .Assign(this.opening_worker)
-        .Next(this.split)
-    )
+    dispatch = CaseTask(step.DISPATCH).Assign(this.opening_worker).Next(this.split)
     split = (
         flow.Split()
-        .Next(this.advise_legal, case=needs("legal"))
-        .Next(this.advise_accounting, case=needs("accounting"))
-        .Next(this.advise_tax, case=needs("tax"))
+        .Next(this.advise_legal, case=needs(step.ADVISE_LEGAL.specialty))
+        .Next(this.advise_accounting, case=needs(step.ADVISE_ACCOUNTING.specialty))
+        .Next(this.advise_tax, case=needs(step.ADVISE_TAX.specialty))
     )
-    advise_legal = (
-        CaseTask(step="advise", audience=PROFESSIONAL, specialty="legal")
-        .Annotation(title=_("Legal advice"))
-        .Next(this.join)
-    )
-    advise_accounting = (
-        CaseTask(step="advise", audience=PROFESSIONAL, specialty="accounting")
-        .Annotation(title=_("Accounting advice"))
-        .Next(this.join)
-    )
-    advise_tax = (
-        CaseTask(step="advise", audience=PROFESSIONAL, specialty="tax")
-        .Annotation(title=_("Tax advice"))
-        .Next(this.join)
-    )
+    advise_legal = CaseTask(step.ADVISE_LEGAL).Next(this.join)
+    advise_accounting = CaseTask(step.ADVISE_ACCOUNTING).Next(this.join)
+    advise_tax = CaseTask(step.ADVISE_TAX).Next(this.join)
     join = flow.Join().Next(this.begin_consultation)
     begin_consultation = flow.Function(this.all_advice_in).Next(this.joint_session)
-    joint_session = (
-        CaseTask(step="joint_session", audience=WORKER)
-        .Annotation(title=_("Joint session"))
-        .Assign(this.previous_worker)
-        .Next(this.resolution)
-    )
-    resolution = (
-        CaseTask(step="resolve", audience=WORKER)
-        .Annotation(title=_("Resolution"))
-        .Assign(this.previous_worker)
-        .Next(this.feedback)
-    )
-    feedback = (
-        CaseTask(step="feedback", audience=WORKER)
-        .Annotation(title=_("Enterprise feedback"))
-        .Assign(this.previous_worker)
-        .Next(this.assess)
-    )
-    assess = CaseTask(step="assess", audience=SUPERVISOR).Annotation(title=_("Assessment")).Next(this.end)
+    joint_session = CaseTask(step.JOINT_SESSION).Assign(this.previous_worker).Next(this.resolution)
+    resolution = CaseTask(step.HELP_RESOLVE).Assign(this.previous_worker).Next(this.feedback)
+    feedback = CaseTask(step.FEEDBACK).Assign(this.previous_worker).Next(this.assess)
+    assess = CaseTask(step.HELP_ASSESS).Next(this.end)
     end = flow.End()
 
-    def all_advice_in(self, activation):
-        case = activation.process.case
-        case_apply_transition(case=case, name="consult", actor=None, check_permission=False)
+    def all_advice_in(self, activation: Any) -> None:
+        case_advice_complete(case=activation.process.case)
 
 
-FLOWS = {CaseKind.DISPUTE: DisputeFlow, CaseKind.HELP_REQUEST: HelpRequestFlow}
+FLOWS: dict[str, type[CaseFlow]] = {CaseKind.DISPUTE: DisputeFlow, CaseKind.HELP_REQUEST: HelpRequestFlow}
 
 
-def flow_for(case) -> type[CaseFlow]:
+def flow_for(case: Any) -> type[CaseFlow]:
     return FLOWS[case.kind]

@@ -1,19 +1,23 @@
-"""Reads of tasks with their access rule: the queue (tasks the user may take), inbox, archive."""
+"""Reads of tasks with their access rule (the queue: tasks the user may take; inbox; archive), and the case
+reads of pages and the API: the cases' own rule (``cases.selectors``) with the reach a professional's queue
+adds."""
 
 from functools import cache
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import rules
+from cases import selectors as case_selectors
 from cases.errors import NotFound
-from cases.models import User
-from workflow.audience import queue_filter
+from cases.models import Case, Role, User
 from workflow.flows import FLOWS
 from workflow.nodes import CaseTask
 
 TASK_ROW_RELATED = ("process__caseprocess__case__unit", "owner")
+CASE_OF_TASK = "process__caseprocess__case__"
+OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
 
 @cache
@@ -21,8 +25,24 @@ def human_nodes() -> list[CaseTask]:
     return [node for flow in FLOWS.values() for node in flow.instance.nodes() if isinstance(node, CaseTask)]
 
 
+def queue_filter(user: User) -> Q:
+    """The tasks ``user`` may take, as a filter on Task: each step's ``rules.may_take`` in its query form."""
+    matched = rules.NOTHING
+    for node in human_nodes():
+        cases = rules.may_take_cases_q(
+            audience=node.step.audience,
+            specialty=node.step.specialty,
+            user=user,
+            prefix=CASE_OF_TASK,
+            kind=node.step.kind,
+        )
+        if cases != rules.NOTHING:
+            matched |= Q(flow_task=node) & cases
+    return matched
+
+
 def queue_tasks_for_user(user: User) -> QuerySet[Task]:
-    return Task.objects.filter(queue_filter(user, human_nodes()), status=STATUS.NEW, owner__isnull=True)
+    return Task.objects.filter(queue_filter(user), status=STATUS.NEW, owner__isnull=True)
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
@@ -49,16 +69,16 @@ def task_archive(*, user: User) -> QuerySet[Task]:
     )
 
 
-def task_visible(*, task: Task, case, user: User) -> bool:
-    """Its owner, a possible taker or a supervisor of its case may see a task."""
+def task_visible(*, task: Task, case: Case, user: User) -> bool:
+    """Its owner, a possible taker, a supervisor of its case or an administrator may see a task."""
     if not user.is_authenticated or task.flow_task_type != "HUMAN":
         return False
-    if task.owner_id == user.pk or rules.supervises_case(case, user) or user.is_superuser:
+    if task.owner_id == user.pk or rules.supervises_case(case, user) or rules.is_administrator(user):
         return True
     return task.status == STATUS.NEW and task.owner_id is None and task.flow_task.may_take(user, case)
 
 
-def task_visible_to_claimant(*, task: Task, case, user: User) -> bool:
+def task_visible_to_claimant(*, task: Task, case: Case, user: User) -> bool:
     """As ``task_visible``, and also a task someone else claimed that ``user`` could have taken: the loser of a
     race for a queue task hears that it is taken (409), not that it does not exist (404)."""
     if task_visible(task=task, case=case, user=user):
@@ -78,3 +98,45 @@ def task_get_for_user(*, task_id: int, user: User, visible=task_visible) -> Task
 
 def task_get_for_claim(*, task_id: int, user: User) -> Task:
     return task_get_for_user(task_id=task_id, user=user, visible=task_visible_to_claimant)
+
+
+def case_open_tasks(*, case: Case) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(process__caseprocess__case=case, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        .exclude(flow_task_type="START")
+        .select_related("owner")
+        .order_by("created", "pk")
+    )
+
+
+def case_human_tasks_open(*, case: Case) -> QuerySet[Task]:
+    """The case's open human tasks (waiting, claimed or started), oldest first."""
+    return Task.objects.filter(
+        process__caseprocess__case=case, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+    ).order_by("pk")
+
+
+# ---- cases, with the reach of a professional's queue -------------------------------------------------------
+
+
+def queue_reach_q(user: User) -> Q:
+    """Cases with a task in the person's queue (a professional sees them, masked, before claiming)."""
+    if not (user.is_authenticated and user.has_role(Role.PROFESSIONAL)):
+        return rules.NOTHING
+    return Q(Exists(queue_tasks_for_user(user).filter(process__caseprocess__case=OuterRef("pk"))))
+
+
+def case_list_for_user(*, user: User, **filters) -> QuerySet[Case]:
+    return case_selectors.case_list_for_user(user=user, reach=queue_reach_q(user), **filters)
+
+
+def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
+    return case_selectors.case_page_for_user(user=user, reach=queue_reach_q(user), **filters)
+
+
+def case_get_for_user(*, reference: str, user: User) -> Case:
+    return case_selectors.case_get_for_user(reference=reference, user=user, reach=queue_reach_q(user))
+
+
+case_shows_personal_data = case_selectors.case_shows_personal_data
+case_timeline = case_selectors.case_timeline

@@ -4,7 +4,6 @@ from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
 from cases.models.case import (
     Brand,
     Case,
-    CaseKind,
     CaseState,
     Category,
     Channel,
@@ -15,8 +14,10 @@ from cases.models.case import (
     ReferenceCounter,
 )
 from cases.models.commendation import Assessment, PointAward
+from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
+from cases.models.participants import CaseParticipant
 
 __all__ = [
     "Advice",
@@ -28,6 +29,7 @@ __all__ = [
     "CardRedemption",
     "Case",
     "CaseKind",
+    "CaseParticipant",
     "CaseState",
     "Category",
     "Channel",

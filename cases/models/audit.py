@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from notifications.types import EventType
+
 
 class AuditAction(models.TextChoices):
     REGISTERED = "registered", _("Registered")
@@ -14,6 +16,18 @@ class AuditAction(models.TextChoices):
     TASK_DONE = "task_done", _("Step completed")
     CARD_REDEEMED = "card_redeemed", _("Experience card redeemed")
     UNMASKED = "unmasked", _("Personal data shown")
+
+
+# The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
+# ``case.<transition>``; an unmasking and a card redemption are audited but are not events.
+AUDIT_EVENTS = {
+    AuditAction.REGISTERED: EventType.CASE_REGISTERED,
+    AuditAction.CLAIMED: EventType.CASE_CLAIMED,
+    AuditAction.RELEASED: EventType.TASK_RELEASED,
+    AuditAction.REASSIGNED: EventType.TASK_ASSIGNED,
+    AuditAction.TASK_DONE: EventType.TASK_COMPLETED,
+}
+BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -63,3 +77,10 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+    @property
+    def event_type(self) -> EventType | None:
+        """The board event this row is (pushed live with it, replayed from it), or None."""
+        if self.action == AuditAction.TRANSITION:
+            return EventType.of_transition(self.name)
+        return AUDIT_EVENTS.get(AuditAction(self.action))

@@ -10,13 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from cases import rules
+from cases.models.kinds import CaseKind
 from cases.models.org import Specialty, Unit
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
-
-
-class CaseKind(models.TextChoices):
-    DISPUTE = "dispute", _("Micro-dispute")
-    HELP_REQUEST = "help_request", _("Enterprise help request")
 
 
 class CaseState(models.TextChoices):
@@ -42,7 +38,8 @@ class CaseState(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.REJECTED, CaseState.REFERRED, CaseState.WITHDRAWN})
-DISPUTE_STATES = (
+# Each kind's main line, in workflow order, then its side exits.
+DISPUTE_MAIN_LINE = (
     CaseState.REGISTERED,
     CaseState.TRIAGED,
     CaseState.CONSULTING,
@@ -50,12 +47,15 @@ DISPUTE_STATES = (
     CaseState.FOLLOW_UP,
     CaseState.COMMENDING,
     CaseState.CLOSED,
+)
+DISPUTE_STATES = (
+    *DISPUTE_MAIN_LINE,
     CaseState.REJECTED,
     CaseState.REFERRED,
     CaseState.ESCALATED,
     CaseState.WITHDRAWN,
 )
-HELP_REQUEST_STATES = (
+HELP_REQUEST_MAIN_LINE = (
     CaseState.SUBMITTED,
     CaseState.DISPATCHED,
     CaseState.CLAIMED,
@@ -64,9 +64,8 @@ HELP_REQUEST_STATES = (
     CaseState.FEEDBACK,
     CaseState.COMMENDING,
     CaseState.CLOSED,
-    CaseState.REJECTED,
-    CaseState.WITHDRAWN,
 )
+HELP_REQUEST_STATES = (*HELP_REQUEST_MAIN_LINE, CaseState.REJECTED, CaseState.WITHDRAWN)
 # States from which the side exits leave.
 DISPUTE_OPEN_STATES = [
     CaseState.REGISTERED,

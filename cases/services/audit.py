@@ -1,6 +1,11 @@
+"""The audit trail's one writer: a row per transition, claim, release, reassignment, step done, redemption,
+unmasking, in the transaction of the change."""
+
 from cases.models import AuditEntry, Case, User
+from cases.transactions import in_transaction
 
 
+@in_transaction
 def audit_write(
     *,
     case: Case,

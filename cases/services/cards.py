@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from cases.errors import InvalidInput
 from cases.models import AuditAction, CardRedemption, Case, ExperienceCard, User
 from cases.services.audit import audit_write
+from cases.transactions import in_transaction
 
 
+@in_transaction
 def card_redeem(*, code: str, case: Case, actor: User) -> ExperienceCard:
     """Take one free service off the card. Two concurrent redemptions of the last one: exactly one wins.
 

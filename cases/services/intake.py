@@ -5,7 +5,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.errors import InvalidInput
+from cases import rules
+from cases.errors import InvalidInput, NotAllowed
+from cases.events import case_event
 from cases.models import (
     AuditAction,
     Brand,
@@ -21,7 +23,19 @@ from cases.models import (
 )
 from cases.services.audit import audit_write
 from cases.services.cards import card_redeem
-from notifications.events import event_emit
+from cases.transactions import in_transaction
+from notifications.types import EventType
+
+
+def intake_unit(*, actor: User, unit: Unit | None, kind: str) -> Unit:
+    """Where the case is registered: the caller's unit, or a unit a supervisor names below them
+    (``rules.may_register``); a refusal otherwise."""
+    target = unit or actor.unit
+    if target is None:
+        raise NotAllowed(_("You belong to no unit and cannot register cases."))
+    if not rules.may_register(actor, target, kind):
+        raise NotAllowed(_("You may not register this kind of case in %(unit)s.") % {"unit": target.name})
+    return target
 
 
 def specialties_refuse_invalid(specialties: list[str]) -> None:
@@ -61,6 +75,7 @@ def _clean_or_refuse(instance, exclude: list[str]) -> None:
         raise InvalidInput(messages[0], field=field) from error
 
 
+@in_transaction
 def dispute_create(
     *,
     actor: User,
@@ -108,6 +123,7 @@ def dispute_create(
     return case
 
 
+@in_transaction
 def help_request_create(
     *,
     actor: User,
@@ -157,4 +173,4 @@ def _registered(*, case: Case, actor: User) -> None:
     registered = audit_write(
         case=case, actor=actor, action=AuditAction.REGISTERED, name="register", to_state=case.state
     )
-    event_emit(type="case.registered", case=case, actor=actor, audit=registered)
+    case_event(type=EventType.CASE_REGISTERED, case=case, actor=actor, audit=registered)

@@ -1,6 +1,8 @@
-"""What completing each human step writes, and the transition it makes.
+"""What completing each human step writes, and the transition it makes (the step catalogue, ``cases.steps``,
+names each step's write).
 
-Each function runs inside ``workflow.services.task_complete``'s transaction, with the case locked.
+Each function runs inside the completing command's transaction (``workflow.services.task_complete``), with the
+case locked, and takes the step form's cleaned data as keyword arguments.
 """
 
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import scoring
 from cases.errors import InvalidInput
+from cases.events import case_event
 from cases.models import (
     Advice,
     Assessment,
@@ -21,7 +24,8 @@ from cases.models import (
 )
 from cases.services.intake import specialties_refuse_invalid
 from cases.services.transitions import case_apply_transition
-from notifications.events import event_emit
+from cases.transactions import in_transaction
+from notifications.types import EventType
 
 
 def _meeting_record(
@@ -37,8 +41,8 @@ def _meeting_record(
     if attendees:
         meeting.attendees.add(*attendees)
         if not meeting.held:
-            event_emit(
-                type="meeting.invited",
+            case_event(
+                type=EventType.MEETING_INVITED,
                 case=case,
                 actor=actor,
                 recipients=[person.pk for person in attendees],
@@ -50,6 +54,7 @@ def _meeting_record(
     return meeting
 
 
+@in_transaction
 def triage(*, case: Case, actor: User, category: str, priority: int, note: str = "") -> None:
     case.dispute.category = category
     case.dispute.save(update_fields=["category"])
@@ -58,6 +63,7 @@ def triage(*, case: Case, actor: User, category: str, priority: int, note: str =
     case_apply_transition(case=case, name="triage", actor=actor, reason=note)
 
 
+@in_transaction
 def convene(
     *, case: Case, actor: User, scheduled_at, place: str, departments: str = "", attendees=()
 ) -> None:
@@ -72,6 +78,7 @@ def convene(
     case_apply_transition(case=case, name="convene", actor=actor)
 
 
+@in_transaction
 def consult(
     *,
     case: Case,
@@ -100,11 +107,13 @@ def consult(
     case_apply_transition(case=case, name="conclude", actor=actor)
 
 
-# The help request's joint session (资源对接 with departments) records a meeting exactly as a consultation does;
-# it has no scheduled meeting before it, so its form asks for the time and place.
+# The help request's joint session (资源对接 with departments) records a meeting exactly as a consultation does
+# and fires the same transition (``conclude``); it has no scheduled meeting before it, so its form asks for the
+# time and place.
 joint_session = consult
 
 
+@in_transaction
 def resolve(
     *,
     case: Case,
@@ -125,6 +134,7 @@ def resolve(
     case_apply_transition(case=case, name="resolve", actor=actor)
 
 
+@in_transaction
 def follow_up(*, case: Case, actor: User, answer: str, note: str = "") -> None:
     case.dispute.follow_up_answer = answer
     case.dispute.follow_up_note = note
@@ -133,6 +143,7 @@ def follow_up(*, case: Case, actor: User, answer: str, note: str = "") -> None:
     case_apply_transition(case=case, name=name, actor=actor, reason=note)
 
 
+@in_transaction
 def dispatch(*, case: Case, actor: User, specialties: list[str], priority: int, note: str = "") -> None:
     specialties_refuse_invalid(specialties)
     case.help_request.specialties = list(dict.fromkeys(specialties))
@@ -142,10 +153,12 @@ def dispatch(*, case: Case, actor: User, specialties: list[str], priority: int, 
     case_apply_transition(case=case, name="dispatch", actor=actor, reason=note)
 
 
+@in_transaction
 def advise(*, case: Case, actor: User, specialty: str, text: str) -> None:
     Advice.objects.create(case=case, specialty=specialty, author=actor, text=text)
 
 
+@in_transaction
 def feedback(*, case: Case, actor: User, rating: int, comment: str = "") -> None:
     case.help_request.rating = rating
     case.help_request.rating_comment = comment
@@ -153,6 +166,7 @@ def feedback(*, case: Case, actor: User, rating: int, comment: str = "") -> None
     case_apply_transition(case=case, name="rate", actor=actor, reason=comment)
 
 
+@in_transaction
 def assess(*, case: Case, actor: User, quality_score: int, comment: str = "") -> None:
     """考核表彰: timeliness from the audit trail, satisfaction from the applicant, quality from the supervisor."""
     done = list(
@@ -181,6 +195,10 @@ def assess(*, case: Case, actor: User, quality_score: int, comment: str = "") ->
     )
     case_apply_transition(case=case, name="commend", actor=actor, reason=comment)
     for person_id, (points, _breakdown) in awards.items():
-        event_emit(
-            type="points.awarded", case=case, actor=actor, recipients=[person_id], params={"points": points}
+        case_event(
+            type=EventType.POINTS_AWARDED,
+            case=case,
+            actor=actor,
+            recipients=[person_id],
+            params={"points": points},
         )

@@ -5,17 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.errors import Conflict, NotAllowed
+from cases.events import case_event
 from cases.models import AuditAction, Case, User
 from cases.services.audit import audit_write
-from notifications.events import event_emit
-from notifications.recipients import case_follower_ids
+from cases.transactions import in_transaction
+from notifications.types import EventType
 
-# Transitions the case's followers (who registered it, who worked it) hear about.
-FOLLOWED_TRANSITIONS = {"resolve", "escalate", "refer", "reject", "reopen", "withdraw", "rate", "commend"}
 # Fields a transition may set, saved with the state.
 TRANSITION_FIELDS = ["state", "unit", "exit_reason", "referred_to", "closed_at", "updated_at"]
 
 
+@in_transaction
 def case_apply_transition(
     *,
     case: Case,
@@ -25,7 +25,8 @@ def case_apply_transition(
     check_permission: bool = True,
     arguments: dict | None = None,
 ) -> Case:
-    """Call transition ``name`` on a case the caller has locked (``select_for_update``) in this transaction."""
+    """Call transition ``name`` on a case the caller has locked (``select_for_update``) in this transaction.
+    Its event is ``case.<name>``; who hears it is the type's (``EventType``)."""
     method = getattr(case, name)
     if not can_proceed(method):
         raise Conflict(
@@ -48,13 +49,8 @@ def case_apply_transition(
         to_state=case.state,
         reason=reason,
     )
-    event_emit(
-        type=f"case.{name}",
-        case=case,
-        actor=actor,
-        audit=entry,
-        recipients=case_follower_ids(case) if name in FOLLOWED_TRANSITIONS else (),
-        params=_text_params(case),
+    case_event(
+        type=EventType.of_transition(name), case=case, actor=actor, audit=entry, params=_text_params(case)
     )
     return case
 

@@ -1,0 +1,53 @@
+"""Events about cases: the case in the terms of the delivery layer, and the emitting of an event with its
+recipients. Which audit rows are board events is ``AuditEntry.event_type`` (one mapping, for the live push and
+the replay)."""
+
+from collections.abc import Iterable
+
+from cases.models import AuditEntry, Case, CaseParticipant, Unit, User
+from cases.selectors.board import board_case
+from notifications.events import Subject, event_emit
+from notifications.models import Notification
+from notifications.types import EventType, Hears
+
+
+def case_follower_ids(case: Case) -> set[int]:
+    """The person who registered the case and everyone who takes part in it."""
+    people = CaseParticipant.objects.filter(case=case).values_list("person_id", flat=True)
+    return {case.created_by_id, *people}
+
+
+def case_subject(case: Case) -> Subject:
+    return Subject(
+        case_id=case.pk,
+        reference=case.reference,
+        unit_path=case.unit.path,
+        unit_steplen=Unit.steplen,
+        board_view=lambda: board_case(case),
+    )
+
+
+def case_event(
+    *,
+    type: EventType,
+    case: Case,
+    actor: User | None = None,
+    audit: AuditEntry | None = None,
+    recipients: Iterable[int] | None = None,
+    params: dict | None = None,
+) -> list[Notification]:
+    """Emit one event about a case (``notifications.events.event_emit``). With an audit row it goes to the
+    boards, as the type that row replays as; followers are found here when the type's hearers are
+    ``Hears.FOLLOWERS`` and no recipients are named."""
+    if audit is not None and audit.event_type is not type:
+        raise ValueError(f"audit row {audit.action}/{audit.name} replays as {audit.event_type}, not {type}")
+    if recipients is None:
+        recipients = case_follower_ids(case) if type.hears is Hears.FOLLOWERS else ()
+    return event_emit(
+        type=type,
+        subject=case_subject(case),
+        actor_id=actor.pk if actor else None,
+        seq=audit.pk if audit else None,
+        recipients=recipients,
+        params=params,
+    )

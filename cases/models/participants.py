@@ -1,0 +1,23 @@
+"""Who takes part in a case: everyone who holds or held one of its steps (and was not released from it)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseParticipant(models.Model):
+    """Kept by the workflow whenever a step gets an owner, is released or reassigned away. Participants follow
+    the case (they hear of its transitions) and see the parties' personal data."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="participant_once")]
+        indexes = [models.Index(fields=["person", "case"], name="participant_cases")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·{self.person_id}"

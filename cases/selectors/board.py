@@ -1,0 +1,98 @@
+"""The supervisors' board, read: the case as boards show it, the snapshot of a subtree and the replay of its
+events from the audit trail (the same events, with the same types, as were pushed live: ``AuditEntry.event_type``)."""
+
+from django.db.models import Count
+from django.utils import timezone
+
+from cases.models import AuditEntry, Case, Unit
+from cases.models.audit import BOARD_ACTIONS
+from cases.models.case import TERMINAL_STATES
+
+NEWEST = 10
+OVERDUE = 20
+REPLAY_LIMIT = 1000
+
+
+def board_case(case: Case) -> dict:
+    """A case as the board shows it: nothing personal."""
+    return {
+        "reference": case.reference,
+        "kind": str(case.kind),
+        "state": str(case.state),
+        "unit_id": case.unit_id,
+        "unit_path": case.unit.path,
+        "priority": case.priority,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "created_at": case.created_at.isoformat(),
+    }
+
+
+def board_snapshot(*, root: Unit) -> dict:
+    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones.
+
+    Five queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
+    scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
+    after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
+    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree)."""
+    units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
+    unit_ids = [unit.pk for unit in units]
+    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
+    path_of = {unit.pk: unit.path for unit in units}
+    child_length = len(root.path) + Unit.steplen
+    by_state: dict[str, int] = {}
+    open_by_child_path: dict[str, int] = {}
+    for unit_id, state, n in counts.order_by():
+        by_state[state] = by_state.get(state, 0) + n
+        if state not in TERMINAL_STATES and len(path_of[unit_id]) >= child_length:
+            child = path_of[unit_id][:child_length]
+            open_by_child_path[child] = open_by_child_path.get(child, 0) + n
+    children = [
+        {
+            "unit_id": unit.pk,
+            "name": unit.name,
+            "path": unit.path,
+            "open": open_by_child_path.get(unit.path, 0),
+        }
+        for unit in units
+        if unit.depth == root.depth + 1
+    ]
+    related = Case.objects.filter(unit_id__in=unit_ids).select_related("unit")
+    newest = [board_case(case) for case in related.order_by("-created_at", "-id")[:NEWEST]]
+    overdue = [
+        board_case(case)
+        for case in related.exclude(state__in=TERMINAL_STATES)
+        .filter(due_at__lt=timezone.now())
+        .order_by("due_at", "id")[:OVERDUE]
+    ]
+    seq = (
+        AuditEntry.objects.filter(case__unit_id__in=unit_ids)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return {
+        "type": "snapshot",
+        "seq": seq or 0,
+        "unit": {"unit_id": root.pk, "name": root.name, "path": root.path},
+        "by_state": by_state,
+        "children": children,
+        "newest": newest,
+        "overdue": overdue,
+        "open": sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
+    }
+
+
+def board_events_after(*, root: Unit, after: int, limit: int = REPLAY_LIMIT) -> list[dict]:
+    """Board events of the subtree after sequence ``after`` (audit ids), oldest first, with each case as it is
+    now. Only audit rows that were pushed live are events: an unmasking or a card redemption is not."""
+    entries = (
+        AuditEntry.objects.filter(
+            case__unit__path__startswith=root.path, pk__gt=after, action__in=BOARD_ACTIONS
+        )
+        .select_related("case__unit")
+        .order_by("pk")[:limit]
+    )
+    return [
+        {"type": "event", "seq": entry.pk, "event": str(entry.event_type), "case": board_case(entry.case)}
+        for entry in entries
+    ]

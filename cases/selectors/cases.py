@@ -1,0 +1,122 @@
+"""Every read of cases with its access rule. A case the user may not see does not exist for them (404).
+
+Who sees what (``rules.sees_case`` and its query form):
+- administrators: everything;
+- supervisors: cases of their unit's subtree;
+- mediators / liaison officers: cases of their own unit, and cases they registered;
+- professionals: cases they take part in (hold or held a task of), and cases with a task in their queue
+  (masked): ``reach``, added by ``workflow.selectors``.
+Parties' phone and ID numbers are shown only to people working the case (see ``case_shows_personal_data``).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cases import rules
+from cases.errors import InvalidInput, NotFound
+from cases.models import AuditEntry, Case, CaseParticipant, Role, Unit, User
+from cases.rules import NOTHING
+
+
+def case_visible_q(user: User, reach: Q = NOTHING) -> Q:
+    """The cases a person sees: by unit and role (``rules.sees_case``); for a professional also the cases they
+    take part in, and ``reach``, what the caller adds (workflow: the cases their queue reaches)."""
+    if rules.is_administrator(user):
+        return Q()  # not combined below: ``Q() | other`` is ``other``
+    visible = rules.sees_case_cases_q(user)
+    if user.is_authenticated and user.has_role(Role.PROFESSIONAL):
+        visible |= Q(Exists(CaseParticipant.objects.filter(case=OuterRef("pk"), person=user))) | reach
+    return visible
+
+
+def case_list_for_user(
+    *,
+    user: User,
+    reach: Q = NOTHING,
+    state: str = "",
+    kind: str = "",
+    unit_id: int | None = None,
+    q: str = "",
+) -> QuerySet[Case]:
+    cases = Case.objects.filter(case_visible_q(user, reach)).select_related("unit")
+    if state:
+        cases = cases.filter(state=state)
+    if kind:
+        cases = cases.filter(kind=kind)
+    if unit_id:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        cases = cases.filter(unit__path__startswith=unit.path) if unit else cases.none()
+    if q:
+        cases = cases.filter(
+            Q(reference__icontains=q)
+            | Q(description__icontains=q)
+            | Q(help_request__enterprise_name__icontains=q)
+            | Q(dispute__applicant_name__icontains=q)
+        )
+    return cases.order_by("-created_at", "-id")
+
+
+CASE_PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"(\d{1,17})-(\d{1,18})")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a case list, newest first. ``next_cursor`` is the ``after`` of the page that follows it."""
+
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def case_cursor(case: Case) -> str:
+    """Where a page ends: the case's registration time (microseconds since 1970) and id, ``<micros>-<id>``."""
+    return f"{(case.created_at - _EPOCH) // timedelta(microseconds=1)}-{case.pk}"
+
+
+def _cursor_position(after: str) -> tuple[datetime, int]:
+    match = _CURSOR.fullmatch(after)
+    if match is None:
+        raise InvalidInput(_("This page link is not valid; start again from the first page."), field="after")
+    return _EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
+
+
+def case_page_for_user(*, user: User, after: str = "", size: int = CASE_PAGE_SIZE, **filters) -> CasePage:
+    """A page of ``case_list_for_user`` after the cursor ``after`` (keyset: no OFFSET, no COUNT), so a deep page
+    costs what the first one does. A malformed cursor is refused with ``InvalidInput``."""
+    cases = case_list_for_user(user=user, **filters)
+    if after:
+        created_at, pk = _cursor_position(after)
+        # The ``lte`` bound lets the (created_at, id) index start at the cursor instead of filtering from the top.
+        cases = cases.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(pk__lt=pk))
+    rows = list(cases[: size + 1])
+    if len(rows) > size:
+        return CasePage(cases=rows[:size], next_cursor=case_cursor(rows[size - 1]))
+    return CasePage(cases=rows, next_cursor=None)
+
+
+def case_get_for_user(*, reference: str, user: User, reach: Q = NOTHING) -> Case:
+    case = (
+        Case.objects.filter(case_visible_q(user, reach), reference=reference)
+        .select_related("unit", "dispute", "help_request", "help_request__card", "created_by")
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_shows_personal_data(*, case: Case, user: User) -> bool:
+    """Working the case: its unit's mediator / liaison officer, or someone who holds or held one of its tasks."""
+    if rules.shows_personal_data(case, user, took_part=False):
+        return True
+    took_part = user.is_authenticated and CaseParticipant.objects.filter(case=case, person=user).exists()
+    return rules.shows_personal_data(case, user, took_part=took_part)
+
+
+def case_timeline(*, case: Case) -> QuerySet[AuditEntry]:
+    return case.audit_entries.select_related("actor", "subject").order_by("created_at", "id")

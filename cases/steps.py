@@ -1,0 +1,256 @@
+"""The step catalogue: every human step of both lifecycles, defined once.
+
+A step carries what it is: its name, title, who does it, the form that takes its input (pages and API build it
+from here, with the same fields, choices and attendee rule), the service that writes it, the transitions that
+write fires, its default deadline and initial values, and an example completion (the demo, the benchmarks and
+the tests work cases with it). A flow node holds its step (``workflow.nodes.CaseTask``); nothing else is keyed
+by a step's name.
+
+One vocabulary: a node is named as its step, and a step's write fires the transition of the same name, except
+where the step says otherwise (``note``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cases import forms as step_forms
+from cases.models import Case, CaseKind, Specialty, User
+from cases.rules import Audience, may_attend_people_q
+from cases.services import steps as writes
+
+
+def _no_initial(case: Case) -> dict:
+    return {}
+
+
+def _tomorrow() -> Any:
+    return timezone.now() + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: Promise
+    kind: CaseKind
+    audience: Audience
+    form: type[forms.Form]
+    write: Callable[..., None]  # (case=, actor=, **the form's cleaned data)
+    transitions: tuple[str, ...]  # what the write may fire; () for none
+    deadline_hours: int
+    example: Callable[[Case], dict]  # a valid completion, as the form's cleaned data
+    specialty: str | None = None
+    initial: Callable[[Case], dict] = field(default=_no_initial)
+    note: str = ""  # where a name differs on purpose
+
+    def form_for(self, case: Case, data: Any = None) -> forms.Form:
+        """The step's form for a case, as the task page and the API build it."""
+        kwargs = {}
+        if issubclass(self.form, step_forms.MeetingForm):
+            kwargs["attendee_choices"] = (
+                User.objects.filter(may_attend_people_q(case)).select_related("unit").order_by("username")
+            )
+        return self.form(data, initial=self.initial(case), **kwargs)
+
+    def complete(self, *, case: Case, actor: User, data: dict) -> None:
+        self.write(case=case, actor=actor, **data)
+
+
+RESOLUTION_NOTE = (
+    "fires `resolve`; the step and its node are `resolution` because a flow's node cannot be named `resolve` "
+    "(viewflow's `this.resolve` is a method of its own)"
+)
+
+
+def _meeting_example(place: str, departments: str) -> dict:
+    return {"scheduled_at": _tomorrow(), "place": place, "departments": departments}
+
+
+# ---- 同心接访 micro-dispute ---------------------------------------------------------------------------------
+
+TRIAGE = Step(
+    name="triage",
+    title=_("Triage"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.WORKER,
+    form=step_forms.TriageForm,
+    write=writes.triage,
+    transitions=("triage",),
+    deadline_hours=24,
+    initial=lambda case: {"category": case.dispute.category, "priority": case.priority},
+    example=lambda case: {"category": case.dispute.category, "priority": case.priority},
+)
+CONVENE = Step(
+    name="convene",
+    title=_("Schedule the consultation"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.WORKER,
+    form=step_forms.ConveneForm,
+    write=writes.convene,
+    transitions=("convene",),
+    deadline_hours=72,
+    example=lambda case: _meeting_example("祥泰社区议事厅", "司法所, 物业公司"),
+)
+CONSULT = Step(
+    name="consult",
+    title=_("Consultation"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.WORKER,
+    form=step_forms.ConsultForm,
+    write=writes.consult,
+    transitions=("conclude",),
+    deadline_hours=120,
+    example=lambda case: {
+        "minutes": "双方陈述诉求，调解员释法明理。",
+        "decisions": "物业限期整改，业主按期缴费。",
+    },
+    note="fires `conclude` (CONSULTING → RESOLVING): `consult` is the help request's transition into the "
+    "consultation, fired when every specialty has answered",
+)
+DISPUTE_RESOLVE = Step(
+    name="resolution",
+    title=_("Resolution"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.WORKER,
+    form=step_forms.DisputeResolveForm,
+    write=writes.resolve,
+    transitions=("resolve",),
+    deadline_hours=168,
+    example=lambda case: {"agreement_text": "双方达成调解协议。", "outcome": "调解成功"},
+    note=RESOLUTION_NOTE,
+)
+FOLLOW_UP = Step(
+    name="follow_up",
+    title=_("Follow-up call"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.WORKER,
+    form=step_forms.FollowUpForm,
+    write=writes.follow_up,
+    transitions=("confirm", "reopen"),
+    deadline_hours=72,
+    example=lambda case: {"answer": "satisfied", "note": "回访满意"},
+    note="fires `confirm` (satisfied) or `reopen` (dissatisfied: back to the consultation)",
+)
+DISPUTE_ASSESS = Step(
+    name="assess",
+    title=_("Assessment"),
+    kind=CaseKind.DISPUTE,
+    audience=Audience.SUPERVISOR,
+    form=step_forms.AssessForm,
+    write=writes.assess,
+    transitions=("commend",),
+    deadline_hours=168,
+    example=lambda case: {"quality_score": 5, "comment": "及时高效"},
+    note="fires `commend`: the assessment is the 考核表彰 that closes the case",
+)
+
+# ---- 三师 enterprise help request ---------------------------------------------------------------------------
+
+DISPATCH = Step(
+    name="dispatch",
+    title=_("Dispatch to the work list"),
+    kind=CaseKind.HELP_REQUEST,
+    audience=Audience.WORKER,
+    form=step_forms.DispatchForm,
+    write=writes.dispatch,
+    transitions=("dispatch",),
+    deadline_hours=24,
+    initial=lambda case: {"specialties": case.help_request.specialties, "priority": case.priority},
+    example=lambda case: {"specialties": case.help_request.specialties, "priority": 1},
+)
+
+
+def _advise(specialty: Specialty, title: Promise) -> Step:
+    return Step(
+        name=f"advise_{specialty.value}",
+        title=title,
+        kind=CaseKind.HELP_REQUEST,
+        audience=Audience.PROFESSIONAL,
+        specialty=specialty.value,
+        form=step_forms.AdviseForm,
+        write=partial(writes.advise, specialty=specialty.value),
+        transitions=(),
+        deadline_hours=120,
+        example=lambda case: {"text": "依据相关法规出具专业意见。"},
+        note="fires no transition: the flow's join fires `consult` when every specialty has answered",
+    )
+
+
+ADVISE_LEGAL = _advise(Specialty.LEGAL, _("Legal advice"))
+ADVISE_ACCOUNTING = _advise(Specialty.ACCOUNTING, _("Accounting advice"))
+ADVISE_TAX = _advise(Specialty.TAX, _("Tax advice"))
+ADVICE_STEPS = (ADVISE_LEGAL, ADVISE_ACCOUNTING, ADVISE_TAX)
+JOINT_SESSION = Step(
+    name="joint_session",
+    title=_("Joint session"),
+    kind=CaseKind.HELP_REQUEST,
+    audience=Audience.WORKER,
+    form=step_forms.JointSessionForm,
+    write=writes.joint_session,
+    transitions=("conclude",),
+    deadline_hours=120,
+    example=lambda case: {
+        **_meeting_example("三师助企工作站", "税务局, 司法局"),
+        "minutes": "资源对接会商。",
+        "decisions": "联合出具解决方案。",
+    },
+    note="fires `conclude` (CONSULTING → RESOLVING), as the dispute's consultation does",
+)
+HELP_RESOLVE = Step(
+    name="resolution",
+    title=_("Resolution"),
+    kind=CaseKind.HELP_REQUEST,
+    audience=Audience.WORKER,
+    form=step_forms.HelpResolveForm,
+    write=writes.resolve,
+    transitions=("resolve",),
+    deadline_hours=168,
+    example=lambda case: {"solution": "完成税务筹划并代办申报。", "proxy_service_done": True},
+    note=RESOLUTION_NOTE,
+)
+FEEDBACK = Step(
+    name="feedback",
+    title=_("Enterprise feedback"),
+    kind=CaseKind.HELP_REQUEST,
+    audience=Audience.WORKER,
+    form=step_forms.FeedbackForm,
+    write=writes.feedback,
+    transitions=("rate",),
+    deadline_hours=72,
+    example=lambda case: {"rating": 5, "comment": "非常满意"},
+    note="fires `rate`: the transition is named for what the enterprise does",
+)
+HELP_ASSESS = Step(
+    name="assess",
+    title=_("Assessment"),
+    kind=CaseKind.HELP_REQUEST,
+    audience=Audience.SUPERVISOR,
+    form=step_forms.AssessForm,
+    write=writes.assess,
+    transitions=("commend",),
+    deadline_hours=168,
+    example=lambda case: {"quality_score": 5, "comment": "及时高效"},
+    note="fires `commend`: the assessment is the 考核表彰 that closes the case",
+)
+
+STEPS: tuple[Step, ...] = (
+    TRIAGE,
+    CONVENE,
+    CONSULT,
+    DISPUTE_RESOLVE,
+    FOLLOW_UP,
+    DISPUTE_ASSESS,
+    DISPATCH,
+    *ADVICE_STEPS,
+    JOINT_SESSION,
+    HELP_RESOLVE,
+    FEEDBACK,
+    HELP_ASSESS,
+)

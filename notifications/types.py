@@ -1,0 +1,125 @@
+"""Every event type, once: its text, who hears it and whether boards show it.
+
+The text is a translatable template filled from the notification's stored parameters when it is read, in the
+reader's language. ``board`` types are pushed to the boards of the case's unit and every unit above it together
+with their audit row, and replayed from that row (``cases.events`` maps audit rows to these types, for both).
+``hears`` says who the emitting service must name as recipients; ``Hears.NOBODY`` types notify nobody.
+"""
+
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class Hears(StrEnum):
+    NOBODY = "nobody"  # boards only
+    FOLLOWERS = "followers"  # who registered the case and everyone who holds or held one of its tasks
+    REGISTRANT = "registrant"  # who registered the case
+    OWNER = "owner"  # the person a task is (or was) with
+    TAKERS = "takers"  # everyone who may take a waiting task
+    OWNER_OR_TAKERS = "owner_or_takers"  # the task's owner, or its takers while it waits in a queue
+    NAMED = "named"  # the people the step names: attendees, people awarded points
+
+
+class EventType(StrEnum):
+    text: Promise
+    hears: Hears
+    board: bool
+
+    def __new__(cls, value: str, text: Promise, hears: Hears, board: bool) -> "EventType":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.text = text
+        member.hears = hears
+        member.board = board
+        return member
+
+    # ---- intake and tasks
+    CASE_REGISTERED = "case.registered", _("Case %(reference)s was registered"), Hears.NOBODY, True
+    QUEUE_NEW = "queue.new", _("New in your queue: %(reference)s · %(step)s"), Hears.TAKERS, False
+    TASK_ASSIGNED = "task.assigned", _("%(reference)s · %(step)s is now yours"), Hears.OWNER, True
+    TASK_REASSIGNED_AWAY = (
+        "task.reassigned_away",
+        _("%(reference)s · %(step)s was reassigned to %(person)s"),
+        Hears.OWNER,
+        False,
+    )
+    TASK_RELEASED = (
+        "task.released",
+        _("%(reference)s · %(step)s was taken from you and put back in the queue"),
+        Hears.OWNER,
+        True,
+    )
+    TASK_COMPLETED = "task.completed", _("%(reference)s · a step was completed"), Hears.NOBODY, True
+    CASE_CLAIMED = (
+        "case.claimed",
+        _("Your case %(reference)s was claimed by %(person)s"),
+        Hears.REGISTRANT,
+        True,
+    )
+    # ---- the case's transitions (``case.<transition>``)
+    CASE_TRIAGE = "case.triage", _("Case %(reference)s was triaged"), Hears.NOBODY, True
+    CASE_CONVENE = "case.convene", _("A consultation on %(reference)s was called"), Hears.NOBODY, True
+    CASE_CONCLUDE = "case.conclude", _("The consultation on %(reference)s concluded"), Hears.NOBODY, True
+    CASE_RESOLVE = "case.resolve", _("Case %(reference)s was resolved"), Hears.FOLLOWERS, True
+    CASE_CONFIRM = "case.confirm", _("The applicant of %(reference)s is satisfied"), Hears.NOBODY, True
+    CASE_REOPEN = (
+        "case.reopen",
+        _("Case %(reference)s was reopened after a dissatisfied follow-up"),
+        Hears.FOLLOWERS,
+        True,
+    )
+    CASE_DISPATCH = "case.dispatch", _("Case %(reference)s is in the work list"), Hears.NOBODY, True
+    CASE_CLAIM = "case.claim", _("Case %(reference)s was claimed"), Hears.NOBODY, True
+    CASE_RELEASE = "case.release", _("Case %(reference)s is back in the work list"), Hears.NOBODY, True
+    CASE_CONSULT = "case.consult", _("Every specialty answered on %(reference)s"), Hears.NOBODY, True
+    CASE_RATE = "case.rate", _("Feedback on %(reference)s: %(rating)s of 5"), Hears.FOLLOWERS, True
+    CASE_COMMEND = "case.commend", _("Case %(reference)s was assessed and closed"), Hears.FOLLOWERS, True
+    CASE_REJECT = "case.reject", _("Case %(reference)s was rejected"), Hears.FOLLOWERS, True
+    CASE_REFER = "case.refer", _("Case %(reference)s was referred to %(to)s"), Hears.FOLLOWERS, True
+    CASE_ESCALATE = "case.escalate", _("Case %(reference)s was escalated to %(unit)s"), Hears.FOLLOWERS, True
+    CASE_WITHDRAW = "case.withdraw", _("Case %(reference)s was withdrawn"), Hears.FOLLOWERS, True
+    # ---- meetings, points, deadlines
+    MEETING_INVITED = (
+        "meeting.invited",
+        _("You are invited to the consultation on %(reference)s: %(when)s, %(place)s"),
+        Hears.NAMED,
+        False,
+    )
+    POINTS_AWARDED = (
+        "points.awarded",
+        _("You earned %(points)s points for case %(reference)s"),
+        Hears.NAMED,
+        False,
+    )
+    DEADLINE_NEAR = (
+        "deadline.near",
+        _("%(reference)s · %(step)s is due by %(due)s"),
+        Hears.OWNER_OR_TAKERS,
+        False,
+    )
+    DEADLINE_PASSED = (
+        "deadline.passed",
+        _("%(reference)s · %(step)s is overdue since %(due)s"),
+        Hears.OWNER_OR_TAKERS,
+        False,
+    )
+
+    @classmethod
+    def of_transition(cls, name: str) -> "EventType":
+        """``case.<transition>``: a transition without a type is a ``ValueError``, never a silent no-op."""
+        return cls(f"case.{name}")
+
+    def render(self, params: dict) -> str:
+        """The text in the active language, its translatable parameters too (``events.stored_params``); a
+        parameter missing from old rows shows as empty."""
+        translated = params.get("_translated", ())
+        values = {name: gettext(value) if name in translated else value for name, value in params.items()}
+        return str(self.text) % _Defaulting(values)
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,63 @@
+"""The supervisor's live board socket, ``ws/board/``: a snapshot of their unit's subtree on connect, then events
+(each with ``seq``, the audit row id); ``{"type": "resume", "after": <seq>}`` replays the events after a seq,
+``{"type": "snapshot"}`` asks for a fresh snapshot. Administrators watch the whole tree.
+
+What the board shows is the cases' board read model (``cases.selectors.board``); the fan-out to the sockets of
+one root is ``notifications.fanout.BoardRoom``.
+"""
+
+from functools import partial
+
+from channels.db import database_sync_to_async
+
+from cases import rules
+from cases.selectors import board
+from notifications.consumers import FORBIDDEN, UNAUTHENTICATED, DedupingConsumer, message_int
+from notifications.fanout import BoardRoom
+
+
+class BoardConsumer(DedupingConsumer):
+    # A board socket has no channel of its own: its process's ``BoardRoom`` of the root receives the group's
+    # messages once and writes them to every board socket of that root here.
+    channel_layer_alias = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=UNAUTHENTICATED)
+            return
+        self.root = await database_sync_to_async(rules.board_root)(user)
+        if self.root is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.sent = set()
+        self.room = await BoardRoom.enter(
+            self, path=self.root.path, snapshot=partial(board.board_snapshot, root=self.root)
+        )
+        await self.accept()
+        snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
+        await self.send_json(snapshot)
+
+    async def disconnect(self, code):
+        if getattr(self, "room", None) is not None:
+            await self.room.leave(self)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "resume":
+            after = message_int(content.get("after"))
+            while True:
+                events = await database_sync_to_async(board.board_events_after)(root=self.root, after=after)
+                for event in events:
+                    await self.send_once(event["seq"], event)
+                if len(events) < board.REPLAY_LIMIT:
+                    break
+                after = events[-1]["seq"]
+            await self.send_json({"type": "resumed"})
+        elif isinstance(content, dict) and content.get("type") == "snapshot":
+            snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
+            await self.send_json(snapshot)
+        else:
+            await self.send_json({"type": "error", "error": "unknown message type"})
+
+    async def board_event(self, event: dict) -> bool:
+        return await self.forward_once(event["seq"], event["text"])

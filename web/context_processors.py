@@ -1,0 +1,21 @@
+"""What every page's frame needs: which menu links the person has (the rules' own answers, never role names)
+and the bell's unread count."""
+
+from django.http import HttpRequest
+
+from cases import rules
+from cases.models import CaseKind
+from notifications.selectors import notification_unread_count
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "may_register_dispute": rules.may_register_somewhere(user, CaseKind.DISPUTE),
+        "may_register_help_request": rules.may_register_somewhere(user, CaseKind.HELP_REQUEST),
+        "has_board": rules.has_board(user),
+        # The bell's count on every page (one COUNT over the unread index).
+        "unread_notifications": notification_unread_count(user=user),
+    }

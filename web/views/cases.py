@@ -1,0 +1,155 @@
+"""Case pages: lists filtered by state/kind/unit, the case page with its timeline, intake and side exits."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import forms as case_forms
+from cases import rules
+from cases.errors import CaseError, InvalidInput, NotFound
+from cases.models import CaseKind, CaseState, Role, Unit
+from cases.selectors import CasePage
+from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from web.refusals import refuse
+from workflow import services
+from workflow.selectors import (
+    case_get_for_user,
+    case_open_tasks,
+    case_page_for_user,
+    case_shows_personal_data,
+    case_timeline,
+)
+
+
+@login_required
+def home(request):
+    if request.user.has_role(Role.SUPERVISOR):
+        return redirect("cases")
+    return redirect("inbox")
+
+
+def _visible_units(user):
+    return Unit.objects.filter(rules.units_seen(user)).order_by("path")
+
+
+@login_required
+def case_list(request):
+    """Newest first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``)."""
+    unit_id = request.GET.get("unit") or None
+    status = 200
+    try:
+        page = case_page_for_user(
+            user=request.user,
+            after=request.GET.get("after", ""),
+            state=request.GET.get("state", ""),
+            kind=request.GET.get("kind", ""),
+            unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
+            q=request.GET.get("q", "").strip(),
+        )
+    except InvalidInput as error:
+        messages.error(request, str(error.message))
+        page, status = CasePage(cases=[], next_cursor=None), 400
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "states": CaseState.choices,
+            "kinds": CaseKind.choices,
+            "units": _visible_units(request.user),
+            "filters": request.GET,
+            "query": query.urlencode(),
+            "is_first_page": "after" not in request.GET,
+        },
+        status=status,
+    )
+
+
+def _case_context(request, case, side_exit_form=None):
+    return {
+        "case": case,
+        "show_personal": case_shows_personal_data(case=case, user=request.user),
+        "timeline": case_timeline(case=case),
+        "open_tasks": case_open_tasks(case=case),
+        "meetings": case.meetings.prefetch_related("attendees"),
+        "advice": case.advice.select_related("author"),
+        "actions": case_side_exits_for_user(case=case, user=request.user),
+        "side_exit_form": side_exit_form or case_forms.SideExitForm(),
+        "assessment": getattr(case, "assessment", None),
+    }
+
+
+def _get_case(request, reference):
+    try:
+        return case_get_for_user(reference=reference, user=request.user)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+
+
+@login_required
+def case_detail(request, reference: str):
+    case = _get_case(request, reference)
+    return render(request, "cases/detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_action(request, reference: str, action: str):
+    case = _get_case(request, reference)
+    form = case_forms.SideExitForm(request.POST)
+    if action not in SIDE_EXITS:
+        raise Http404()
+    if not form.is_valid():
+        return render(request, "cases/detail.html", _case_context(request, case, form), status=400)
+    try:
+        services.case_side_exit(
+            reference=reference,
+            user=request.user,
+            action=action,
+            reason=form.cleaned_data["reason"],
+            to=form.cleaned_data["to"],
+        )
+    except CaseError as error:
+        return refuse(request, error, "cases/detail.html", _case_context(request, case, form), form)
+    messages.success(request, _("Case %(reference)s updated.") % {"reference": reference})
+    return redirect("case", reference=reference)
+
+
+def _intake(request, *, kind: str, form_class, service_name: str):
+    user = request.user
+    if not rules.may_register_somewhere(user, kind):
+        raise Http404()
+    form = form_class(request.POST or None)
+    context = {"form": form, "kind": kind}
+    if request.method != "POST":
+        return render(request, "cases/intake.html", context)
+    if not form.is_valid():
+        return render(request, "cases/intake.html", context, status=400)
+    try:
+        case = getattr(services, service_name)(actor=user, **form.cleaned_data)
+    except CaseError as error:
+        return refuse(request, error, "cases/intake.html", context, form)
+    messages.success(request, _("Case %(reference)s registered.") % {"reference": case.reference})
+    return redirect("case", reference=case.reference)
+
+
+@login_required
+def dispute_new(request):
+    return _intake(
+        request, kind="dispute", form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake"
+    )
+
+
+@login_required
+def help_request_new(request):
+    return _intake(
+        request,
+        kind="help_request",
+        form_class=case_forms.HelpRequestIntakeForm,
+        service_name="help_request_intake",
+    )

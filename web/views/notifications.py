@@ -1,0 +1,47 @@
+"""Pages: the notification list (with mark-read) and the supervisor's live board."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from cases import rules
+from cases.models import CaseKind, CaseState
+from notifications import selectors, services
+
+PAGE_SIZE = 50
+
+
+@login_required
+def notification_list(request):
+    notifications = selectors.notification_list_for_user(user=request.user)
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark read: ``ids`` (repeated) or ``up_to``, or everything; JSON for scripts, a redirect for the form."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
+    up_to = request.POST.get("up_to")
+    services.notifications_mark_read(
+        user=request.user, ids=ids, up_to=int(up_to) if up_to and up_to.isdigit() else None
+    )
+    unread = selectors.notification_unread_count(user=request.user)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse({"unread": unread})
+    return redirect("notifications")
+
+
+@login_required
+def board(request):
+    root = rules.board_root(request.user)
+    if root is None:
+        raise Http404()
+    return render(
+        request,
+        "notifications/board.html",
+        {"root": root, "states": CaseState.choices, "kinds": CaseKind.choices},
+    )

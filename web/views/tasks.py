@@ -1,0 +1,175 @@
+"""Task pages: inbox, queue, archive and the task page with its step form, claim, release and reassign."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.status import STATUS
+
+from cases import forms as case_forms
+from cases import rules
+from cases.errors import CaseError, NotFound, NotTaskOwner
+from cases.models import User
+from web.refusals import refuse
+from workflow import selectors, services
+from workflow.selectors import case_shows_personal_data
+
+PAGE_SIZE = 50
+LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
+
+
+def _task_list(request, scope: str):
+    page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tasks/list.html", {"scope": scope, "page": page})
+
+
+@login_required
+def inbox(request):
+    return _task_list(request, "inbox")
+
+
+@login_required
+def queue(request):
+    return _task_list(request, "queue")
+
+
+@login_required
+def archive(request):
+    return _task_list(request, "archive")
+
+
+def _reassign_candidates(node, case):
+    """Who may take the step (``rules.may_take`` in its query form): the people a supervisor may give it to."""
+    step = node.step
+    return (
+        User.objects.filter(
+            rules.may_take_people_q(audience=step.audience, specialty=step.specialty, case=case)
+        )
+        .distinct()
+        .select_related("unit")
+        .order_by("username")
+    )
+
+
+def _task_context(request, task, step_form=None, release_form=None, reassign_form=None):
+    node = task.flow_task
+    case = task.process.caseprocess.case
+    user = request.user
+    can_execute = node.can_execute(user, task)
+    can_reassign = rules.supervises_case(case, user) and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+    return {
+        "task": task,
+        "node": node,
+        "case": case,
+        "show_personal": case_shows_personal_data(case=case, user=user),
+        "can_claim": node.can_assign(user, task),
+        "can_execute": can_execute,
+        "can_release": node.can_unassign(user, task),
+        "step_form": step_form or (node.step.form_for(case) if can_execute else None),
+        "release_form": release_form or case_forms.ReleaseForm(),
+        "reassign_form": reassign_form
+        or (case_forms.ReassignForm(candidates=_reassign_candidates(node, case)) if can_reassign else None),
+        "meetings": case.meetings.prefetch_related("attendees"),
+        "advice": case.advice.select_related("author"),
+    }
+
+
+def _get_task(request, task_id):
+    try:
+        return selectors.task_get_for_user(task_id=task_id, user=request.user)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+
+
+@login_required
+def task_detail(request, task_id: int):
+    task = _get_task(request, task_id)
+    if request.method != "POST":
+        return render(request, "tasks/detail.html", _task_context(request, task))
+    node = task.flow_task
+    case = task.process.caseprocess.case
+    form = node.step.form_for(case, request.POST)
+    if not node.can_execute(request.user, task):
+        # Checked before the form, so that a non-owner hears "not yours" rather than about the fields.
+        return refuse(request, NotTaskOwner(), "tasks/detail.html", _task_context(request, task))
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _task_context(request, task, step_form=form), status=400)
+    try:
+        services.task_complete(task_id=task.pk, user=request.user, data=form.cleaned_data)
+    except CaseError as error:
+        return refuse(
+            request,
+            error,
+            "tasks/detail.html",
+            _task_context(request, _get_task(request, task_id), form),
+            form,
+        )
+    messages.success(
+        request,
+        _("%(step)s done for case %(reference)s.") % {"step": node.step.title, "reference": case.reference},
+    )
+    return redirect("case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def task_claim(request, task_id: int):
+    try:
+        services.task_claim(task_id=task_id, user=request.user)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    except CaseError as error:
+        # The loser of a race may still see the task it tried to take: a 409 saying it is taken, not a 404.
+        task = selectors.task_get_for_claim(task_id=task_id, user=request.user)
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task))
+    messages.success(request, _("You claimed this task."))
+    return redirect("task", task_id=task_id)
+
+
+@login_required
+@require_POST
+def task_release(request, task_id: int):
+    task = _get_task(request, task_id)
+    form = case_forms.ReleaseForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400
+        )
+    try:
+        services.task_release(task_id=task.pk, user=request.user, reason=form.cleaned_data["reason"])
+    except CaseError as error:
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form
+        )
+    messages.success(request, _("The task is back in the queue."))
+    return redirect("queue")
+
+
+@login_required
+@require_POST
+def task_reassign(request, task_id: int):
+    task = _get_task(request, task_id)
+    case = task.process.caseprocess.case
+    if not rules.supervises_case(case, request.user):
+        raise Http404()
+    form = case_forms.ReassignForm(request.POST, candidates=_reassign_candidates(task.flow_task, case))
+    if not form.is_valid():
+        return render(
+            request, "tasks/detail.html", _task_context(request, task, reassign_form=form), status=400
+        )
+    try:
+        services.task_reassign(
+            task_id=task.pk,
+            user=request.user,
+            to_user=form.cleaned_data["to_user"],
+            reason=form.cleaned_data["reason"],
+        )
+    except CaseError as error:
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, reassign_form=form), form
+        )
+    messages.success(request, _("The task was reassigned."))
+    return redirect("case", reference=case.reference)

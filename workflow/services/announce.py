@@ -1,0 +1,56 @@
+"""After the flow moved: the case's due moment, who takes part, and who hears about the tasks it made."""
+
+from viewflow.workflow.models import Task
+
+from cases import deadlines, rules
+from cases.events import case_event
+from cases.models import Case, User
+from cases.services.deadlines import case_due_set
+from cases.services.participants import participants_add
+from cases.transactions import in_transaction
+from notifications.types import EventType
+from workflow.selectors import case_human_tasks_open
+
+
+@in_transaction
+def after_step(
+    case: Case, *, actor: User | None, after_task_id: int = 0, taking_part: frozenset[int] = frozenset()
+) -> None:
+    """Keep the case's due moment (its earliest open task's) and tell people about each task the step created
+    (ids above ``after_task_id``; the case is locked, so nobody else adds tasks meanwhile): its owner, who then
+    takes part in the case, if the flow assigned it; everyone who may take it otherwise. ``taking_part``: people
+    known to take part already (who just did a step), written no second time."""
+    open_tasks = list(case_human_tasks_open(case=case))
+    case_due_set(
+        case=case, due=deadlines.case_due((task.flow_task.step, task.created) for task in open_tasks)
+    )
+    new_tasks = [task for task in open_tasks if task.pk > after_task_id]
+    owners = {task.owner_id for task in new_tasks if task.owner_id} - taking_part
+    if owners:
+        participants_add(case=case, person_ids=owners)
+    for task in new_tasks:
+        task_announce(task=task, case=case, actor=actor)
+
+
+@in_transaction
+def task_announce(*, task: Task, case: Case, actor: User | None) -> None:
+    """A task is waiting: for its owner if it has one, in the queue of everyone who may take it otherwise."""
+    step = task.flow_task.step
+    params = {"step": step.title}
+    if task.owner_id:
+        case_event(
+            type=EventType.TASK_ASSIGNED, case=case, actor=actor, recipients=[task.owner_id], params=params
+        )
+    else:
+        case_event(
+            type=EventType.QUEUE_NEW, case=case, actor=actor, recipients=takers(task, case), params=params
+        )
+
+
+def takers(task: Task, case: Case) -> list[int]:
+    """Ids of the people who may take the task (``rules.may_take`` in its query form)."""
+    step = task.flow_task.step
+    people = User.objects.filter(
+        rules.may_take_people_q(audience=step.audience, specialty=step.specialty, case=case)
+    )
+    return list(people.values_list("pk", flat=True).distinct())
