@@ -39,7 +39,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Lint, the layer contracts (pyproject.toml [tool.importlinter]), types (mypy with django-stubs and drf-stubs),
+# migrations and translations.
 check: install lint
+	$(BIN)/lint-imports
+	DJANGO_DEBUG=1 $(BIN)/mypy
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_translations.py locale/zh_Hans/LC_MESSAGES/django.po locale_vendor/zh_Hans/LC_MESSAGES/django.po
 
