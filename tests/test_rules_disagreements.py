@@ -46,11 +46,11 @@ def test_the_task_page_offers_only_active_people_to_reassign_to(client, people, 
     _case, task = claimed_legal
     client.force_login(people["supervisor"])
     offered = client.get(f"/tasks/{task.pk}/").content.decode()
-    assert 'value="%d"' % people["lawyer2"].pk in offered
+    assert f'value="{people["lawyer2"].pk}"' in offered
 
     User.objects.filter(pk=people["lawyer2"].pk).update(is_active=False)
     offered = client.get(f"/tasks/{task.pk}/").content.decode()
-    assert 'value="%d"' % people["lawyer2"].pk not in offered
+    assert f'value="{people["lawyer2"].pk}"' not in offered
     # and a forged POST for them is refused on the page too, nothing changed
     response = client.post(f"/tasks/{task.pk}/reassign/", {"to_user": people["lawyer2"].pk, "reason": "x"})
     assert response.status_code == 400

@@ -48,7 +48,7 @@ def test_a_command_inside_someone_elses_transaction_is_an_error(committed_people
 
 def test_a_command_refused_half_way_leaves_nothing_behind(committed_people):
     # an expired card is found only after the case row, its reference and its audit row were written
-    case = dispute_to("registered", committed_people)  # one reference taken already
+    dispute_to("registered", committed_people)  # one reference taken already
     before = counts()
     fields = help_request_body(card_code="TXK-EXPIRED")
     del fields["priority"]
