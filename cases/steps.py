@@ -52,12 +52,13 @@ class Step:
 
     def form_for(self, case: Case, data: Any = None) -> forms.Form:
         """The step's form for a case, as the task page and the API build it."""
-        kwargs = {}
-        if issubclass(self.form, step_forms.MeetingForm):
-            kwargs["attendee_choices"] = (
+        form_class = self.form
+        if issubclass(form_class, step_forms.MeetingForm):
+            attendees = (
                 User.objects.filter(may_attend_people_q(case)).select_related("unit").order_by("username")
             )
-        return self.form(data, initial=self.initial(case), **kwargs)
+            return form_class(data, initial=self.initial(case), attendee_choices=attendees)
+        return form_class(data, initial=self.initial(case))
 
     def complete(self, *, case: Case, actor: User, data: dict) -> None:
         self.write(case=case, actor=actor, **data)
@@ -71,6 +72,22 @@ RESOLUTION_NOTE = (
 
 def _meeting_example(place: str, departments: str) -> dict:
     return {"scheduled_at": _tomorrow(), "place": place, "departments": departments}
+
+
+def _assess(kind: CaseKind) -> Step:
+    """考核表彰, the same step for both kinds: the supervisor's assessment closes the case."""
+    return Step(
+        name="assess",
+        title=_("Assessment"),
+        kind=kind,
+        audience=Audience.SUPERVISOR,
+        form=step_forms.AssessForm,
+        write=writes.assess,
+        transitions=("commend",),
+        deadline_hours=168,
+        example=lambda case: {"quality_score": 5, "comment": "及时高效"},
+        note="fires `commend`: the assessment is the 考核表彰 that closes the case",
+    )
 
 
 # ---- 同心接访 micro-dispute ---------------------------------------------------------------------------------
@@ -138,18 +155,7 @@ FOLLOW_UP = Step(
     example=lambda case: {"answer": "satisfied", "note": "回访满意"},
     note="fires `confirm` (satisfied) or `reopen` (dissatisfied: back to the consultation)",
 )
-DISPUTE_ASSESS = Step(
-    name="assess",
-    title=_("Assessment"),
-    kind=CaseKind.DISPUTE,
-    audience=Audience.SUPERVISOR,
-    form=step_forms.AssessForm,
-    write=writes.assess,
-    transitions=("commend",),
-    deadline_hours=168,
-    example=lambda case: {"quality_score": 5, "comment": "及时高效"},
-    note="fires `commend`: the assessment is the 考核表彰 that closes the case",
-)
+DISPUTE_ASSESS = _assess(CaseKind.DISPUTE)
 
 # ---- 三师 enterprise help request ---------------------------------------------------------------------------
 
@@ -227,18 +233,7 @@ FEEDBACK = Step(
     example=lambda case: {"rating": 5, "comment": "非常满意"},
     note="fires `rate`: the transition is named for what the enterprise does",
 )
-HELP_ASSESS = Step(
-    name="assess",
-    title=_("Assessment"),
-    kind=CaseKind.HELP_REQUEST,
-    audience=Audience.SUPERVISOR,
-    form=step_forms.AssessForm,
-    write=writes.assess,
-    transitions=("commend",),
-    deadline_hours=168,
-    example=lambda case: {"quality_score": 5, "comment": "及时高效"},
-    note="fires `commend`: the assessment is the 考核表彰 that closes the case",
-)
+HELP_ASSESS = _assess(CaseKind.HELP_REQUEST)
 
 STEPS: tuple[Step, ...] = (
     TRIAGE,

@@ -67,6 +67,19 @@ def reference_next() -> str:
 CASE_NOT_CLEANED = ["reference", "state", "unit", "created_by"]
 
 
+def _new_case(*, kind: str, brand: str, state: str, unit: Unit, actor: User, **fields: object) -> Case:
+    """The case row before its reference is taken (the reference comes last, once everything is valid)."""
+    return Case(
+        kind=kind,
+        brand=brand,
+        state=state,
+        unit=unit,
+        created_by=actor,
+        reference="TX-0000-000000",
+        **fields,  # channel, priority, description: checked by full_clean
+    )
+
+
 def _clean_or_refuse(instance, exclude: list[str]) -> None:
     try:
         instance.full_clean(exclude=exclude)
@@ -92,16 +105,15 @@ def dispute_create(
     may_escalate: bool = False,
     priority: int | None = None,
 ) -> Case:
-    case = Case(
+    case = _new_case(
         kind=CaseKind.DISPUTE,
-        unit=unit,
         brand=Brand.TONGXIN_JIEFANG,
+        state=CaseState.REGISTERED,
+        unit=unit,
+        actor=actor,
         channel=channel,
         priority=priority or (3 if may_escalate else 1),
-        state=CaseState.REGISTERED,
         description=description,
-        created_by=actor,
-        reference="TX-0000-000000",
     )
     detail = DisputeDetail(
         category=category,
@@ -139,16 +151,15 @@ def help_request_create(
     priority: int = 1,
 ) -> Case:
     specialties_refuse_invalid(specialties)
-    case = Case(
+    case = _new_case(
         kind=CaseKind.HELP_REQUEST,
-        unit=unit,
         brand=Brand.XIANGTAI_NUANXIN,
+        state=CaseState.SUBMITTED,
+        unit=unit,
+        actor=actor,
         channel=channel,
         priority=priority,
-        state=CaseState.SUBMITTED,
         description=description,
-        created_by=actor,
-        reference="TX-0000-000000",
     )
     detail = HelpRequestDetail(
         enterprise_name=enterprise_name,

@@ -141,7 +141,7 @@ def _intake(request, *, kind: str, form_class, service_name: str):
 @login_required
 def dispute_new(request):
     return _intake(
-        request, kind="dispute", form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake"
+        request, kind=CaseKind.DISPUTE, form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake"
     )
 
 
@@ -149,7 +149,7 @@ def dispute_new(request):
 def help_request_new(request):
     return _intake(
         request,
-        kind="help_request",
+        kind=CaseKind.HELP_REQUEST,
         form_class=case_forms.HelpRequestIntakeForm,
         service_name="help_request_intake",
     )
