@@ -192,7 +192,9 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "connect-src": [SELF, "ws:", "wss:"],
+        # Sockets to this site only: 'self' covers ws(s) to the page's own host and port in CSP 3 browsers;
+        # the trusted origins are listed as ws(s) URLs for the others.
+        "connect-src": [SELF, *(origin.replace("http", "ws", 1) for origin in CSRF_TRUSTED_ORIGINS)],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],
