@@ -1,0 +1,44 @@
+"""Hostile input (issue 12): what an attacker tried, each refused in the user's language with nothing changed."""
+
+import json
+
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from cases.models import Meeting
+from demo.lifecycles import dispute_to
+from notifications.models import Notification
+from tests.helpers import case_snapshot, open_tasks
+
+
+def api(user, language="zh-hans"):
+    key = Token.objects.get_or_create(user=user)[0].key
+    return Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_the_api_invites_to_a_meeting_only_people_the_task_page_offers(people):
+    # a 泰兴市 mediator convenes a 泰兴市 dispute and names 海陵区's supervisor and a 海陵区 mediator
+    case = dispute_to("triaged", people)
+    task = open_tasks(case)["convene"]
+    outsiders = [people["supervisor_hailing"].pk, people["mediator_chengxi"].pk]
+    before = case_snapshot(case)
+    notifications = Notification.objects.count()
+
+    response = api(people["mediator"]).post(
+        f"/api/v1/tasks/{task.pk}/complete/",
+        json.dumps({"scheduled_at": "2026-12-20T14:00", "place": "议事厅", "attendees": outsiders}),
+        content_type="application/json",
+    )
+
+    # then the API refuses as the task page does, and nobody outside the district heard of it
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"attendees"}
+    assert case_snapshot(case) == before
+    assert Meeting.objects.filter(case=case).count() == 0
+    assert Notification.objects.count() == notifications
+    # the page offers the district's people only
+    pages = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.force_login(people["mediator"])
+    page = pages.get(f"/tasks/{task.pk}/").content.decode()
+    assert f'value="{people["mediator2"].pk}"' in page
+    assert all(f'value="{pk}"' not in page for pk in outsiders)
