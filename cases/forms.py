@@ -1,10 +1,27 @@
 """Forms for intake, each workflow step and the task/case actions. They validate; services write."""
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Category, Channel, FollowUpAnswer, Priority, Specialty, User
+from cases.models import CaseKind, CaseState, Category, Channel, FollowUpAnswer, Priority, Specialty, User
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
+
+ASCII_DIGITS = RegexValidator(r"^[0-9]+\Z", _("Enter a whole number in digits 0-9."), code="ascii_digits")
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """An integer written in ASCII digits only: Python's ``int`` also reads ``١`` and ``²`` is a "digit" it
+    cannot read; neither is a number a person typed here."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            ASCII_DIGITS(str(value).strip())
+        return super().to_python(value)
+
+
+# A refused choice never repeats what was sent (it may be 100,000 characters long).
+CHOICE_ERRORS = {"invalid_choice": _("Choose one of the listed options.")}
 
 DISPUTE_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE, Channel.GRID)]
 HELP_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE)]
@@ -154,3 +171,33 @@ class ReassignForm(forms.Form):
 class SideExitForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
     to = forms.CharField(label=_("Referred to (department or unit)"), max_length=100, required=False)
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's query: the filters and the page cursor (pages and API alike)."""
+
+    state = forms.ChoiceField(
+        label=_("State"), choices=CaseState.choices, required=False, error_messages=CHOICE_ERRORS
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CaseKind.choices, required=False, error_messages=CHOICE_ERRORS
+    )
+    unit = AsciiIntegerField(label=_("Unit"), min_value=1, required=False)
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    after = forms.CharField(label=_("Page"), max_length=40, required=False)
+
+    def first_error(self) -> tuple[str, str]:
+        """The first refused field and its message, with the field's label: ``(field, message)``."""
+        field, errors = next(iter(self.errors.items()))
+        return field, _("%(field)s: %(error)s") % {"field": self.fields[field].label, "error": errors[0]}
+
+    def filters(self) -> dict:
+        """The cleaned query as ``case_page_for_user`` takes it."""
+        data = self.cleaned_data
+        return {
+            "after": data["after"],
+            "state": data["state"],
+            "kind": data["kind"],
+            "unit_id": data["unit"],
+            "q": data["q"].strip(),
+        }

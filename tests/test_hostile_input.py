@@ -42,3 +42,21 @@ def test_the_api_invites_to_a_meeting_only_people_the_task_page_offers(people):
     page = pages.get(f"/tasks/{task.pk}/").content.decode()
     assert f'value="{people["mediator2"].pk}"' in page
     assert all(f'value="{pk}"' not in page for pk in outsiders)
+
+
+def test_the_case_list_page_refuses_what_is_no_filter_with_a_400_in_the_users_language(people):
+    dispute_to("registered", people)
+    pages = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.force_login(people["supervisor"])
+    for query, message in (
+        ("q=%00", "搜索：不允许是用空字符串。"),  # Django's own words
+        ("state=%00", "状态：请从列出的选项中选择。"),
+        ("kind=" + "x" * 100_000, "类型：请从列出的选项中选择。"),
+        ("unit=%C2%B2", "所属单位：请用 0-9 的数字填写整数。"),
+        ("unit=%D9%A1", "所属单位：请用 0-9 的数字填写整数。"),
+        ("after=%C2%B2-1", "分页链接无效，请从第一页重新开始。"),
+    ):
+        response = pages.get(f"/cases/?{query}")
+        assert response.status_code == 400, query
+        assert message in response.content.decode(), query
+    assert pages.get("/cases/?unit=1&q=TX").status_code == 200

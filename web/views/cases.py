@@ -38,17 +38,13 @@ def _visible_units(user):
 @login_required
 def case_list(request):
     """Newest first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``)."""
-    unit_id = request.GET.get("unit") or None
+    query_form = case_forms.CaseFilterForm(request.GET)
     status = 200
     try:
-        page = case_page_for_user(
-            user=request.user,
-            after=request.GET.get("after", ""),
-            state=request.GET.get("state", ""),
-            kind=request.GET.get("kind", ""),
-            unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
-            q=request.GET.get("q", "").strip(),
-        )
+        if not query_form.is_valid():
+            field, message = query_form.first_error()
+            raise InvalidInput(message, field=field)
+        page = case_page_for_user(user=request.user, **query_form.filters())
     except InvalidInput as error:
         messages.error(request, str(error.message))
         page, status = CasePage(cases=[], next_cursor=None), 400
