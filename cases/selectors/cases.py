@@ -62,7 +62,7 @@ def case_list_for_user(
 
 CASE_PAGE_SIZE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"(\d{1,17})-(\d{1,18})")
+_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,18})")
 
 
 @dataclass(frozen=True)
