@@ -186,11 +186,6 @@ class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     after = forms.CharField(label=_("Page"), max_length=40, required=False)
 
-    def first_error(self) -> tuple[str, str]:
-        """The first refused field and its message, with the field's label: ``(field, message)``."""
-        field, errors = next(iter(self.errors.items()))
-        return field, _("%(field)s: %(error)s") % {"field": self.fields[field].label, "error": errors[0]}
-
     def filters(self) -> dict:
         """The cleaned query as ``case_page_for_user`` takes it."""
         data = self.cleaned_data
@@ -201,3 +196,40 @@ class CaseFilterForm(forms.Form):
             "unit_id": data["unit"],
             "q": data["q"].strip(),
         }
+
+
+def first_error(form: forms.Form) -> tuple[str, str]:
+    """A refused form's first field and its message, with the field's label: ``(field, message)``."""
+    field, errors = next(iter(form.errors.items()))
+    label = form.fields[field].label if field in form.fields else ""
+    return field, _("%(field)s: %(error)s") % {"field": label, "error": errors[0]} if label else errors[0]
+
+
+class AsciiIntegerListField(forms.Field):
+    """A list of ASCII-digit integers: repeated form values, or a JSON list."""
+
+    default_error_messages = {"invalid": _("Give a list of whole numbers in digits 0-9.")}
+
+    def __init__(self, *, max_items: int = 1000, **kwargs):
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, list | tuple) or len(value) > self.max_items:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        numbers = []
+        for item in value:
+            text = str(item).strip() if isinstance(item, int | str) and not isinstance(item, bool) else ""
+            if not text.isascii() or not text.isdigit():
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            numbers.append(int(text))
+        return numbers
+
+
+class MarkReadForm(forms.Form):
+    """Which of one's notifications to mark read: some ``ids``, all ``up_to`` an id, or (neither) all."""
+
+    ids = AsciiIntegerListField(label=_("Notifications"), required=False)
+    up_to = AsciiIntegerField(label=_("Up to"), min_value=0, required=False)

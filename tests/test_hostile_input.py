@@ -6,7 +6,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from cases.models import Meeting
-from demo.lifecycles import dispute_to
+from demo.lifecycles import dispute_to, help_request_to
 from notifications.models import Notification
 from tests.helpers import case_snapshot, open_tasks
 
@@ -60,3 +60,20 @@ def test_the_case_list_page_refuses_what_is_no_filter_with_a_400_in_the_users_la
         assert response.status_code == 400, query
         assert message in response.content.decode(), query
     assert pages.get("/cases/?unit=1&q=TX").status_code == 200
+
+
+def test_marking_notifications_read_refuses_what_is_no_id_and_marks_nothing(people):
+    help_request_to("dispatched", people, specialties=["legal"])
+    lawyer = people["lawyer"]
+    unread = Notification.objects.filter(recipient=lawyer, read_at__isnull=True).count()
+    assert unread == 1
+    pages = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.force_login(lawyer)
+    for data in ({"ids": ["²"]}, {"ids": ["١"]}, {"up_to": "²"}, {"ids": ["1", "x"]}):
+        response = pages.post("/notifications/read/", data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400, data
+        assert response.json()["error"]["code"] == "invalid"
+    assert Notification.objects.filter(recipient=lawyer, read_at__isnull=True).count() == unread
+    response = pages.post("/notifications/read/", {"up_to": "²"})
+    assert response.status_code == 302
+    assert Notification.objects.filter(recipient=lawyer, read_at__isnull=True).count() == unread

@@ -42,7 +42,7 @@ def case_list(request):
     status = 200
     try:
         if not query_form.is_valid():
-            field, message = query_form.first_error()
+            field, message = case_forms.first_error(query_form)
             raise InvalidInput(message, field=field)
         page = case_page_for_user(user=request.user, **query_form.filters())
     except InvalidInput as error:

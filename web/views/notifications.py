@@ -1,5 +1,6 @@
 """Pages: the notification list (with mark-read) and the supervisor's live board."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import rules
+from cases.forms import MarkReadForm, first_error
 from cases.models import CaseKind, CaseState
 from notifications import selectors, services
 
@@ -24,13 +26,21 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     """Mark read: ``ids`` (repeated) or ``up_to``, or everything; JSON for scripts, a redirect for the form."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
-    up_to = request.POST.get("up_to")
+    form = MarkReadForm({"ids": request.POST.getlist("ids") or None, "up_to": request.POST.get("up_to")})
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    if not form.is_valid():
+        field, message = first_error(form)
+        if wants_json:
+            return JsonResponse(
+                {"error": {"code": "invalid", "message": message, "fields": {field: [message]}}}, status=400
+            )
+        messages.error(request, message)
+        return redirect("notifications")
     services.notifications_mark_read(
-        user=request.user, ids=ids, up_to=int(up_to) if up_to and up_to.isdigit() else None
+        user=request.user, ids=form.cleaned_data["ids"], up_to=form.cleaned_data["up_to"]
     )
     unread = selectors.notification_unread_count(user=request.user)
-    if request.headers.get("accept", "").startswith("application/json"):
+    if wants_json:
         return JsonResponse({"unread": unread})
     return redirect("notifications")
 
