@@ -52,7 +52,7 @@ class Step:
 
     def form_for(self, case: Case, data: Any = None) -> forms.Form:
         """The step's form for a case, as the task page and the API build it."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}  # what the step's own form class takes besides the data
         if issubclass(self.form, step_forms.MeetingForm):
             kwargs["attendee_choices"] = (
                 User.objects.filter(may_attend_people_q(case)).select_related("unit").order_by("username")
