@@ -21,7 +21,7 @@ class PersonAdmin(UserAdmin):
     list_filter = ["groups", "specialty", "is_active"]
     list_select_related = ["unit", "pool"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        *UserAdmin.fieldsets,  # type: ignore[misc]  # optional in django-stubs; UserAdmin has them
         (_("Casework"), {"fields": ["display_name", "phone", "unit", "specialty", "pool"]}),
     ]
 

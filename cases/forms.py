@@ -1,5 +1,7 @@
 """Forms for intake, each workflow step and the task/case actions. They validate; services write."""
 
+from typing import cast
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +59,12 @@ class HelpRequestIntakeForm(forms.Form):
     description = forms.CharField(label=_("Question"), widget=TEXTAREA, max_length=2000)
     channel = forms.ChoiceField(label=_("Channel"), choices=HELP_CHANNELS)
     priority = forms.TypedChoiceField(
-        label=_("Urgency"), choices=Priority.choices, coerce=int, initial=1, required=False, empty_value=1
+        label=_("Urgency"),
+        choices=Priority.choices,
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,  # type: ignore[arg-type]  # Django takes any value; django-stubs says str or None
     )
     card_code = forms.CharField(label=_("Experience card code"), max_length=20, required=False)
 
@@ -88,7 +95,7 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, attendee_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if attendee_choices is not None:
-            self.fields["attendees"].queryset = attendee_choices
+            cast("forms.ModelMultipleChoiceField[User]", self.fields["attendees"]).queryset = attendee_choices
 
 
 class ConveneForm(MeetingForm):
@@ -165,7 +172,7 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         if candidates is not None:
-            self.fields["to_user"].queryset = candidates
+            cast("forms.ModelChoiceField[User]", self.fields["to_user"]).queryset = candidates
 
 
 class SideExitForm(forms.Form):
@@ -202,7 +209,8 @@ def first_error(form: forms.Form) -> tuple[str, str]:
     """A refused form's first field and its message, with the field's label: ``(field, message)``."""
     field, errors = next(iter(form.errors.items()))
     label = form.fields[field].label if field in form.fields else ""
-    return field, _("%(field)s: %(error)s") % {"field": label, "error": errors[0]} if label else errors[0]
+    error = str(errors[0])
+    return field, str(_("%(field)s: %(error)s") % {"field": label, "error": error}) if label else error
 
 
 class AsciiIntegerListField(forms.Field):

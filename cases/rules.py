@@ -124,7 +124,7 @@ def supervises_case_people_q(case: Case) -> Q:
 
 
 def supervises_case_cases_q(user: User, prefix: str = "") -> Q:
-    if not (_active(user) and user.has_role(Role.SUPERVISOR) and user.unit_id):
+    if not (_active(user) and user.has_role(Role.SUPERVISOR) and user.unit is not None):
         return NOTHING
     return _on(prefix, unit__path__startswith=user.unit.path)
 
@@ -156,7 +156,10 @@ def serves_specialty_people_q(specialty: str, unit: Unit) -> Q:
 
 def serves_specialty_cases_q(user: User, specialty: str, prefix: str = "") -> Q:
     if not (
-        _active(user) and user.has_role(Role.PROFESSIONAL) and user.specialty == specialty and user.pool_id
+        _active(user)
+        and user.has_role(Role.PROFESSIONAL)
+        and user.specialty == specialty
+        and user.pool is not None
     ):
         return NOTHING
     return _on(prefix, unit__path__startswith=user.pool.path)
@@ -221,7 +224,7 @@ def units_seen(user: User) -> Q:
     """The units whose cases a person may filter by: the whole tree for administrators, a supervisor's subtree."""
     if is_administrator(user):
         return Q()
-    if _active(user) and user.has_role(Role.SUPERVISOR) and user.unit_id:
+    if _active(user) and user.has_role(Role.SUPERVISOR) and user.unit is not None:
         return Q(path__startswith=user.unit.path)
     return NOTHING
 
@@ -282,7 +285,9 @@ def _district_path(unit: Unit) -> str:
 
 
 def may_attend(case: Case, user: User) -> bool:
-    return bool(user.is_active and user.unit_id and user.unit.path.startswith(_district_path(case.unit)))
+    return bool(
+        user.is_active and user.unit is not None and user.unit.path.startswith(_district_path(case.unit))
+    )
 
 
 def may_attend_people_q(case: Case) -> Q:

@@ -5,6 +5,7 @@ demo has none yet. Every case is moved by the real services, so flows, states an
 """
 
 from datetime import date, timedelta
+from typing import TypeAlias
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -16,7 +17,8 @@ from cases.validators import credit_code_check_character
 DEMO_PASSWORD = "tongxin-demo"
 
 # name, kind, brand, children
-TREE = (
+UnitSpec: TypeAlias = tuple[str, UnitKind, str, list["UnitSpec"]]
+TREE: UnitSpec = (
     "泰州市", UnitKind.CITY, "", [
         ("泰兴市", UnitKind.DISTRICT, "", [
             ("济川街道", UnitKind.STREET, "", [
@@ -67,7 +69,7 @@ LOGINS = [
 ]
 
 
-def _ensure_units(spec, parent=None) -> None:
+def _ensure_units(spec: UnitSpec, parent: Unit | None = None) -> None:
     name, kind, brand, children = spec
     unit = Unit.objects.filter(name=name).first()
     if unit is None:

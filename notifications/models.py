@@ -38,7 +38,7 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """The text in the active language."""
-        return EventType(self.type).render(self.payload)
+        return EventType(self.type).render(self.payload)  # type: ignore[call-arg]  # a lookup by value, not the members' __new__
 
     @property
     def url(self) -> str | None:
@@ -69,7 +69,7 @@ def message_from_fields(fields: dict) -> dict:
     return {
         "id": fields["id"],
         "type": fields["type"],
-        "text": EventType(fields["type"]).render(fields["payload"]),
+        "text": EventType(fields["type"]).render(fields["payload"]),  # type: ignore[call-arg]  # a lookup by value, not the members' __new__
         "case": fields["payload"].get("reference"),
         "url": case_url(fields["payload"]),
         "created": fields["created"],

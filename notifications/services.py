@@ -1,14 +1,16 @@
 """Writes of notifications other than creating them (``events.event_emit`` does that)."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from notifications.models import Notification
 
+if TYPE_CHECKING:
+    from cases.models import User  # the AUTH_USER_MODEL; a type only, so no import climbs the layers
 
-def notifications_mark_read(
-    *, user: AbstractBaseUser, ids: list[int] | None = None, up_to: int | None = None
-) -> int:
+
+def notifications_mark_read(*, user: "User", ids: list[int] | None = None, up_to: int | None = None) -> int:
     """Mark the user's own notifications read (some ids, all up to an id, or all); returns how many changed."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:

@@ -110,7 +110,7 @@ class EventType(StrEnum):
     @classmethod
     def of_transition(cls, name: str) -> "EventType":
         """``case.<transition>``: a transition without a type is a ``ValueError``, never a silent no-op."""
-        return cls(f"case.{name}")
+        return cls(f"case.{name}")  # type: ignore[call-arg]  # a lookup by value, not the members' __new__
 
     def render(self, params: dict) -> str:
         """The text in the active language, its translatable parameters too (``events.stored_params``); a

@@ -4,15 +4,40 @@ The state is a protected django-fsm field: transitions only set fields; services
 Kind-specific data lives beside the case in ``DisputeDetail`` / ``HelpRequestDetail``.
 """
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField
 
 from cases import rules
 from cases.models.kinds import CaseKind
 from cases.models.org import Specialty, Unit
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
+
+if TYPE_CHECKING:
+    from django_fsm import State
+
+    from cases.models.org import User
+
+    _Method = TypeVar("_Method", bound=Callable[..., None])
+
+    # django-fsm-2's ``transition`` as the type checker sees it here. django-fsm types a condition as taking any
+    # model and a permission as taking any model and any user; it calls them with this case and the user asked
+    # about, and the rules take a ``Case`` and a ``User`` (``rules._active`` answers an ``AnonymousUser``).
+    def transition(
+        *,
+        field: FSMField,
+        source: str | Sequence[str],
+        target: str | State,
+        conditions: list[Callable[["Case"], bool]] | None = None,
+        permission: Callable[["Case", User], bool] | None = None,
+    ) -> Callable[[_Method], _Method]: ...
+
+else:
+    from django_fsm import transition
 
 
 class CaseState(models.TextChoices):
@@ -128,7 +153,7 @@ class ReferenceCounter(models.Model):
         return f"{self.year}:{self.last}"
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]  # workflow.CaseProcess is a viewflow Process (untyped)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cases")

@@ -35,7 +35,7 @@ def case_side_exit_apply(*, case: Case, user: User, action: str, reason: str, to
     if action == "escalate":
         if not rules.has_parent_unit(case):
             raise Conflict(_("%(unit)s has no parent unit to escalate to.") % {"unit": case.unit})
-        arguments["parent"] = Unit.objects.get_parent(case.unit)  # type: ignore[attr-defined]  # treebeard's
+        arguments["parent"] = Unit.objects.get_parent(case.unit)
     case_apply_transition(case=case, name=action, actor=user, reason=reason, arguments=arguments)
 
 

@@ -56,7 +56,7 @@ def case_apply_transition(
 
 
 def _text_params(case: Case) -> dict:
-    params = {"unit": case.unit.name, "to": case.referred_to}
+    params: dict[str, str | int] = {"unit": case.unit.name, "to": case.referred_to}
     if case.is_help_request and case.help_request.rating:
         params["rating"] = case.help_request.rating
     return params

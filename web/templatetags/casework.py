@@ -1,4 +1,5 @@
 from django import template
+from django.utils.functional import Promise
 
 from cases.masking import mask_id_number, mask_phone
 
@@ -12,7 +13,7 @@ def phone(value: str, show: bool) -> str:
 
 
 @register.filter
-def state_label(value: str) -> str:
+def state_label(value: str) -> str | Promise:
     """A state code from the audit trail, in the user's language."""
     from cases.models import CaseState
 

@@ -1,8 +1,12 @@
 """Case pages: lists filtered by state/kind/unit, the case page with its timeline, intake and side exits."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,10 +14,11 @@ from django.views.decorators.http import require_POST
 from cases import forms as case_forms
 from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
-from cases.models import CaseKind, CaseState, Role, Unit
+from cases.models import Case, CaseKind, CaseState, Role, Unit, User
 from cases.selectors import CasePage
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
+from web.requests import AuthenticatedHttpRequest
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -25,18 +30,18 @@ from workflow.selectors import (
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.has_role(Role.SUPERVISOR):
         return redirect("cases")
     return redirect("inbox")
 
 
-def _visible_units(user):
+def _visible_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(rules.units_seen(user)).order_by("path")
 
 
 @login_required
-def case_list(request):
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Newest first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``)."""
     query_form = case_forms.CaseFilterForm(request.GET)
     status = 200
@@ -66,7 +71,9 @@ def case_list(request):
     )
 
 
-def _case_context(request, case, side_exit_form=None):
+def _case_context(
+    request: AuthenticatedHttpRequest, case: Case, side_exit_form: case_forms.SideExitForm | None = None
+) -> dict[str, Any]:
     return {
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
@@ -80,7 +87,7 @@ def _case_context(request, case, side_exit_form=None):
     }
 
 
-def _get_case(request, reference):
+def _get_case(request: AuthenticatedHttpRequest, reference: str) -> Case:
     try:
         return case_get_for_user(reference=reference, user=request.user)
     except NotFound as error:
@@ -88,14 +95,14 @@ def _get_case(request, reference):
 
 
 @login_required
-def case_detail(request, reference: str):
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _get_case(request, reference)
     return render(request, "cases/detail.html", _case_context(request, case))
 
 
 @login_required
 @require_POST
-def case_action(request, reference: str, action: str):
+def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     case = _get_case(request, reference)
     form = case_forms.SideExitForm(request.POST)
     if action not in SIDE_EXITS:
@@ -116,7 +123,9 @@ def case_action(request, reference: str, action: str):
     return redirect("case", reference=reference)
 
 
-def _intake(request, *, kind: str, form_class, service_name: str):
+def _intake(
+    request: AuthenticatedHttpRequest, *, kind: str, form_class: type[forms.Form], service_name: str
+) -> HttpResponse:
     user = request.user
     if not rules.may_register_somewhere(user, kind):
         raise Http404()
@@ -135,14 +144,14 @@ def _intake(request, *, kind: str, form_class, service_name: str):
 
 
 @login_required
-def dispute_new(request):
+def dispute_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _intake(
         request, kind=CaseKind.DISPUTE, form_class=case_forms.DisputeIntakeForm, service_name="dispute_intake"
     )
 
 
 @login_required
-def help_request_new(request):
+def help_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _intake(
         request,
         kind=CaseKind.HELP_REQUEST,

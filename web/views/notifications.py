@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,12 +11,13 @@ from cases import rules
 from cases.forms import MarkReadForm, first_error
 from cases.models import CaseKind, CaseState
 from notifications import selectors, services
+from web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 
 
 @login_required
-def notification_list(request):
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = selectors.notification_list_for_user(user=request.user)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
@@ -24,7 +25,7 @@ def notification_list(request):
 
 @login_required
 @require_POST
-def notification_read(request):
+def notification_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark read: ``ids`` (repeated) or ``up_to``, or everything; JSON for scripts, a redirect for the form."""
     form = MarkReadForm({"ids": request.POST.getlist("ids") or None, "up_to": request.POST.get("up_to")})
     wants_json = request.headers.get("accept", "").startswith("application/json")
@@ -46,7 +47,7 @@ def notification_read(request):
 
 
 @login_required
-def board(request):
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     root = rules.board_root(request.user)
     if root is None:
         raise Http404()

@@ -1,47 +1,54 @@
 """Task pages: inbox, queue, archive and the task page with its step form, claim, release and reassign."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import forms as case_forms
 from cases import rules
 from cases.errors import CaseError, NotFound, NotTaskOwner
-from cases.models import User
+from cases.models import Case, User
 from web.refusals import refuse
+from web.requests import AuthenticatedHttpRequest
 from workflow import selectors, services
+from workflow.nodes import CaseTask
 from workflow.selectors import case_shows_personal_data
 
 PAGE_SIZE = 50
 LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
 
 
-def _task_list(request, scope: str):
+def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
     page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tasks/list.html", {"scope": scope, "page": page})
 
 
 @login_required
-def inbox(request):
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _task_list(request, "inbox")
 
 
 @login_required
-def queue(request):
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _task_list(request, "queue")
 
 
 @login_required
-def archive(request):
+def archive(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _task_list(request, "archive")
 
 
-def _reassign_candidates(node, case):
+def _reassign_candidates(node: CaseTask, case: Case) -> QuerySet[User]:
     """Who may take the step (``rules.may_take`` in its query form): the people a supervisor may give it to."""
     step = node.step
     return (
@@ -54,7 +61,13 @@ def _reassign_candidates(node, case):
     )
 
 
-def _task_context(request, task, step_form=None, release_form=None, reassign_form=None):
+def _task_context(
+    request: AuthenticatedHttpRequest,
+    task: Task,
+    step_form: forms.Form | None = None,
+    release_form: case_forms.ReleaseForm | None = None,
+    reassign_form: case_forms.ReassignForm | None = None,
+) -> dict[str, Any]:
     node = task.flow_task
     case = task.process.caseprocess.case
     user = request.user
@@ -77,7 +90,7 @@ def _task_context(request, task, step_form=None, release_form=None, reassign_for
     }
 
 
-def _get_task(request, task_id):
+def _get_task(request: AuthenticatedHttpRequest, task_id: int) -> Task:
     try:
         return selectors.task_get_for_user(task_id=task_id, user=request.user)
     except NotFound as error:
@@ -85,7 +98,7 @@ def _get_task(request, task_id):
 
 
 @login_required
-def task_detail(request, task_id: int):
+def task_detail(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
     if request.method != "POST":
         return render(request, "tasks/detail.html", _task_context(request, task))
@@ -116,7 +129,7 @@ def task_detail(request, task_id: int):
 
 @login_required
 @require_POST
-def task_claim(request, task_id: int):
+def task_claim(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     try:
         services.task_claim(task_id=task_id, user=request.user)
     except NotFound as error:
@@ -131,7 +144,7 @@ def task_claim(request, task_id: int):
 
 @login_required
 @require_POST
-def task_release(request, task_id: int):
+def task_release(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
     form = case_forms.ReleaseForm(request.POST)
     if not form.is_valid():
@@ -150,7 +163,7 @@ def task_release(request, task_id: int):
 
 @login_required
 @require_POST
-def task_reassign(request, task_id: int):
+def task_reassign(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
     case = task.process.caseprocess.case
     if not rules.supervises_case(case, request.user):
