@@ -177,6 +177,7 @@ TABLES: dict[type[Any], str] = {  # row type: table
 }
 OWN_IDS = ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry")
 EXIT_REASON = "批量"
+ROOT_TOKEN = "start"  # viewflow's token of a process's main path; a split's branches extend it
 REFERRED_TO = "泰兴市劳动人事争议仲裁委员会"
 
 
@@ -384,7 +385,7 @@ class _Task:
     id: int
     node: Any  # a viewflow node; a ``CaseTask`` for a step
     created: datetime
-    token: str = "start"
+    token: str = ROOT_TOKEN
     owner: User | None = None
 
 
@@ -491,9 +492,9 @@ class _CaseWriter:
 
         generator, draw, r = self.generator, self.draw, self.random
         nodes = [node for node in stage.nodes if generator.needed(node, draw.specialties)]
-        tokens = ["start"] * len(nodes)
+        tokens = [ROOT_TOKEN] * len(nodes)
         if len(stage.nodes) > 1:  # a split's branches: viewflow's tokens, from the split's task
-            source = Token.split_token_source("start", self.previous[0])
+            source = Token.split_token_source(ROOT_TOKEN, self.previous[0])
             tokens = [next(source).token for _ in nodes]
         tasks = []
         for node, token in zip(nodes, tokens, strict=True):
