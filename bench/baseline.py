@@ -51,7 +51,7 @@ def _tasks(process, after: Task | None, *specs) -> list[Task]:
     )
     chain = ([after] if after else []) + tasks
     Previous.objects.bulk_create(
-        Previous(from_task_id=a.pk, to_task_id=b.pk) for a, b in zip(chain, chain[1:], strict=False)
+        Previous(from_task_id=b.pk, to_task_id=a.pk) for a, b in zip(chain, chain[1:], strict=False)
     )
     return tasks
 

@@ -229,9 +229,9 @@ def two_workers(run_name: str, count: int) -> dict:
 
 def main() -> None:
     django_on(DATABASE, redis_db=REDIS_DB)
-    from cases import demo
+    from demo.org import build_org
 
-    demo.build_org()
+    build_org()
     print(f"lifecycle: {LIFECYCLES} through the engine …", flush=True)
     engine = as_served(measure, engine_lifecycle, LIFECYCLES)
     print(f"lifecycle: {LIFECYCLES} through the bare-ORM baseline …", flush=True)

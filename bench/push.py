@@ -12,7 +12,8 @@ whatever else the machine does disturbs both alike:
 - engine: a claim, then a release, then a claim… of one task through the real services (``workflow.services``),
   in a thread. Each is one transaction with two board events (the ``claimed``/``released`` audit row and the
   case's ``claim``/``release`` transition). t0 is the commit: a ``transaction.on_commit`` callback registered
-  inside an outer ``atomic()`` before the service call, so it runs before the service's own push. t1 is the
+  before the command's body, which runs in the bench's own durable ``atomic()`` (``command.within``, as a
+  caller that adds to a command's transaction does), so it runs before the service's own push. t1 is the
   receipt of each event at each client.
 - baseline: the same number of raw ``channel_layer.group_send`` of the message ``event_emit`` builds (same shape
   and size, seqs of their own) to the clients' board group (``board.<path of 泰州市>``, which the server's
@@ -103,13 +104,16 @@ def table(result: dict) -> str:
 
 
 def _setup() -> dict:
-    from cases.demo import build_org
-    from cases.demo_cases import help_request_to, open_tasks
     from rest_framework.authtoken.models import Token
 
-    from notifications.events import board_case
+    from cases.selectors.board import board_case
+    from demo.lifecycles import help_request_to, open_tasks
+    from demo.org import build_org
+    from notifications.events import board_group
 
     people = build_org()
+    root = people["supervisor"].unit  # 泰州市: every case is in its board's subtree
+    assert root is not None
     case = help_request_to("dispatched", people, specialties=["legal"])
     task = open_tasks(case).get()
     return {
@@ -118,7 +122,7 @@ def _setup() -> dict:
         "task_id": task.pk,
         "board_case": board_case(case),
         "token": Token.objects.get_or_create(user=people["supervisor"])[0].key,
-        "group": f"board.{people['supervisor'].unit.path}",
+        "group": board_group(root.path),
     }
 
 
@@ -139,12 +143,12 @@ class Engine:
         lawyer = self.setup["people"]["lawyer"]
         before = self._last_seq()
         committed: list[float] = []
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             transaction.on_commit(lambda: committed.append(time.perf_counter()))
             if self.claimed:
-                services.task_release(task_id=self.setup["task_id"], user=lawyer, reason="bench")
+                services.task_release.within(task_id=self.setup["task_id"], user=lawyer, reason="bench")
             else:
-                services.task_claim(task_id=self.setup["task_id"], user=lawyer)
+                services.task_claim.within(task_id=self.setup["task_id"], user=lawyer)
             # read before the commit, so that nothing of the bench's own runs while the push goes out
             audit = AuditEntry.objects.filter(case_id=self.setup["case_id"], pk__gt=before)
             seqs = sorted(audit.values_list("pk", flat=True))

@@ -1,23 +1,38 @@
 """Queues at scale: the supervisor's board, the professional's queue and the case list at 1k, 10k and 100k cases.
 
 Cases are written in bulk (PostgreSQL COPY) in the shapes the engine writes: the case and its detail row, a
-``CaseProcess``, the flow's tasks (done steps with their owners, the open step as NEW in a queue or ASSIGNED
-to its worker, CANCELED after a side exit) and the audit rows. Most old cases are finished, recent ones spread
-over the open states, as in a year of real work. A real daphne serves the project (``SERVER_TIMING=1``);
+``CaseProcess``, the flow's tasks and their links (done steps with their owners, gateways as the flow passes
+them, the open step as NEW in a queue or ASSIGNED to its worker, CANCELED after a side exit), the audit rows and
+who takes part. Each kind's line comes from its flow, the step catalogue and the case's transitions
+(``bench.lines``). Most old cases are finished, recent ones spread over the open states, as in a year of real
+work. A real daphne serves the project (``SERVER_TIMING=1``);
 each endpoint gets a bounded warm-up and a bounded number of requests over one keep-alive connection, and its
 query count comes from the ``Server-Timing`` header, i.e. measured by the server on the real stack.
 
-``python -m bench.queues`` (``make bench`` runs it); ``table(result)`` turns the JSON into Markdown.
+``python -m bench.queues`` (``make bench`` runs it; ``BENCH_QUEUE_SIZES=200,1000`` for a short run);
+``table(result)`` turns the JSON into Markdown.
 """
 
+from __future__ import annotations
+
 import http.client
+import os
 import random
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple, get_origin, get_type_hints
 
 from bench.common import asgi_server, django_on, summary_ms, vacuum_analyze, write_result
 
-SIZES = (1_000, 10_000, 100_000)
+if TYPE_CHECKING:
+    from viewflow.workflow.base import Node
+
+    from bench.lines import Line, Move, Stage, Stop
+    from cases.models import Unit, User
+    from workflow.nodes import CaseTask
+
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_QUEUE_SIZES", "1000,10000,100000").split(","))
 WARMUP = 10
 REQUESTS = 100
 REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than run long
@@ -41,87 +56,223 @@ ENDPOINTS = [
 
 # ---- data -------------------------------------------------------------------------------------------------
 
-# Main line of each kind: (state, steps done before it, the open step's node, who holds it).
-DISPUTE_LINE = [
-    ("registered", [], "triage"),
-    ("triaged", ["triage"], "convene"),
-    ("consulting", ["triage", "convene"], "consult"),
-    ("resolving", ["triage", "convene", "consult"], "resolution"),
-    ("follow_up", ["triage", "convene", "consult", "resolution"], "follow_up"),
-    ("commending", ["triage", "convene", "consult", "resolution", "follow_up"], "assess"),
-    ("closed", ["triage", "convene", "consult", "resolution", "follow_up", "assess"], None),
-]
-HELP_LINE = [
-    ("submitted", [], "dispatch"),
-    ("dispatched", ["dispatch"], "advise"),
-    ("claimed", ["dispatch"], "advise"),
-    ("consulting", ["dispatch", "advise"], "joint_session"),
-    ("resolving", ["dispatch", "advise", "joint_session"], "resolution"),
-    ("feedback", ["dispatch", "advise", "joint_session", "resolution"], "feedback"),
-    ("commending", ["dispatch", "advise", "joint_session", "resolution", "feedback"], "assess"),
-    ("closed", ["dispatch", "advise", "joint_session", "resolution", "feedback", "assess"], None),
-]
-# The transition each step makes when done (audit row), by node name.
-STEP_TRANSITION = {
-    "triage": ("triage", "triaged"),
-    "convene": ("convene", "consulting"),
-    "consult": ("conclude", "resolving"),
-    "resolution": ("resolve", None),
-    "follow_up": ("confirm", "commending"),
-    "assess": ("commend", "closed"),
-    "dispatch": ("dispatch", "dispatched"),
-    "joint_session": ("conclude", "resolving"),
-    "feedback": ("rate", "commending"),
+# The rows the engine writes for a case, one type per table, its fields the table's columns in COPY's order.
+# The tables other rows point at get ids of the generator's own (``OWN_IDS``); the others, from their sequence.
+
+
+class CaseRow(NamedTuple):
+    id: int
+    reference: str
+    kind: str
+    brand: str
+    channel: str
+    priority: int
+    state: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    exit_reason: str
+    referred_to: str
+    created_by_id: int
+    unit_id: int
+
+
+class DisputeRow(NamedTuple):
+    case_id: int
+    category: str
+    grid: str
+    applicant_name: str
+    applicant_phone: str
+    applicant_id_number: str
+    respondent_name: str
+    respondent_phone: str
+    may_escalate: bool
+    agreement_text: str
+    outcome: str
+    follow_up_answer: str
+    follow_up_note: str
+
+
+class HelpRequestRow(NamedTuple):
+    case_id: int
+    enterprise_name: str
+    credit_code: str
+    contact_name: str
+    contact_phone: str
+    specialties: list[str]
+    solution: str
+    proxy_service_done: bool
+    rating: int | None
+    rating_comment: str
+    card_id: int | None
+
+
+class ProcessRow(NamedTuple):
+    id: int
+    flow_class: str
+    status: str
+    created: datetime
+    finished: datetime | None
+    data: dict
+
+
+class CaseProcessRow(NamedTuple):
+    process_ptr_id: int
+    case_id: int
+
+
+class TaskRow(NamedTuple):
+    id: int
+    flow_task: str
+    flow_task_type: str
+    status: str
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    token: str
+    owner_id: int | None
+    process_id: int
+    assigned: datetime | None  # viewflow 2 never sets it
+    data: dict
+
+
+class PreviousRow(NamedTuple):
+    from_task_id: int  # the later task; ``to_task_id`` is one of its ``previous``
+    to_task_id: int
+
+
+class AuditRow(NamedTuple):
+    id: int
+    action: str
+    name: str
+    from_state: str
+    to_state: str
+    reason: str
+    task_id: int | None
+    on_time: bool | None
+    created_at: datetime
+    actor_id: int | None
+    subject_id: int | None
+    case_id: int
+
+
+class ParticipantRow(NamedTuple):
+    case_id: int
+    person_id: int
+    since: datetime
+
+
+TABLES: dict[type[Any], str] = {  # row type: table
+    CaseRow: "cases_case",
+    DisputeRow: "cases_disputedetail",
+    HelpRequestRow: "cases_helprequestdetail",
+    ProcessRow: "viewflow_process",
+    CaseProcessRow: "casework_flow_caseprocess",
+    TaskRow: "viewflow_task",
+    PreviousRow: "viewflow_task_previous",
+    AuditRow: "cases_auditentry",
+    ParticipantRow: "cases_caseparticipant",
 }
-SIDE_EXITS = {"dispute": ["rejected", "referred", "withdrawn"], "help_request": ["rejected", "withdrawn"]}
-SPECIALTIES = ["legal", "accounting", "tax"]
+OWN_IDS = ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry")
+EXIT_REASON = "批量"
+ROOT_TOKEN = "start"  # viewflow's token of a process's main path; a split's branches extend it
+REFERRED_TO = "泰兴市劳动人事争议仲裁委员会"
+
+
+class Rows:
+    """Rows to COPY, by type, and the next id of each table of ``OWN_IDS`` (and the next reference number)."""
+
+    def __init__(self, ids: dict[str, int]):
+        self.ids = dict(ids)
+        self.of: dict[type[Any], list[Any]] = {row_type: [] for row_type in TABLES}
+
+    def next_id(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table] - 1
+
+    def add(self, row: tuple) -> None:
+        self.of[type(row)].append(row)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What is chosen for a case before its rows are written: where its flow stands, and whether a side exit
+    ended it there."""
+
+    kind: str
+    unit: Unit
+    registrar: User
+    created: datetime
+    specialties: tuple[str, ...]
+    stop: Stop
+    side_exit: Move | None = None  # it ended at ``stop``
 
 
 class Generator:
-    """Writes cases in bulk with ids of its own (then moves the sequences past them)."""
+    """Writes cases in bulk with ids of its own (then moves the sequences past them). A case's line comes from
+    its flow, the step catalogue and the case's transitions (``bench.lines``); its steps are done by people who
+    may take them (``CaseTask.may_take``)."""
 
-    def __init__(self, people):
-        from django.conf import settings
+    def __init__(self, people: dict[str, User], *, seed: int = SEED):
         from django.db import connection
+        from django.utils import timezone
         from viewflow.workflow.fields import get_flow_ref, get_task_ref
 
-        from cases.models import Unit
-        from workflow.flows import DisputeFlow, HelpRequestFlow
+        from bench.lines import main_line, side_exits
+        from cases.models import CaseKind, Unit
+        from workflow.nodes import CaseTask
 
         self.connection = connection
-        self.random = random.Random(SEED)
+        self.random = random.Random(seed)
         self.people = people
-        self.deadlines = settings.CASE_STEP_DEADLINE_HOURS
+        self.now = timezone.now()
+        self.lines: dict[str, Line] = {kind: main_line(kind) for kind in CaseKind}
+        self.flow_ref: dict[str, str] = {
+            kind: get_flow_ref(line.flow_class) for kind, line in self.lines.items()
+        }
+        self.task_ref = {node: get_task_ref(node) for line in self.lines.values() for node in line.nodes}
+        self.exits = {
+            (kind, stop.state): side_exits(kind, stop.state)
+            for kind, line in self.lines.items()
+            for stop in line.stops
+        }
+        # What a case may ask for: the specialties of its flow's steps (a split's branches).
+        self.specialties = {
+            kind: [
+                node.step.specialty
+                for node in line.nodes
+                if isinstance(node, CaseTask) and node.step.specialty is not None
+            ]
+            for kind, line in self.lines.items()
+        }
         units = {unit.name: unit for unit in Unit.objects.all()}
         hailing = people["supervisor_hailing"]
         taixing = people["supervisor_taixing"]
-        # Where disputes are registered, by whom, and who works the unit (None: nobody; the step waits unowned).
-        self.dispute_units = [
-            (units["祥泰社区"], [people["mediator"], people["mediator2"]], 5),
-            (units["济川街道"], [people["mediator_street"]], 2),
-            (units["成蹊新联之家"], [people["mediator_chengxi"]], 3),
-            (units["城西街道"], [hailing], 1),
-            (units["e呼百应工作室"], [hailing], 2),
-            (units["泰兴城区工业园区"], [taixing], 1),
-        ]
-        self.help_units = [
-            (units["泰兴城区工业园区三师助企工作站"], [people["liaison"]], 4),
-            (units["e呼百应工作室"], [hailing], 1),
-        ]
-        self.professionals = {
-            "legal": [people["lawyer"], people["lawyer2"]],
-            "accounting": [people["accountant"]],
-            "tax": [people["tax_advisor"]],
+        # Where cases are registered, by whom, how often. At a unit nobody works, a case waits at its first
+        # step until a side exit ends it: nobody may take that step there.
+        self.units: dict[str, list[tuple[Unit, list[User], int]]] = {
+            CaseKind.DISPUTE: [
+                (units["祥泰社区"], [people["mediator"], people["mediator2"]], 5),
+                (units["济川街道"], [people["mediator_street"]], 2),
+                (units["成蹊新联之家"], [people["mediator_chengxi"]], 3),
+                (units["城西街道"], [hailing], 1),
+                (units["e呼百应工作室"], [hailing], 2),
+                (units["泰兴城区工业园区"], [taixing], 1),
+            ],
+            CaseKind.HELP_REQUEST: [
+                (units["泰兴城区工业园区三师助企工作站"], [people["liaison"]], 4),
+                (units["e呼百应工作室"], [hailing], 1),
+            ],
         }
-        self.flow_ref = {"dispute": get_flow_ref(DisputeFlow), "help_request": get_flow_ref(HelpRequestFlow)}
-        self.flows = {"dispute": DisputeFlow, "help_request": HelpRequestFlow}
-        self.task_ref = lambda kind, name: get_task_ref(getattr(self.flows[kind], name))
-        self.now = None
+        self._takers: dict[tuple[str, int, Node], list[User]] = {}
+        self._reachable: dict[tuple[str, int, tuple[str, ...]], list[Stop]] = {}
 
-    def _next_ids(self) -> dict:
+    def _next_ids(self) -> dict[str, int]:
         with self.connection.cursor() as cursor:
             ids = {}
-            for table in ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry"):
+            for table in OWN_IDS:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
                 ids[table] = cursor.fetchone()[0]
             cursor.execute("SELECT COALESCE(MAX(last), 0) FROM cases_referencecounter WHERE year = 2026")
@@ -133,191 +284,314 @@ class Generator:
         from django.utils import timezone
 
         self.now = timezone.now()
-        ids = self._next_ids()
-        rows = {name: [] for name in ("case", "dispute", "help", "process", "caseprocess", "task", "audit")}
-        for offset in range(count):
-            self._case(ids, rows, reference_number=ids["reference"] + offset)
+        rows = Rows(self._next_ids())
+        for _ in range(count):
+            self.write(self.draw(), rows)
         with transaction.atomic(), self.connection.cursor() as cursor:
             self._copy(cursor, rows)
-            for table in ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry"):
+            for table in OWN_IDS:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
                 )
             cursor.execute(
                 "INSERT INTO cases_referencecounter (year, last) VALUES (2026, %s) "
                 "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
-                [ids["reference"] + count - 1],
+                [rows.ids["reference"] - 1],
             )
         vacuum_analyze()  # steady state, as autovacuum leaves it (index-only scans need the visibility map)
 
-    def _pick(self, choices):
-        return self.random.choices([c[:2] for c in choices], weights=[c[2] for c in choices])[0]
+    # ---- who may take a step, how far a case can get ------------------------------------------------------
 
-    def _case(self, ids, rows, *, reference_number: int) -> None:
+    def takers(self, kind: str, unit: Unit, node: CaseTask) -> list[User]:
+        """The people who may take the step at the unit."""
+        from cases.models import Case
+
+        key = (kind, unit.pk, node)
+        if key not in self._takers:
+            case = Case(kind=kind, unit=unit)
+            self._takers[key] = [person for person in self.people.values() if node.may_take(person, case)]
+        return self._takers[key]
+
+    def needed(self, node: CaseTask, specialties: tuple[str, ...]) -> bool:
+        """The split's condition (``flows.needs``): a step of a specialty only if the request asks for it."""
+        return node.step.specialty is None or node.step.specialty in specialties
+
+    def reachable(self, kind: str, unit: Unit, specialties: tuple[str, ...]) -> list[Stop]:
+        """The stops a case can reach at the unit: up to the first stage with a step nobody there may take."""
+        key = (kind, unit.pk, specialties)
+        if key not in self._reachable:
+            stops = []
+            for stop in self.lines[kind].stops:
+                stops.append(stop)
+                nodes = [] if stop.stage is None else stop.stage.nodes
+                if not all(self.takers(kind, unit, node) for node in nodes if self.needed(node, specialties)):
+                    break
+            self._reachable[key] = stops
+        return self._reachable[key]
+
+    # ---- one case ------------------------------------------------------------------------------------------
+
+    def draw(self) -> Draw:
+        """A case as a year of work leaves them: most old ones finished, the last 60 days' spread over the
+        states of the line, some ended by a side exit early on."""
+        from cases.models import CaseKind
+
         r = self.random
-        kind = "dispute" if r.random() < 0.6 else "help_request"
-        unit, registrars = self._pick(self.dispute_units if kind == "dispute" else self.help_units)
+        kind = CaseKind.DISPUTE if r.random() < 0.6 else CaseKind.HELP_REQUEST
+        places = self.units[kind]
+        unit, registrars, _weight = r.choices(places, weights=[weight for *_place, weight in places])[0]
         registrar = r.choice(registrars)
-        # Most cases are months old and finished; the last 60 days hold the open ones.
+        options = self.specialties[kind]
+        specialties = tuple(sorted(r.sample(options, r.randint(1, 2)))) if options else ()
         recent = r.random() < 0.15
         age = timedelta(days=r.uniform(0, 60) if recent else r.uniform(60, 730))
-        created = self.now - age
-        line = DISPUTE_LINE if kind == "dispute" else HELP_LINE
+        stops = self.reachable(kind, unit, specialties)
         if recent:
-            state, done, open_node = r.choice(line)
-        elif r.random() < 0.85:
-            state, done, open_node = line[-1]
-        else:
-            state, done, open_node = r.choice(line[:2])
-            state = r.choice(SIDE_EXITS[kind])
-        case_id = ids["cases_case"]
-        ids["cases_case"] += 1
-        works_unit = registrar.has_role("mediator" if kind == "dispute" else "liaison")
-        worker = registrar if works_unit else None
-        specialties = sorted(r.sample(SPECIALTIES, r.randint(1, 2))) if kind == "help_request" else []
-        terminal = state in ("closed", "rejected", "referred", "withdrawn")
-        clock = created
-
-        def tick(hours_max: float = 30):
-            nonlocal clock
-            clock = clock + timedelta(hours=r.uniform(0.2, hours_max))
-            return min(clock, self.now)
-
-        process_id = ids["viewflow_process"]
-        ids["viewflow_process"] += 1
-        audit = rows["audit"]
-
-        def audit_row(action, name, from_state, to_state, actor, *, task=None, subject=None, on_time=None):
-            audit.append(
-                (ids["cases_auditentry"], action, name, from_state, to_state, "", task, on_time, tick(2), actor,
-                 subject, case_id)
-            )  # fmt: skip
-            ids["cases_auditentry"] += 1
-
-        def task_row(name, kind_, status, owner, *, started=None, finished=None, token="start"):
-            task_id = ids["viewflow_task"]
-            ids["viewflow_task"] += 1
-            flow_task = self.task_ref(kind, name)
-            created_at = tick(4)
-            rows["task"].append(
-                (task_id, flow_task, kind_, status, created_at, started, finished, token, owner, process_id,
-                 created_at if owner else None, "{}")
-            )  # fmt: skip
-            return task_id, created_at
-
-        first_state = "registered" if kind == "dispute" else "submitted"
-        audit_row("registered", "register", "", first_state, registrar.pk)
-        task_row("start", "START", "DONE", None, started=clock, finished=clock)
-        current = first_state
-        for step in done:
-            if step == "advise":
-                task_row("split", "PARALLEL_GATEWAY", "DONE", None, finished=clock)
-                for specialty in specialties:
-                    pro = r.choice(self.professionals[specialty])
-                    task_id, at = task_row(
-                        f"advise_{specialty}", "HUMAN", "DONE", pro.pk, started=clock, finished=tick()
-                    )
-                    audit_row("claimed", f"advise_{specialty}", "", "", pro.pk, task=task_id, subject=pro.pk)
-                    audit_row("task_done", "advise", "", "", pro.pk, task=task_id, on_time=True)
-                task_row("join", "PARALLEL_GATEWAY", "DONE", None, finished=clock)
-                audit_row("transition", "consult", "claimed", "consulting", None)
-                current = "consulting"
-                continue
-            owner = self.people["supervisor"] if step == "assess" else (worker or registrar)
-            task_id, at = task_row(step, "HUMAN", "DONE", owner.pk, started=clock, finished=tick())
-            name, target = STEP_TRANSITION[step]
-            target = target or ("follow_up" if kind == "dispute" else "feedback")
-            audit_row("transition", name, current, target, owner.pk)
-            audit_row("task_done", step, "", "", owner.pk, task=task_id, on_time=r.random() < 0.9)
-            current = target
-        due_at = None
-        if open_node is not None:
-            cancelled = terminal
-            status_of = (
-                (lambda owner: "CANCELED") if cancelled else (lambda owner: "ASSIGNED" if owner else "NEW")
-            )
-            if open_node == "advise":
-                if not cancelled:
-                    task_row("split", "PARALLEL_GATEWAY", "DONE", None, finished=clock)
-                claimer = None  # a claimed request: its first specialty's task was claimed, the others wait
-                for specialty in specialties:
-                    pro = None
-                    if state == "claimed" and claimer is None:
-                        pro = claimer = r.choice(self.professionals[specialty])
-                    task_id, at = task_row(f"advise_{specialty}", "HUMAN", status_of(pro), pro and pro.pk)
-                    if pro:
-                        audit_row(
-                            "claimed", f"advise_{specialty}", "", "", pro.pk, task=task_id, subject=pro.pk
-                        )
-                if claimer is not None:
-                    audit_row("transition", "claim", "dispatched", "claimed", claimer.pk)
-                step = "advise"
-            else:
-                owner = None if open_node == "assess" else worker
-                task_id, at = task_row(open_node, "HUMAN", status_of(owner), owner and owner.pk)
-                step = {"resolution": "resolve"}.get(open_node, open_node)
-            due_at = at + timedelta(hours=self.deadlines.get(step, 72))
-        if state in ("rejected", "referred", "withdrawn"):
-            name = {"rejected": "reject", "referred": "refer", "withdrawn": "withdraw"}[state]
-            audit_row("transition", name, current, state, registrar.pk)
-        process_status = "DONE" if state == "closed" else ("CANCELED" if terminal else "NEW")
-        if state == "closed":
-            task_row("end", "END", "DONE", None, finished=clock)
-        finished = clock if terminal else None
-        reference = f"TX-2026-{reference_number:06d}"
-        rows["case"].append(
-            (case_id, reference, kind, "tongxin_jiefang" if kind == "dispute" else "xiangtai_nuanxin",
-             r.choice(["visit", "phone", "online"]), r.choices([1, 2, 3], [8, 3, 1])[0], state,
-             f"批量案件 {reference}", created, clock, None if terminal else due_at,
-             finished if state == "closed" else None, "" if state not in SIDE_EXITS[kind] else "批量", "",
-             registrar.pk, unit.pk)
-        )  # fmt: skip
-        if kind == "dispute":
-            rows["dispute"].append(
-                (case_id, r.choice(["neighbour", "property", "labour", "consumer", "family"]), "",
-                 f"申请人{case_id}", f"138{case_id % 10**8:08d}", "", "", "", False, "", "", "", "")
-            )  # fmt: skip
-        else:
-            rows["help"].append(
-                (case_id, f"泰兴市批量企业{case_id}有限公司", "91321283MA1NABCD0E", "刘经理",
-                 f"139{case_id % 10**8:08d}", specialties, "", False, None, "", None)
-            )  # fmt: skip
-        rows["process"].append(
-            (
-                process_id,
-                self.flow_ref[kind],
-                process_status,
-                created,
-                finished,
-                {"assignee_id": registrar.pk},
-            )
+            return Draw(kind, unit, registrar, self.now - age, specialties, r.choice(stops))
+        if stops[-1].stage is None and r.random() < 0.85:
+            return Draw(kind, unit, registrar, self.now - age, specialties, stops[-1])
+        stop = r.choice(stops[:2])
+        return Draw(
+            kind, unit, registrar, self.now - age, specialties, stop, r.choice(self.exits[(kind, stop.state)])
         )
-        rows["caseprocess"].append((process_id, case_id))
 
-    def _copy(self, cursor, rows) -> None:
+    def write(self, draw: Draw, rows: Rows) -> None:
+        """The rows of one case, in the order and the shapes the engine writes them."""
+        _CaseWriter(self, draw, rows).write()
+
+    def _copy(self, cursor: Any, rows: Rows) -> None:
         from psycopg.types.json import Jsonb
 
-        tables = [
-            ("cases_case", "id, reference, kind, brand, channel, priority, state, description, created_at, "
-             "updated_at, due_at, closed_at, exit_reason, referred_to, created_by_id, unit_id", rows["case"]),
-            ("cases_disputedetail", "case_id, category, grid, applicant_name, applicant_phone, applicant_id_number, "
-             "respondent_name, respondent_phone, may_escalate, agreement_text, outcome, follow_up_answer, "
-             "follow_up_note", rows["dispute"]),
-            ("cases_helprequestdetail", "case_id, enterprise_name, credit_code, contact_name, contact_phone, "
-             "specialties, solution, proxy_service_done, rating, rating_comment, card_id",
-             [(*row[:5], Jsonb(row[5]), *row[6:]) for row in rows["help"]]),
-            ("viewflow_process", "id, flow_class, status, created, finished, data",
-             [(*row[:5], Jsonb(row[5])) for row in rows["process"]]),
-            ("casework_flow_caseprocess", "process_ptr_id, case_id", rows["caseprocess"]),
-            ("viewflow_task", "id, flow_task, flow_task_type, status, created, started, finished, token, owner_id, "
-             "process_id, assigned, data", [(*row[:11], Jsonb({})) for row in rows["task"]]),
-            ("cases_auditentry", "id, action, name, from_state, to_state, reason, task_id, on_time, created_at, "
-             "actor_id, subject_id, case_id", rows["audit"]),
-        ]  # fmt: skip
-        for table, columns, table_rows in tables:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in table_rows:
-                    copy.write_row(row)
+        for row_type, table in TABLES.items():
+            hints = get_type_hints(row_type)
+            json = [index for index, name in enumerate(row_type._fields) if get_origin(hints[name]) is list]
+            json += [index for index, name in enumerate(row_type._fields) if hints[name] is dict]
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(row_type._fields)}) FROM STDIN") as copy:
+                for row in rows.of[row_type]:
+                    values = list(row)
+                    for index in json:
+                        values[index] = Jsonb(values[index])
+                    copy.write_row(values)
+
+
+def _pk(person: User | None) -> int | None:
+    return None if person is None else person.pk
+
+
+@dataclass
+class _Task:
+    """A task of the case being written: its row is written once its end is known."""
+
+    id: int
+    node: Any  # a viewflow node; a ``CaseTask`` for a step
+    created: datetime
+    token: str = ROOT_TOKEN
+    owner: User | None = None
+
+
+class _CaseWriter:
+    """One case moved along its line as the engine moves it, each row written as the engine writes it: the
+    flow's tasks and their links, the audit rows (the claims, each transition before the row of the step done
+    that fired it), who takes part."""
+
+    def __init__(self, generator: Generator, draw: Draw, rows: Rows):
+        self.generator = generator
+        self.draw = draw
+        self.rows = rows
+        self.random = generator.random
+        self.line = generator.lines[draw.kind]
+        self.case_id = rows.next_id("cases_case")
+        self.process_id = rows.next_id("viewflow_process")
+        self.clock = draw.created
+        self.state = self.line.stops[0].state
+        self.worker: User | None = draw.registrar  # who keeps the worker steps (flows.previous_worker)
+        self.previous: list[int] = []  # the tasks the next ones follow
+        self.participants: dict[int, datetime] = {}
+
+    def tick(self, at_most: float = 30) -> datetime:
+        """Time goes on by up to ``at_most`` hours (never past now)."""
+        hours = self.random.uniform(at_most / 100, at_most)
+        self.clock = min(self.clock + timedelta(hours=hours), self.generator.now)
+        return self.clock
+
+    def audit(
+        self,
+        action: str,
+        name: str,
+        actor: User | None,
+        *,
+        from_state: str = "",
+        to_state: str = "",
+        reason: str = "",
+        task_id: int | None = None,
+        subject: User | None = None,
+        on_time: bool | None = None,
+    ) -> None:
+        self.rows.add(
+            AuditRow(
+                self.rows.next_id("cases_auditentry"), str(action), name, from_state, to_state, reason, task_id,
+                on_time, self.tick(2), _pk(actor), _pk(subject), self.case_id,
+            )
+        )  # fmt: skip
+
+    def move(self, move: Move, actor: User | None, *, reason: str = "") -> None:
+        from cases.models import AuditAction
+
+        self.audit(
+            AuditAction.TRANSITION,
+            move.name,
+            actor,
+            from_state=self.state,
+            to_state=move.target,
+            reason=reason,
+        )
+        self.state = move.target
+
+    def takes_part(self, person: User, since: datetime) -> None:
+        self.participants.setdefault(person.pk, since)
+
+    def task(
+        self, task: _Task, status: str, *, started: datetime | None = None, finished: datetime | None = None
+    ) -> None:
+        self.rows.add(
+            TaskRow(
+                task.id, self.generator.task_ref[task.node], task.node.task_type, status, task.created, started,
+                finished, task.token, _pk(task.owner), self.process_id, None, {},
+            )
+        )  # fmt: skip
+
+    def link(self, task_ids: list[int]) -> None:
+        """The new tasks follow the last ones: ``Task.previous``, from each new task to each of those."""
+        for task_id in task_ids:
+            for previous in self.previous:
+                self.rows.add(PreviousRow(from_task_id=task_id, to_task_id=previous))
+        self.previous = task_ids
+
+    def gateway(self, node: Node) -> None:
+        """A node the flow passes at once: done as it is created (a split and an If never start)."""
+        from viewflow.workflow import flow
+        from viewflow.workflow.status import STATUS
+
+        at = self.tick(0.01)
+        task = _Task(self.rows.next_id("viewflow_task"), node, at)
+        self.task(
+            task, STATUS.DONE, started=None if isinstance(node, flow.Split | flow.If) else at, finished=at
+        )
+        self.link([task.id])
+
+    def stage(self, stage: Stage, *, done: bool, taken: bool) -> list[_Task]:
+        """A stage's tasks as the flow creates them (owned by the node's assignee, ``.Assign``, where it has one
+        who may take it), then the claims: of every waiting task when the stage is done, of the first one when
+        ``taken``. Done, each completion fires its transition before its own audit row. Returns the tasks not
+        done, their rows still to write."""
+        from viewflow.workflow.status import STATUS
+        from viewflow.workflow.token import Token
+
+        from cases.models import AuditAction
+        from cases.rules import Audience
+
+        generator, draw, r = self.generator, self.draw, self.random
+        nodes = [node for node in stage.nodes if generator.needed(node, draw.specialties)]
+        tokens = [ROOT_TOKEN] * len(nodes)
+        if len(stage.nodes) > 1:  # a split's branches: viewflow's tokens, from the split's task
+            source = Token.split_token_source(ROOT_TOKEN, self.previous[0])
+            tokens = [next(source).token for _ in nodes]
+        tasks = []
+        for node, token in zip(nodes, tokens, strict=True):
+            created = self.tick(0.01)
+            owner = self.worker if node._owner is not None else None  # flows.opening_worker / previous_worker
+            if owner not in generator.takers(draw.kind, draw.unit, node):
+                owner = None
+            if owner is not None:
+                self.takes_part(owner, created)
+            tasks.append(_Task(self.rows.next_id("viewflow_task"), node, created, token, owner))
+        self.link([task.id for task in tasks])
+        for number, task in enumerate(tasks):
+            if task.owner is not None or not (done or (taken and number == 0)):
+                continue
+            task.owner = r.choice(generator.takers(draw.kind, draw.unit, task.node))
+            self.audit(AuditAction.CLAIMED, task.node.name, task.owner, task_id=task.id, subject=task.owner)
+            self.takes_part(task.owner, self.clock)
+            if stage.taken is not None and self.state == stage.taken.source:  # cases.services.claims
+                self.move(stage.taken, task.owner)
+        if not done:
+            return tasks
+        for number, task in enumerate(tasks):
+            started = self.tick()
+            if stage.by_step:
+                self.move(stage.done, task.owner)
+            elif number == len(tasks) - 1:  # the flow moves the case once the last one is done
+                self.move(stage.done, None)
+            self.audit(
+                AuditAction.TASK_DONE, task.node.name, task.owner, task_id=task.id, on_time=r.random() < 0.9
+            )
+            self.task(task, STATUS.DONE, started=started, finished=self.clock)
+            if task.node.step.audience is Audience.WORKER:
+                self.worker = task.owner
+        return []
+
+    def write(self) -> None:
+        from viewflow.workflow.status import PROCESS, STATUS
+
+        from cases.deadlines import case_due
+        from cases.models import AuditAction, Brand, CaseKind, CaseState, Category, Channel, Priority
+        from workflow.nodes import CaseTask
+
+        generator, draw, r, line = self.generator, self.draw, self.random, self.line
+        stop = draw.stop
+        self.audit(AuditAction.REGISTERED, "register", draw.registrar, to_state=self.state)
+        stages = {each.passed: each.stage for each in line.stops if each.stage is not None}
+        for index, hop in enumerate(line.hops[: stop.passed]):
+            if isinstance(hop[0], CaseTask):
+                self.stage(stages[index], done=True, taken=False)
+            else:
+                self.gateway(hop[0])
+        waiting = [] if stop.stage is None else self.stage(stop.stage, done=False, taken=stop.taken)
+        if draw.side_exit is not None:
+            self.move(draw.side_exit, draw.registrar, reason=EXIT_REASON)
+            for task in waiting:
+                self.task(task, STATUS.CANCELED, finished=self.clock)
+        else:
+            for task in waiting:
+                self.task(task, STATUS.ASSIGNED if task.owner else STATUS.NEW)
+        due = case_due((task.node.step, task.created) for task in waiting)
+        ended = draw.side_exit is not None or stop.stage is None
+        status = PROCESS.CANCELED if draw.side_exit is not None else (PROCESS.DONE if ended else PROCESS.NEW)
+        finished = self.clock if ended else None
+        self.rows.add(
+            ProcessRow(
+                self.process_id, generator.flow_ref[draw.kind], status, draw.created, finished,
+                {"assignee_id": draw.registrar.pk},
+            )
+        )  # fmt: skip
+        self.rows.add(CaseProcessRow(self.process_id, self.case_id))
+        for person_id, since in self.participants.items():
+            self.rows.add(ParticipantRow(self.case_id, person_id, since))
+        reference = f"TX-2026-{self.rows.next_id('reference'):06d}"
+        dispute = draw.kind == CaseKind.DISPUTE
+        self.rows.add(
+            CaseRow(
+                self.case_id, reference, draw.kind, Brand.TONGXIN_JIEFANG if dispute else Brand.XIANGTAI_NUANXIN,
+                r.choice([Channel.VISIT, Channel.PHONE, Channel.ONLINE]),
+                r.choices(Priority.values, [8, 3, 1])[0], self.state, f"批量案件 {reference}", draw.created,
+                self.clock, None if ended else due, finished, EXIT_REASON if draw.side_exit else "",
+                REFERRED_TO if self.state == CaseState.REFERRED else "", draw.registrar.pk, draw.unit.pk,
+            )
+        )  # fmt: skip
+        if dispute:
+            self.rows.add(
+                DisputeRow(
+                    self.case_id, r.choice([c for c in Category.values if c != Category.OTHER]), "", f"申请人{self.case_id}",
+                    f"138{self.case_id % 10**8:08d}", "", "", "", False, "", "", "", "",
+                )
+            )  # fmt: skip
+        else:
+            self.rows.add(
+                HelpRequestRow(
+                    self.case_id, f"泰兴市批量企业{self.case_id}有限公司", "91321283MA1NABCD0E", "刘经理",
+                    f"139{self.case_id % 10**8:08d}", list(draw.specialties), "", False, None, "", None,
+                )
+            )  # fmt: skip
 
 
 # ---- the server and the client -----------------------------------------------------------------------------
@@ -405,7 +679,8 @@ def keyset_versus_offset(people) -> dict:
     from django.db import connection
 
     from cases.models import Case
-    from cases.selectors import _cursor_position, case_list_for_user
+    from cases.selectors import case_list_for_user
+    from cases.selectors.cases import _cursor_position
 
     total = Case.objects.count()
     cases = case_list_for_user(user=people["supervisor"])
@@ -427,7 +702,7 @@ def keyset_versus_offset(people) -> dict:
 def main() -> None:
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
-    from cases.demo import build_org
+    from demo.org import build_org
 
     people = build_org()
     generator = Generator(people)
