@@ -6,7 +6,17 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseKind, CaseState, Category, Channel, FollowUpAnswer, Priority, Specialty, User
+from cases.models import (
+    CaseKind,
+    CaseState,
+    Category,
+    Channel,
+    FollowUpAnswer,
+    Priority,
+    Specialty,
+    User,
+    limits,
+)
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 
 ASCII_DIGITS = RegexValidator(r"^[0-9]+\Z", _("Enter a whole number in digits 0-9."), code="ascii_digits")
@@ -34,7 +44,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class DisputeIntakeForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     channel = forms.ChoiceField(label=_("Channel"), choices=DISPUTE_CHANNELS)
-    description = forms.CharField(label=_("What happened"), widget=TEXTAREA, max_length=2000)
+    description = forms.CharField(label=_("What happened"), widget=TEXTAREA, max_length=limits.DESCRIPTION)
     applicant_name = forms.CharField(label=_("Applicant name"), max_length=50)
     applicant_phone = forms.CharField(label=_("Applicant mobile"), validators=[validate_mobile])
     applicant_id_number = forms.CharField(
@@ -56,7 +66,7 @@ class HelpRequestIntakeForm(forms.Form):
     specialties = forms.MultipleChoiceField(
         label=_("Specialties needed"), choices=Specialty.choices, widget=forms.CheckboxSelectMultiple
     )
-    description = forms.CharField(label=_("Question"), widget=TEXTAREA, max_length=2000)
+    description = forms.CharField(label=_("Question"), widget=TEXTAREA, max_length=limits.DESCRIPTION)
     channel = forms.ChoiceField(label=_("Channel"), choices=HELP_CHANNELS)
     priority = forms.TypedChoiceField(
         label=_("Urgency"),
@@ -78,7 +88,7 @@ class HelpRequestIntakeForm(forms.Form):
 class TriageForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
-    note = forms.CharField(label=_("Triage note"), widget=TEXTAREA, required=False)
+    note = forms.CharField(label=_("Triage note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
 class MeetingForm(forms.Form):
@@ -103,8 +113,8 @@ class ConveneForm(MeetingForm):
 
 
 class ConsultForm(MeetingForm):
-    minutes = forms.CharField(label=_("Minutes"), widget=TEXTAREA)
-    decisions = forms.CharField(label=_("Decisions"), widget=TEXTAREA)
+    minutes = forms.CharField(label=_("Minutes"), widget=TEXTAREA, max_length=limits.TEXT)
+    decisions = forms.CharField(label=_("Decisions"), widget=TEXTAREA, max_length=limits.TEXT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,23 +124,23 @@ class ConsultForm(MeetingForm):
 
 
 class JointSessionForm(MeetingForm):
-    minutes = forms.CharField(label=_("Minutes"), widget=TEXTAREA)
-    decisions = forms.CharField(label=_("Decisions"), widget=TEXTAREA)
+    minutes = forms.CharField(label=_("Minutes"), widget=TEXTAREA, max_length=limits.TEXT)
+    decisions = forms.CharField(label=_("Decisions"), widget=TEXTAREA, max_length=limits.TEXT)
 
 
 class DisputeResolveForm(forms.Form):
-    agreement_text = forms.CharField(label=_("Mediation agreement"), widget=TEXTAREA)
+    agreement_text = forms.CharField(label=_("Mediation agreement"), widget=TEXTAREA, max_length=limits.TEXT)
     outcome = forms.CharField(label=_("Outcome"), max_length=200)
 
 
 class HelpResolveForm(forms.Form):
-    solution = forms.CharField(label=_("Solution"), widget=TEXTAREA)
+    solution = forms.CharField(label=_("Solution"), widget=TEXTAREA, max_length=limits.TEXT)
     proxy_service_done = forms.BooleanField(label=_("Proxy service done for the enterprise"), required=False)
 
 
 class FollowUpForm(forms.Form):
     answer = forms.ChoiceField(label=_("Applicant's answer"), choices=FollowUpAnswer.choices)
-    note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False)
+    note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
 class DispatchForm(forms.Form):
@@ -138,11 +148,11 @@ class DispatchForm(forms.Form):
         label=_("Specialties needed"), choices=Specialty.choices, widget=forms.CheckboxSelectMultiple
     )
     priority = forms.TypedChoiceField(label=_("Urgency"), choices=Priority.choices, coerce=int)
-    note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False)
+    note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
 class AdviseForm(forms.Form):
-    text = forms.CharField(label=_("Professional advice"), widget=TEXTAREA)
+    text = forms.CharField(label=_("Professional advice"), widget=TEXTAREA, max_length=limits.TEXT)
 
 
 SCORES = [(n, str(n)) for n in range(1, 6)]
@@ -150,24 +160,26 @@ SCORES = [(n, str(n)) for n in range(1, 6)]
 
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("Enterprise rating (1-5)"), choices=SCORES, coerce=int)
-    comment = forms.CharField(label=_("Enterprise comment"), widget=TEXTAREA, required=False)
+    comment = forms.CharField(
+        label=_("Enterprise comment"), widget=TEXTAREA, required=False, max_length=limits.REASON
+    )
 
 
 class AssessForm(forms.Form):
     quality_score = forms.TypedChoiceField(label=_("Quality score (1-5)"), choices=SCORES, coerce=int)
-    comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, required=False)
+    comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
 # ---- actions ---------------------------------------------------------------------------------------------
 
 
 class ReleaseForm(forms.Form):
-    reason = forms.CharField(label=_("Why release it"), widget=TEXTAREA)
+    reason = forms.CharField(label=_("Why release it"), widget=TEXTAREA, max_length=limits.REASON)
 
 
 class ReassignForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("Reassign to"), queryset=User.objects.none())
-    reason = forms.CharField(label=_("Why"), widget=TEXTAREA, required=False)
+    reason = forms.CharField(label=_("Why"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +188,7 @@ class ReassignForm(forms.Form):
 
 
 class SideExitForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=limits.REASON)
     to = forms.CharField(label=_("Referred to (department or unit)"), max_length=100, required=False)
 
 

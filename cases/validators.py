@@ -11,7 +11,7 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 # GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")  # ASCII digits: \d would take full-width ones
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -39,7 +39,7 @@ def id_number_check_digit(first17: str) -> str:
 
 def validate_id_number(value: str) -> None:
     number = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValidationError(
             _("A resident ID number has 17 digits followed by a digit or X."), code="id_number_format"
         )

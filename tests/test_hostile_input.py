@@ -77,3 +77,32 @@ def test_marking_notifications_read_refuses_what_is_no_id_and_marks_nothing(peop
     response = pages.post("/notifications/read/", {"up_to": "²"})
     assert response.status_code == 302
     assert Notification.objects.filter(recipient=lawyer, read_at__isnull=True).count() == unread
+
+
+def test_full_width_digits_are_no_mobile_or_id_number():
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from cases.validators import validate_id_number, validate_mobile
+
+    for number in ("１３８１２３４１２３４", "13８12341234", "١٣٨١٢٣٤١٢٣٤"):
+        with pytest.raises(ValidationError):
+            validate_mobile(number)
+    with pytest.raises(ValidationError):
+        validate_id_number("１１０１０５１９４９１２３１００２Ｘ")
+    validate_mobile("13812341234")
+
+
+def test_an_over_long_reason_is_refused_before_the_database_and_changes_nothing(people):
+    case = dispute_to("registered", people)
+    before = case_snapshot(case)
+    pages = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.force_login(people["mediator"])
+    response = pages.post(
+        f"/cases/{case.reference}/actions/refer/", {"reason": "理" * 1001, "to": "法" * 101}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "确保该变量包含不超过 1000 字符 (目前字符数 1001)。" in page  # Django's own words
+    assert "确保该变量包含不超过 100 字符 (目前字符数 101)。" in page
+    assert case_snapshot(case) == before

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import limits
 from cases.models.org import Specialty
 
 
@@ -11,7 +12,7 @@ class Advice(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="advice")
     specialty = models.CharField(_("specialty"), max_length=20, choices=Specialty.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(_("advice"))
+    text = models.TextField(_("advice"), max_length=limits.TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import limits
 from notifications.types import EventType
 
 
@@ -47,7 +48,7 @@ class AuditEntry(models.Model):
     name = models.CharField(_("what"), max_length=40, help_text=_("transition or step name"))
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
-    reason = models.TextField(_("why"), blank=True)
+    reason = models.TextField(_("why"), blank=True, max_length=limits.REASON)
     task_id = models.BigIntegerField(null=True, blank=True)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,

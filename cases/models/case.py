@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField
 
 from cases import rules
+from cases.models import limits
 from cases.models.kinds import CaseKind
 from cases.models.org import Specialty, Unit
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
@@ -163,7 +164,7 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     state = FSMField(_("state"), max_length=20, choices=CaseState.choices, protected=True)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=limits.DESCRIPTION)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -171,7 +172,7 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     due_at = models.DateTimeField(_("current step due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    exit_reason = models.TextField(_("reason"), blank=True)
+    exit_reason = models.TextField(_("reason"), blank=True, max_length=limits.REASON)
     referred_to = models.CharField(_("referred to"), max_length=100, blank=True)
 
     class Meta:
@@ -382,12 +383,12 @@ class DisputeDetail(models.Model):
         _("respondent mobile"), max_length=11, blank=True, validators=[validate_mobile]
     )
     may_escalate = models.BooleanField(_("may intensify"), default=False)
-    agreement_text = models.TextField(_("mediation agreement"), blank=True)
+    agreement_text = models.TextField(_("mediation agreement"), blank=True, max_length=limits.TEXT)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
     follow_up_answer = models.CharField(
         _("follow-up answer"), max_length=30, choices=FollowUpAnswer.choices, blank=True
     )
-    follow_up_note = models.TextField(_("follow-up note"), blank=True)
+    follow_up_note = models.TextField(_("follow-up note"), blank=True, max_length=limits.REASON)
 
     class Meta:
         verbose_name = _("micro-dispute details")
@@ -414,10 +415,10 @@ class HelpRequestDetail(models.Model):
         blank=True,
         related_name="+",
     )
-    solution = models.TextField(_("solution"), blank=True)
+    solution = models.TextField(_("solution"), blank=True, max_length=limits.TEXT)
     proxy_service_done = models.BooleanField(_("proxy service done"), default=False)
     rating = models.PositiveSmallIntegerField(_("enterprise rating"), null=True, blank=True)
-    rating_comment = models.TextField(_("enterprise comment"), blank=True)
+    rating_comment = models.TextField(_("enterprise comment"), blank=True, max_length=limits.REASON)
 
     class Meta:
         verbose_name = _("help request details")

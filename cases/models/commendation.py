@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import limits
+
 
 class Assessment(models.Model):
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="assessment")
@@ -11,7 +13,7 @@ class Assessment(models.Model):
     steps_on_time = models.PositiveSmallIntegerField(_("steps on time"))
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"))
     quality_score = models.PositiveSmallIntegerField(_("quality score (1-5)"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=limits.REASON)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import limits
+
 
 class Meeting(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="meetings")
@@ -15,8 +17,8 @@ class Meeting(models.Model):
     departments = models.CharField(
         _("outside departments"), max_length=300, blank=True, help_text=_("e.g. 司法局, 税务局, 12345")
     )
-    minutes = models.TextField(_("minutes"), blank=True)
-    decisions = models.TextField(_("decisions"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True, max_length=limits.TEXT)
+    decisions = models.TextField(_("decisions"), blank=True, max_length=limits.TEXT)
     held = models.BooleanField(_("held"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
