@@ -2,10 +2,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import JsonResponse
 from django.urls import include, path
-from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -27,13 +24,7 @@ urlpatterns = [
 ]
 
 
-def not_found(request, exception=None):
-    """The API answers a path it does not know in its own error shape; pages get Django's 404 page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404
-        )
-    return page_not_found(request, exception)
-
-
-handler404 = not_found
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

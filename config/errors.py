@@ -1,0 +1,51 @@
+"""Error answers outside the views' own refusals: the API's JSON error shape under ``/api/``, a branded page
+in the user's language elsewhere. The page stands alone (no menu, no database read), so it renders even when
+the error came from the database."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+
+CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 413: "too_large", 500: "server_error"}
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Check what you sent and try again.")),
+        403: (_("Not allowed"), _("You may not do this.")),
+        404: (_("Not found"), _("Not found.")),
+        413: (_("Too large"), _("What you sent is too large.")),
+        500: (
+            _("Something went wrong"),
+            _("The server could not answer. Nothing was changed by this request; try again in a moment."),
+        ),
+    }
+
+
+def error_answer(request: HttpRequest, status: int) -> HttpResponse:
+    title, message = _titles()[status]
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": CODES[status], "message": message, "fields": {}}}, status=status
+        )
+    page = loader.get_template("errors/page.html").render(
+        {"title": title, "message": message, "status": status}
+    )
+    return HttpResponse(page, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_answer(request, 413 if isinstance(exception, RequestDataTooBig) else 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_answer(request, 403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_answer(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return error_answer(request, 500)
