@@ -9,6 +9,8 @@ Each socket remembers the ids it has sent and never sends one twice; clients dro
 ``DedupingConsumer`` is the base of every socket that forwards group messages (the board's is in ``web``).
 """
 
+import logging
+
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -18,6 +20,8 @@ from notifications import selectors, services
 from notifications.events import client_text, notify_group
 from notifications.language import scope_language
 from notifications.models import message_from_fields
+
+logger = logging.getLogger(__name__)
 
 SENT_MEMORY = 10_000  # ids remembered per socket for de-duplication
 UNAUTHENTICATED = 4401
@@ -69,8 +73,13 @@ class NotificationConsumer(DedupingConsumer):
             await self.close(code=UNAUTHENTICATED)
             return
         self.language = scope_language(self.scope)
+        try:
+            await self.channel_layer.group_add(notify_group(self.user.pk), self.channel_name)
+        except Exception:  # the channel layer is away (a Redis outage): refuse, the page retries
+            logger.warning("notification socket refused: no channel layer", exc_info=True)
+            await self.close(code=TRY_AGAIN)
+            return
         self.sent = set()
-        await self.channel_layer.group_add(notify_group(self.user.pk), self.channel_name)
         await self.accept()
         unread = await database_sync_to_async(selectors.notification_unread_count)(user=self.user)
         await self.send_json({"type": "hello", "unread": unread})

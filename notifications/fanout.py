@@ -69,10 +69,21 @@ class BoardRoom:
         if room is None or room.loop is not asyncio.get_running_loop():  # a loop of its own per test, too
             room = cls.rooms[path] = cls(path, snapshot)
         room.boards.add(board)
-        channel = await room.opened
-        if channel is not None:
-            await room.layer.group_add(room.group, channel)  # every entry renews the membership
+        try:
+            channel = await room.opened
+            if channel is not None:
+                await room.layer.group_add(room.group, channel)  # every entry renews the membership
+        except Exception:
+            # The channel layer is away (a Redis outage). A room whose channel never opened is of no use: the next
+            # entry opens a new one. Otherwise only this socket stays out.
+            room.boards.discard(board)
+            if not room.boards or room.channel_failed():
+                room.close()
+            raise
         return room
+
+    def channel_failed(self) -> bool:
+        return self.opened.done() and (self.opened.cancelled() or self.opened.exception() is not None)
 
     async def open(self) -> str | None:
         if self.layer is None:

@@ -6,14 +6,17 @@ What the board shows is the cases' board read model (``cases.selectors.board``);
 one root is ``notifications.fanout.BoardRoom``.
 """
 
+import logging
 from functools import partial
 
 from channels.db import database_sync_to_async
 
 from cases import rules
 from cases.selectors import board
-from notifications.consumers import FORBIDDEN, UNAUTHENTICATED, DedupingConsumer, message_int
+from notifications.consumers import FORBIDDEN, TRY_AGAIN, UNAUTHENTICATED, DedupingConsumer, message_int
 from notifications.fanout import BoardRoom
+
+logger = logging.getLogger(__name__)
 
 
 class BoardConsumer(DedupingConsumer):
@@ -31,9 +34,14 @@ class BoardConsumer(DedupingConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.sent = set()
-        self.room = await BoardRoom.enter(
-            self, path=self.root.path, snapshot=partial(board.board_snapshot, root=self.root)
-        )
+        try:
+            self.room = await BoardRoom.enter(
+                self, path=self.root.path, snapshot=partial(board.board_snapshot, root=self.root)
+            )
+        except Exception:  # the channel layer is away (a Redis outage): refuse, the page retries
+            logger.warning("board socket refused: no channel layer", exc_info=True)
+            await self.close(code=TRY_AGAIN)
+            return
         await self.accept()
         snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
         await self.send_json(snapshot)
