@@ -74,6 +74,11 @@ HelpRequestIn = form_serializer(
 ReleaseIn = form_serializer(case_forms.ReleaseForm(), name="ReleaseIn", doc="Why the task goes back.")
 
 
+class ReassignIn(s.Serializer[dict[str, Any]]):
+    to_user = s.CharField(help_text="The login of the person who gets the task.")
+    reason = s.CharField(required=False, allow_blank=True)
+
+
 # ---- cases -------------------------------------------------------------------------------------------------
 
 CaseActionIn = form_serializer(

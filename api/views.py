@@ -213,19 +213,23 @@ def case_detail(request: Request, reference: str) -> Response:
     return Response(case_answer(case_get_for_user(reference=reference, user=user), user))
 
 
-def reassign(request: Request, *, task_id: int | None, reference: str) -> Task:
-    """Give a task of the case to the person the body's ``to_user`` names (their login), for a supervisor of
-    the case (``task_id`` None when the body names no task). A case the caller may not see is a 404 first; a
-    task of another case is a 404 too."""
+def reassign(request: Request, *, task_id: int | None, reference: str | None = None) -> Task:
+    """Give a task to the person the body's ``to_user`` names (their login), for a supervisor of its case:
+    the one implementation of ``tasks/{id}/reassign/`` and of v1's ``cases/{reference}/actions/reassign/``,
+    which names the task in the body (``task_id`` None when it names none) and refuses a task of another case
+    with a 404. The input is checked first, as a release's reason is: a 400 says nothing about the task (v1
+    answers 404 first for a case the caller may not see)."""
     user, data = caller(request), body(request)
     to_user = User.objects.filter(username=str(data.get("to_user", ""))).first()
     if to_user is None or task_id is None:
-        case_get_for_user(reference=reference, user=user)
-        raise InvalidInput(
-            _("Name the task (its id) and the person (their login) to reassign it to."), field="to_user"
-        )
+        if reference is not None:
+            case_get_for_user(reference=reference, user=user)
+            message = _("Name the task (its id) and the person (their login) to reassign it to.")
+        else:
+            message = _("Name the person (their login) to reassign the task to.")
+        raise InvalidInput(message, field="to_user")
     task = task_selectors.task_get_for_user(task_id=task_id, user=user)
-    if task.process.caseprocess.case.reference != reference:
+    if reference is not None and task.process.caseprocess.case.reference != reference:
         raise NotFound()
     return services.task_reassign(
         task_id=task.pk, user=user, to_user=to_user, reason=str(data.get("reason", ""))
@@ -319,6 +323,18 @@ def task_release(request: Request, task_id: str) -> Response:
         task_id=task_number(task_id), user=caller(request), reason=str(body(request).get("reason", ""))
     )
     return Response(answers.Released(task).data)
+
+
+@extend_schema(
+    request=bodies.ReassignIn,
+    description="A supervisor of the task's case gives it to someone who may work it (claimed or waiting "
+    "in a queue). The answer is the task, with its new owner.",
+    responses={200: answers.TaskOut, **ERRORS},
+)
+@api_view(["POST"])
+def task_reassign(request: Request, task_id: str) -> Response:
+    task = reassign(request, task_id=task_number(task_id))
+    return task_answer(task.pk, caller(request))
 
 
 @extend_schema(

@@ -145,7 +145,9 @@ def test_every_answer_of_both_lifecycles_is_what_the_schema_says(client, people)
     action = "/api/v1/cases/{reference}/actions/{action}/"
     url = f"/api/v1/cases/{waiting.reference}/actions/reassign/"
     post(supervisor, action, url, {"task": legal.pk, "to_user": "lawyer2"})
+    url = f"/api/v1/tasks/{legal.pk}/reassign/"
+    post(supervisor, "/api/v1/tasks/{task_id}/reassign/", url, {"to_user": "lawyer", "reason": "回原律师"})
     url = f"/api/v1/cases/{waiting.reference}/actions/withdraw/"
     post(people["liaison"], action, url, {"reason": ""}, status=400)
     post(lawyer, "/api/v1/tasks/{task_id}/claim/", "/api/v1/tasks/999999/claim/", status=404)
-    assert len(answers.checked) == 15, sorted(answers.checked)
+    assert len(answers.checked) == 16, sorted(answers.checked)
