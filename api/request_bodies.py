@@ -2,13 +2,18 @@
 each step's form from the step catalogue), and these serializers are made from those forms by
 ``form_serializer``, so the documented fields, choices and lengths are the forms' own."""
 
+import re
 from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers as s
 
 from cases import forms as case_forms
+from cases.models import CaseKind
+from cases.steps import STEPS, Step
 
 
 def choices(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
@@ -51,6 +56,21 @@ def form_serializer(
     return cast(type[s.Serializer[dict[str, Any]]], type(name, (s.Serializer,), attributes))
 
 
+def camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[_\W]+", name) if part)
+
+
+def step_completion(step: Step) -> type[s.Serializer[dict[str, Any]]]:
+    """The body that completes a task of ``step``: its form's fields."""
+    kind = CaseKind(step.kind)
+    return form_serializer(
+        step.form(),
+        name=f"{camel(kind.name)}{camel(step.name)}Completion",
+        doc=f"Completes a task of the step `{step.name}` of a {kind.value.replace('_', ' ')}: the fields of "
+        "its form.",
+    )
+
+
 # ---- intake ------------------------------------------------------------------------------------------------
 
 
@@ -70,6 +90,29 @@ HelpRequestIn = form_serializer(
 
 # ---- tasks -------------------------------------------------------------------------------------------------
 
+
+class AnyOfProxySerializer(PolymorphicProxySerializer):
+    """drf-spectacular's proxy as ``anyOf``. A step completion's body is picked by the task's step, not by
+    anything in the body, and several steps take the same fields (the three advice steps, both assessments; a
+    joint session's body is also a consultation's): such a body matches more than one branch, which ``oneOf``
+    forbids and ``anyOf`` allows."""
+
+
+class AnyOfProxySerializerExtension(PolymorphicProxySerializerExtension):
+    target_class = "api.request_bodies.AnyOfProxySerializer"
+    priority = 1
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = super().map_serializer(auto_schema, direction)
+        return {"anyOf": schema.pop("oneOf"), **schema}
+
+
+STEP_COMPLETIONS = [step_completion(step) for step in STEPS]
+Completion = AnyOfProxySerializer(
+    component_name="StepCompletion",
+    serializers=STEP_COMPLETIONS,
+    resource_type_field_name=None,
+)
 
 ReleaseIn = form_serializer(case_forms.ReleaseForm(), name="ReleaseIn", doc="Why the task goes back.")
 

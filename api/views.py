@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -338,8 +337,10 @@ def task_reassign(request: Request, task_id: str) -> Response:
 
 
 @extend_schema(
-    request=OpenApiTypes.OBJECT,
-    description="The step's fields, as on the task page.",
+    request=bodies.Completion,
+    description="The fields of the task's step, as its form on the task page takes them. The task's step "
+    "decides which of the step completions applies: the one named after the case's kind and the task's "
+    "`step` (a `help_request`'s `advise_legal` task takes a `HelpRequestAdviseLegalCompletion`).",
     responses={200: answers.TaskOut, **ERRORS},
 )
 @api_view(["POST"])

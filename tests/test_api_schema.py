@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django import forms
 from django.conf import settings
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,7 +16,9 @@ from django.test import Client
 from jsonschema import Draft202012Validator
 from rest_framework.authtoken.models import Token
 
-from cases.models import Case
+from api.request_bodies import serializer_field
+from cases.models import Case, CaseKind
+from cases.steps import STEPS
 from demo.lifecycles import dispute_to, help_request_to, step_data
 from tests.helpers import dispute_body, help_request_body, open_tasks
 from tests.live import asgi_server
@@ -151,3 +155,84 @@ def test_every_answer_of_both_lifecycles_is_what_the_schema_says(client, people)
     post(people["liaison"], action, url, {"reason": ""}, status=400)
     post(lawyer, "/api/v1/tasks/{task_id}/claim/", "/api/v1/tasks/999999/claim/", status=404)
     assert len(answers.checked) == 16, sorted(answers.checked)
+
+
+# ---- the body of a step completion: one component per step, made from the step's form --------------------------
+
+# The component of each step, in the catalogue's order: (kind, step name).
+COMPLETIONS = {
+    "DisputeTriageCompletion": (CaseKind.DISPUTE, "triage"),
+    "DisputeConveneCompletion": (CaseKind.DISPUTE, "convene"),
+    "DisputeConsultCompletion": (CaseKind.DISPUTE, "consult"),
+    "DisputeResolutionCompletion": (CaseKind.DISPUTE, "resolution"),
+    "DisputeFollowUpCompletion": (CaseKind.DISPUTE, "follow_up"),
+    "DisputeAssessCompletion": (CaseKind.DISPUTE, "assess"),
+    "HelpRequestDispatchCompletion": (CaseKind.HELP_REQUEST, "dispatch"),
+    "HelpRequestAdviseLegalCompletion": (CaseKind.HELP_REQUEST, "advise_legal"),
+    "HelpRequestAdviseAccountingCompletion": (CaseKind.HELP_REQUEST, "advise_accounting"),
+    "HelpRequestAdviseTaxCompletion": (CaseKind.HELP_REQUEST, "advise_tax"),
+    "HelpRequestJointSessionCompletion": (CaseKind.HELP_REQUEST, "joint_session"),
+    "HelpRequestResolutionCompletion": (CaseKind.HELP_REQUEST, "resolution"),
+    "HelpRequestFeedbackCompletion": (CaseKind.HELP_REQUEST, "feedback"),
+    "HelpRequestAssessCompletion": (CaseKind.HELP_REQUEST, "assess"),
+}
+
+
+def resolved(schema: dict, node: dict) -> dict:
+    """A property's schema with its ``$ref`` / single ``allOf`` followed."""
+    if "allOf" in node:
+        node = node["allOf"][0]
+    if "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_complete_takes_any_of_one_completion_per_step_with_its_forms_fields_and_choices(client):
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+    body = schema["paths"]["/api/v1/tasks/{task_id}/complete/"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"] == {"$ref": "#/components/schemas/StepCompletion"}
+    names = [ref["$ref"].rsplit("/", 1)[1] for ref in components["StepCompletion"]["anyOf"]]
+    assert names == list(COMPLETIONS)
+    for name, step in zip(names, STEPS, strict=True):
+        assert COMPLETIONS[name] == (step.kind, step.name)
+        form = step.form()
+        component = components[name]
+        assert list(component["properties"]) == list(form.fields), name
+        assert component.get("required", []) == sorted(n for n, f in form.fields.items() if f.required), name
+        for field_name, field in form.fields.items():
+            documented = component["properties"][field_name]
+            values = [value for value, _label in getattr(field, "choices", [])]
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                assert documented["type"] == "array" and documented["items"] == {"type": "integer"}
+            elif isinstance(field, forms.MultipleChoiceField):
+                assert resolved(schema, documented["items"])["enum"] == values, (name, field_name)
+            elif isinstance(field, forms.ChoiceField):
+                assert resolved(schema, documented)["enum"] == values, (name, field_name)
+            elif isinstance(field, forms.CharField) and field.max_length:
+                assert documented["maxLength"] == field.max_length, (name, field_name)
+    consult = components["DisputeConsultCompletion"]
+    assert consult["required"] == ["decisions", "minutes"]  # a reopened consultation may keep its meeting
+    priority = resolved(schema, components["DisputeTriageCompletion"]["properties"]["priority"])
+    assert (priority["type"], priority["enum"]) == ("integer", [1, 2, 3])
+
+
+def test_each_steps_example_completion_is_a_body_its_component_admits(client, people):
+    schema = as_json_schema(json.loads(client.get("/api/schema/?format=json").content))
+    cases = {
+        CaseKind.DISPUTE: dispute_to("registered", people),
+        CaseKind.HELP_REQUEST: help_request_to("submitted", people),
+    }
+    for name, step in zip(COMPLETIONS, STEPS, strict=True):
+        example = json.loads(json.dumps(step.example(cases[step.kind]), cls=DjangoJSONEncoder))
+        for component, admits in ((name, True), ("StepCompletion", True), (name, False)):
+            body = example if admits else {**example, "not_a_field": 1}
+            validator = Draft202012Validator(
+                {"$ref": f"#/components/schemas/{component}", "components": schema["components"]}
+            )
+            assert validator.is_valid(body) is admits, (component, body)
+
+
+def test_a_form_field_without_a_request_schema_is_refused_at_import_not_guessed():
+    with pytest.raises(TypeError, match="No request schema for a FileField"):
+        serializer_field(forms.FileField())
