@@ -243,7 +243,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set where several fields share it (or one field name has several sets).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.CaseState",
+        "ChannelEnum": "cases.models.Channel",
+        "DisputeChannelEnum": "cases.forms.DISPUTE_CHANNELS",
+        "HelpRequestChannelEnum": "cases.forms.HELP_CHANNELS",
+        "FollowUpAnswerEnum": "cases.models.FollowUpAnswer",
+        "ScoreEnum": "cases.forms.SCORES",
+    },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.
 API_INTAKE_RATE = env_str("API_INTAKE_RATE", "120/min")

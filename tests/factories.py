@@ -27,3 +27,20 @@ class ProfessionalFactory(DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create:
             self.groups.set(Group.objects.filter(name__in=extracted or [Role.PROFESSIONAL]))
+
+
+class MediatorFactory(DjangoModelFactory):
+    """A community mediator of 成蹊新联之家 (海陵区), beside the demo's ``mediator_chengxi``."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"mediator_extra{n:03d}")
+    display_name = factory.Sequence(lambda n: f"调解员{n:03d}")
+    unit = factory.LazyFunction(lambda: Unit.objects.get(name="成蹊新联之家"))
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create:
+            self.groups.set(Group.objects.filter(name__in=extracted or [Role.MEDIATOR]))

@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
+from viewflow.workflow.models import Task
 
 from cases.models import AuditEntry, Case, ExperienceCard
 from demo.lifecycles import dispute_to, help_request_to
 from demo.org import ENTERPRISES
-from tests.helpers import dispute_body, help_request_body, open_tasks
+from notifications.models import Notification
+from tests.helpers import case_snapshot, dispute_body, help_request_body, open_tasks
 from tests.test_concurrency import race
 
 HELP = help_request_body()
@@ -205,6 +207,86 @@ def test_a_supervisor_reassigns_through_the_case_actions_and_a_task_of_another_c
     response = post(supervisor, url, {"task": task.pk, "to_user": "lawyer2", "reason": "均衡"})
     assert response.status_code == 200
     assert [t["owner"] for t in response.json()["open_tasks"]] == ["lawyer2"]
+
+
+def test_a_supervisor_reassigns_a_task_through_its_own_endpoint_and_gets_the_task(people):
+    # given a help request whose legal advice the lawyer claimed
+    case = help_request_to("claimed", people, specialties=["legal"])
+    task = open_tasks(case)["advise_legal"]
+    before = AuditEntry.objects.filter(case=case).count()
+    # when the supervisor gives it to the other lawyer
+    response = post(
+        api(people["supervisor"]),
+        f"/api/v1/tasks/{task.pk}/reassign/",
+        {"to_user": "lawyer2", "reason": "均衡"},
+    )
+    # then the answer is the task, now the other lawyer's, as claim and complete answer it
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert response.json() == {
+        "id": task.pk,
+        "reference": case.reference,
+        "step": "advise_legal",
+        "title": "法律意见",
+        "status": "ASSIGNED",
+        "owner": "lawyer2",
+        "created": task.created.isoformat(),
+    }
+    entry = AuditEntry.objects.filter(case=case).latest("id")
+    assert AuditEntry.objects.filter(case=case).count() == before + 1
+    assert (entry.action, entry.name, entry.actor, entry.subject, entry.reason) == (
+        "reassigned",
+        "advise_legal",
+        people["supervisor"],
+        people["lawyer2"],
+        "均衡",
+    )
+
+
+CLAIMED = "the claimed legal task"
+DONE = "the finished dispatch task"
+NAME_THE_PERSON = {"to_user": ["请指明改派对象（登录名）。"]}
+NAME_THE_TASK_AND_PERSON = {
+    "to_user": ["请指明要改派的任务（编号）和改派对象（登录名）。"]
+}  # v1: the body names the task
+
+
+@pytest.mark.parametrize(
+    ("who", "which", "data", "status", "error"),
+    [
+        ("supervisor", CLAIMED, {}, 400, NAME_THE_PERSON),
+        ("supervisor", CLAIMED, {"to_user": "nobody"}, 400, NAME_THE_PERSON),
+        ("supervisor", CLAIMED, {"to_user": "lawyer"}, 400, {"to_user": ["此任务已由周律师承办。"]}),
+        ("supervisor", CLAIMED, {"to_user": "mediator"}, 400, {"to_user": ["王调解无权办理此任务。"]}),
+        ("supervisor", DONE, {"to_user": "liaison"}, 409, {}),
+        ("lawyer", CLAIMED, {"to_user": "lawyer2"}, 403, {}),
+        ("supervisor_taixing", "an unknown id", {"to_user": "lawyer2"}, 404, {}),
+        ("supervisor_hailing", CLAIMED, {"to_user": "lawyer2"}, 404, {}),
+        ("liaison", CLAIMED, {"to_user": "lawyer2"}, 404, {}),
+    ],
+)
+def test_a_refused_reassignment_changes_nothing_on_either_endpoint(people, who, which, data, status, error):
+    # given a help request whose legal advice the lawyer claimed
+    case = help_request_to("claimed", people, specialties=["legal"])
+    task = {CLAIMED: open_tasks(case)["advise_legal"].pk, "an unknown id": 999999}.get(which)
+    if which == DONE:
+        task = Task.objects.get(process__caseprocess__case=case, flow_task_type="HUMAN", status="DONE").pk
+    before, notifications = case_snapshot(case), Notification.objects.count()
+    # when the reassignment is asked on the task's endpoint and on v1's case action
+    client = api(people[who])
+    answers = [
+        post(client, f"/api/v1/tasks/{task}/reassign/", data),
+        post(client, f"/api/v1/cases/{case.reference}/actions/reassign/", {**data, "task": task}),
+    ]
+    # then both refuse it alike and nothing changed: no task, audit row, state or notification
+    v1_error = NAME_THE_TASK_AND_PERSON if error == NAME_THE_PERSON else error
+    assert [(a.status_code, a.json()["error"]["fields"]) for a in answers] == [
+        (status, error),
+        (status, v1_error),
+    ]
+    assert answers[0].json()["error"]["code"] == answers[1].json()["error"]["code"]
+    assert case_snapshot(case) == before
+    assert Notification.objects.count() == notifications
 
 
 def test_bad_parameters_are_refused_clearly(people):

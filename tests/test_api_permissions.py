@@ -7,6 +7,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from demo.lifecycles import dispute_to, help_request_to
+from tests.factories import MediatorFactory
 from tests.helpers import dispute_body, help_request_body, open_tasks
 
 ROLES = ["mediator", "liaison", "lawyer", "accountant", "supervisor_taixing", "supervisor_hailing", "admin"]
@@ -21,6 +22,19 @@ EXPECTED = {
     "supervisor_taixing": (200, 404, 200, 403, 400, 404),  # sees the task, may not claim it
     "supervisor_hailing": (404, 200, 404, 404, 404, 400),
     "admin": (200, 200, 200, 403, 400, 400),
+}
+# Reassigning a task (``POST /api/v1/tasks/{id}/reassign/``) to someone who may work it: (the request's legal
+# task, claimed by the lawyer in the row above when the role is the lawyer, to lawyer2; the taixing dispute's
+# task, with its mediator, to mediator2; the hailing dispute's task, with mediator_chengxi, to a second
+# mediator of that unit). Only a supervisor of the case reassigns; whoever else sees the task gets a 403.
+EXPECTED_REASSIGN = {
+    "mediator": (404, 403, 404),
+    "liaison": (404, 404, 404),
+    "lawyer": (403, 404, 404),
+    "accountant": (404, 404, 404),
+    "supervisor_taixing": (200, 200, 404),
+    "supervisor_hailing": (404, 404, 200),
+    "admin": (403, 403, 403),
 }
 # (register a dispute, register a help request, read notifications, unmask the taixing dispute)
 EXPECTED_MORE = {
@@ -73,6 +87,18 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     ]
     assert tuple(r.status_code for r in responses) == EXPECTED[role]
 
+    # reassigning a task of each case
+    second_chengxi_mediator = MediatorFactory()
+    reassignments = [
+        post(f"/api/v1/tasks/{legal.pk}/reassign/", {"to_user": "lawyer2"}),
+        post(f"/api/v1/tasks/{open_tasks(taixing)['convene'].pk}/reassign/", {"to_user": "mediator2"}),
+        post(
+            f"/api/v1/tasks/{open_tasks(hailing)['convene'].pk}/reassign/",
+            {"to_user": second_chengxi_mediator.username, "reason": "均衡工作量"},
+        ),
+    ]
+    assert tuple(r.status_code for r in reassignments) == EXPECTED_REASSIGN[role]
+
     # registering, reading one's own notifications and showing personal data
     statuses = (
         post("/api/v1/disputes/", DISPUTE).status_code,
@@ -88,6 +114,6 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     listed = {name for name, case in world.items() if case.reference in listing.content.decode()}
     assert listed == SEES[role]
     hidden = [case.reference for name, case in world.items() if name not in SEES[role]]
-    for response in [*responses, listing, queue]:
+    for response in [*responses, *reassignments, listing, queue]:
         for reference in hidden:
             assert reference not in response.content.decode(), (role, reference)
