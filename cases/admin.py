@@ -1,17 +1,26 @@
-"""Administrators manage units, people and experience cards here; cases change only through the services."""
+"""Administrators manage units, people, experience cards and the work calendar here; cases change only through
+the services."""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from cases.models import AuditEntry, CardBatch, Case, ExperienceCard, Unit, User
+from cases.models import AuditEntry, CalendarDay, CardBatch, Case, ExperienceCard, Unit, User
 from cases.services import people
+from cases.services.calendar import CalendarRefused, calendar_import_csv
 
 
 @admin.register(Unit)
@@ -92,3 +101,93 @@ class CaseAdmin(ReadOnlyAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "case", "action", "name", "from_state", "to_state", "actor"]
     list_select_related = ["case", "actor"]
+
+
+# ---- the work calendar -----------------------------------------------------------------------------------
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            (str(day.year), str(day.year)) for day in CalendarDay.objects.dates("date", "year", order="DESC")
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(date__year=int(value))
+        return queryset
+
+
+class CalendarImportForm(forms.Form):
+    MAX_BYTES = 1_000_000
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "One day a line: date,kind,name, e.g. 2027-10-01,holiday,国庆节 or 2027-09-26,workday,国庆节 (kind is "
+            "holiday or workday; an adjusted working day is a Saturday or Sunday). A header line is allowed. "
+            "UTF-8 text."
+        ),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large for a calendar (1 MB at most)."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(_("The file is not UTF-8 text; save it as CSV UTF-8.")) from error
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and adjusted working days (调休). Dates without a row follow the week (Saturday and Sunday rest)."""
+
+    list_display = ["date", "weekday", "kind", "name"]
+    list_filter = [YearFilter, "kind"]
+    search_fields = ["name"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, day: CalendarDay) -> str:
+        return formats.date_format(day.date, "l")
+
+    def get_urls(self) -> list[URLPattern]:
+        urls: list[URLPattern] = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="cases_calendarday_import")
+        ]
+        return urls + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Adds the days of a CSV file, all or none: a bad row, or a date the calendar has, refuses the file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        problems: list[str] = []
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                days = calendar_import_csv(text=form.cleaned_data["file"])
+            except CalendarRefused as refusal:
+                problems = refusal.problems
+            else:
+                assert request.user.pk is not None  # admin views are for signed-in staff only
+                LogEntry.objects.log_actions(request.user.pk, days, ADDITION, change_message=[{"added": {}}])
+                self.message_user(
+                    request,
+                    ngettext("Imported %(count)d day.", "Imported %(count)d days.", len(days))
+                    % {"count": len(days)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:cases_calendarday_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import days from a file"),
+            "form": form,
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/cases/calendarday/import.html", context)

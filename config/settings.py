@@ -159,6 +159,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The working day's hours (Asia/Shanghai), for steps whose deadline counts working hours (cases/workdays.py):
+# "start-end" periods in order, e.g. summer hours "08:30-12:00,14:00-18:00". `manage.py check` validates them.
+WORKING_HOURS = [
+    tuple(period.split("-", 1)) for period in env_list("WORKING_HOURS", "08:30-12:00,13:30-17:30")
+]
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]

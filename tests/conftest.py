@@ -10,6 +10,7 @@ import os
 import pytest
 from channels.layers import channel_layers
 from django.db import connection
+from django.utils import translation
 
 from demo import org as demo
 
@@ -27,6 +28,15 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (zh-hans): a request's LocaleMiddleware activates the language
+    it asked for in the test's thread and leaves it active after the response, for whatever test comes next."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""What every page's frame needs: which menu links the person has (the rules' own answers, never role names)
-and the bell's unread count."""
+"""What every page's frame needs: which menu links the person has (the rules' own answers, never role names),
+the bell's unread count, and for administrators what the work calendar misses."""
 
 from django.http import HttpRequest
 
 from cases import rules
 from cases.models import CaseKind
+from cases.workdays import calendar_gaps
 from notifications.selectors import notification_unread_count
 
 
@@ -18,4 +19,6 @@ def navigation(request: HttpRequest) -> dict:
         "has_board": rules.has_board(user),
         # The bell's count on every page (one COUNT over the unread index).
         "unread_notifications": notification_unread_count(user=user),
+        # Administrators are told on every page (and the admin's) when deadlines need a year the calendar lacks.
+        "calendar_warnings": [gap.message for gap in calendar_gaps()] if rules.is_administrator(user) else [],
     }

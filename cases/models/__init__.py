@@ -1,5 +1,6 @@
 from cases.models.advice import Advice
 from cases.models.audit import AuditAction, AuditEntry
+from cases.models.calendar import CalendarDay, DayKind
 from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
 from cases.models.case import (
     Brand,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Brand",
+    "CalendarDay",
     "CardBatch",
     "CardRedemption",
     "Case",
@@ -33,6 +35,7 @@ __all__ = [
     "CaseState",
     "Category",
     "Channel",
+    "DayKind",
     "DisputeDetail",
     "ExperienceCard",
     "FollowUpAnswer",
