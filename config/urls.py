@@ -3,7 +3,12 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+admin.site.site_header = _("Tongxin casework administration")
+admin.site.site_title = _("Tongxin casework")
+admin.site.index_title = _("Units, people, experience cards and the work calendar")
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
