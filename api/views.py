@@ -4,7 +4,6 @@ a rule. Errors have one shape (``api.errors``)."""
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,7 +14,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.utils.urls import replace_query_param
 from viewflow.workflow.models import Task
@@ -24,6 +22,7 @@ from api import request_bodies as bodies
 from api import serializers as answers
 from api.errors import form_errors
 from api.models import IdempotencyKey
+from api.throttles import IntakeThrottle
 from cases import forms as case_forms
 from cases import rules
 from cases.errors import InvalidInput, NotAllowed, NotFound
@@ -119,15 +118,6 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
             record.status, record.response = 201, data
             record.save(update_fields=["status", "response"])
     return Response(data, status=201)
-
-
-class IntakeThrottle(UserRateThrottle):
-    """Flooding the public intake (hotline, mini program, kiosk) gets a 429."""
-
-    scope = "intake"
-
-    def get_rate(self) -> str:
-        return settings.API_INTAKE_RATE
 
 
 @extend_schema(request=bodies.DisputeIn, responses={201: answers.CaseDetail, **ERRORS})

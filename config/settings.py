@@ -72,6 +72,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failed logins are counted in the database, not the cache: logins work while Redis is down.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -185,9 +187,17 @@ WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
-# Caches (API throttling): shared through Redis when there is one, so every worker counts the same.
+# Caches (API throttling): shared through Redis when there is one, so every worker counts the same. While it
+# fails, the throttles count in each process (api/throttles.py); a Redis that hangs delays a request by about a
+# second before that, not by redis-py's default five.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

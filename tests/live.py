@@ -3,6 +3,7 @@
 The servers use the test database (committed data: ``transactional_db``) and the Redis URL they are given.
 """
 
+import os
 import socket
 import subprocess
 import time
@@ -10,6 +11,7 @@ import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
+import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -18,6 +20,22 @@ from bench.common import asgi_server as bench_asgi_server
 from bench.common import free_port
 
 CSRF = "t" * 32  # a CSRF secret of our choosing, sent as cookie and form field
+
+
+def require_services() -> None:
+    """For a fixture wider than one test (which cannot use ``postgres_only`` and ``live``): PostgreSQL and
+    Redis are needed, and a run that promised them (``TONGXIN_REQUIRE_SERVICES=1``) fails instead of skipping."""
+    required = os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1"
+    if connection.vendor != "postgresql":
+        if required:
+            pytest.fail(
+                "PostgreSQL is required on this run (DATABASE_URL) but the suite is on " + connection.vendor
+            )
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    if not settings.REDIS_URL:
+        if required:
+            pytest.fail("Redis is required on this run (REDIS_URL)")
+        pytest.skip("needs Redis: set REDIS_URL")
 
 
 def test_database_url() -> str:
