@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_participants'),
+        ('cases', '0006_work_calendar_seed'),
     ]
 
     operations = [
