@@ -2,7 +2,7 @@ import signal
 import time
 from types import FrameType
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from workflow.services.timers import BATCH, timers_run
@@ -26,8 +26,7 @@ class Command(BaseCommand):
         self, *args: object, once: bool = False, every: float = 30.0, batch: int = BATCH, **options: object
     ) -> None:
         if every <= 0 or batch <= 0:
-            self.stderr.write("--every and --batch must be above 0.")
-            raise SystemExit(2)
+            raise CommandError("--every and --batch must be above 0.")
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
