@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import deadlines
 from cases.errors import Conflict, InvalidInput
-from cases.models import AuditAction, Case, Clock, Timer, TimerKind, User
+from cases.models import AuditAction, Case, Clock, CountedFrom, Timer, TimerKind, User
 from cases.services.audit import audit_write
 from cases.transactions import in_transaction
 from cases.workdays import WorkCalendar
@@ -90,7 +90,7 @@ def step_clock_new(
     before it (``previous``, the clock that step had) when the two share one window."""
     policy = book.policy(step.step)
     start, paused_for = step.opened_at, timedelta(0)
-    if policy is not None and policy.counted_from == "previous_opened" and previous is not None:
+    if policy is not None and policy.counted_from == CountedFrom.PREVIOUS_OPENED and previous is not None:
         start, paused_for = previous.started_at, previous.paused_for
     due, yellow = deadlines.moments(calendar, start, deadlines.window_of(policy), paused_for)
     after_claim = book.policy(step.step, claimed=True)
