@@ -221,11 +221,6 @@ class DeadlinePolicyForm(forms.ModelForm):
         model = DeadlinePolicy
         fields = ["kind", "step", "priority", "counted_from", "amount", "unit"]
 
-    def _post_clean(self) -> None:
-        # A field refused already (an unknown step, no amount): the row's own rules would only repeat it.
-        if not self.errors:
-            super()._post_clean()
-
 
 @admin.register(DeadlinePolicy)
 class DeadlinePolicyAdmin(admin.ModelAdmin):

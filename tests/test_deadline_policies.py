@@ -109,10 +109,6 @@ SOME_TIME = "A deadline needs some time: give 1 or more."
         ({"amount": ""}, {"amount": ["This field is required."]}),
         ({"step": "dispatch"}, {"step": ["Micro-dispute has no step dispatch."]}),
         (
-            {"step": "nonsense"},
-            {"step": ["Select a valid choice. nonsense is not one of the available choices."]},
-        ),
-        (
             {"step": ""},
             {
                 "counted_from": [
