@@ -8,8 +8,8 @@ there), red at its due moment; the supervisors of the unit above hear of a step 
 later (the automatic 督办). A step done by its due moment is on time (the points rule reads that).
 
 The case's due moment is the earliest of its own clock's (the whole case's limit, from registration) and its
-open steps' that are not paused; its light is red when that moment has passed, paused when every open step waits
-for a party, yellow or green otherwise.
+open steps' that are not paused (or were late when paused); its light is red when that moment has passed, paused
+when every open step waits for a party, yellow or green otherwise.
 """
 
 from __future__ import annotations
@@ -130,11 +130,13 @@ def light(*, due_at: datetime | None, yellow_at: datetime | None, paused: bool, 
 
 
 def clock_sla(clock: Clock | None, now: datetime) -> Sla:
-    """A step's: a done step shows how it ended (red if late), a paused one is paused unless it was late."""
+    """A step's: a done step shows how it ended (red if late); a paused one is paused, or red if it was late
+    when it was paused (its due moment moves on by the pause only when it resumes, so the pause is counted as
+    standing still: ``paused_at`` is the moment to judge it by)."""
     if clock is None:
         return Sla(due_at=None, light=Light.GREEN, paused=False)
-    at = clock.stopped_at or now
     paused = clock.paused_at is not None and clock.stopped_at is None
+    at = clock.stopped_at or (clock.paused_at if paused else None) or now
     return Sla(
         due_at=clock.due_at,
         light=light(due_at=clock.due_at, yellow_at=clock.yellow_at, paused=paused, at=at),
@@ -154,7 +156,12 @@ def case_sla(case: Case, now: datetime) -> Sla:
 def case_moments(clocks: Iterable[Clock]) -> tuple[datetime | None, datetime | None, bool]:
     """(due, yellow, paused) of a case from its running clocks."""
     running = [clock for clock in clocks if clock.stopped_at is None]
-    counting = [clock for clock in running if clock.paused_at is None]
+    # A paused step does not count, unless it was late already when it was paused: the case stays red.
+    counting = [
+        clock
+        for clock in running
+        if clock.paused_at is None or (clock.due_at is not None and clock.paused_at >= clock.due_at)
+    ]
     due = min((clock.due_at for clock in counting if clock.due_at is not None), default=None)
     yellow = min((clock.yellow_at for clock in counting if clock.yellow_at is not None), default=None)
     steps = [clock for clock in running if clock.task_id is not None]

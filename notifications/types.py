@@ -21,9 +21,8 @@ class Hears(StrEnum):
     TAKERS = "takers"  # everyone who may take a waiting task
     OWNER_OR_TAKERS = "owner_or_takers"  # the task's owner, or its takers while it waits in a queue
     NAMED = "named"  # the people the step names: attendees, people awarded points
-    SUPERVISORS_ABOVE = (
-        "supervisors_above"  # the supervisors of the nearest unit above the case's that has some
-    )
+    # the supervisors of the nearest unit above the case's that has any (the automatic 督办)
+    SUPERVISORS_ABOVE = "supervisors_above"
 
 
 class EventType(StrEnum):

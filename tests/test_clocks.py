@@ -340,8 +340,11 @@ def test_the_holder_pauses_a_step_and_the_paused_working_time_is_not_counted(peo
         triage.pk,
     )
 
-    # when she resumes it on Tuesday at 11:00 (8.5 working hours later)
+    # and it stays paused past its first due moment: the paused time does not count
     frozen("2026-11-03 11:00")
+    assert api_sla(mediator, triage)["light"] == "paused"
+
+    # when she resumes it on Tuesday at 11:00 (8.5 working hours later)
     services.task_resume(task_id=triage.pk, user=mediator)
 
     # then its due moment moved on by those 8.5 working hours, and its reminders with it
@@ -382,6 +385,19 @@ def test_a_pause_ends_by_itself_when_its_working_days_are_over(people, frozen):
     entry = AuditEntry.objects.filter(case=case).latest("pk")
     assert (entry.action, entry.actor) == ("resumed", None)
     assert services.timers_run() == 0
+
+
+def test_a_step_paused_when_it_was_late_stays_red(people, frozen):
+    frozen("2026-11-02 09:00")
+    case = dispute_to("registered", people)
+    triage = open_task(case, "triage")
+    frozen("2026-11-03 10:00")  # an hour late
+
+    services.task_pause(task_id=triage.pk, user=people["mediator"], reason="等待申请人", days=2)
+
+    assert api_sla(people["mediator"], triage)["light"] == "red"
+    case_sla = api_client(people["mediator"]).get(f"/api/v1/cases/{case.reference}/").json()["sla"]
+    assert (case_sla["light"], case_sla["paused"]) == ("red", True)
 
 
 def test_completing_a_paused_step_counts_its_pause_out(people, frozen):
