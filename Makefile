@@ -22,10 +22,14 @@ migrate: install
 demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_demo
 
-# Serves the ASGI app (daphne) on http://127.0.0.1:8000 with the demo data; prints the demo logins.
+# Serves the ASGI app (daphne) on http://127.0.0.1:8000 with the demo data and the timer runner beside it (its
+# reminders, 督办 and ends of pauses); prints the demo logins. Ctrl-C (or the server ending) stops both.
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	@echo "Serving on http://$(HOST):$(PORT)/ with the timer runner  (Ctrl-C to stop)"
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	$(BIN)/python manage.py run_timers --every 30 & runner=$$!; \
+	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default without them).
 test: install

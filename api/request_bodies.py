@@ -32,6 +32,8 @@ def serializer_field(field: forms.Field) -> s.Field:
         return s.MultipleChoiceField(choices=choices(field), allow_empty=not field.required, **options)
     if isinstance(field, forms.ChoiceField):  # TypedChoiceField too: its choices carry the typed values
         return s.ChoiceField(choices=choices(field), **options)
+    if isinstance(field, forms.IntegerField):  # limits a form checks in its clean() are in its help text
+        return s.IntegerField(**options)
     if isinstance(field, forms.DateTimeField):
         return s.DateTimeField(**options)
     if isinstance(field, forms.BooleanField):
@@ -115,6 +117,11 @@ Completion = AnyOfProxySerializer(
 )
 
 ReleaseIn = form_serializer(case_forms.ReleaseForm(), name="ReleaseIn", doc="Why the task goes back.")
+PauseIn = form_serializer(
+    case_forms.PauseForm(),
+    name="PauseIn",
+    doc="Which party the step waits for, and for how many working days.",
+)
 
 
 class ReassignIn(s.Serializer[dict[str, Any]]):

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers as s
 from rest_framework.utils.serializer_helpers import ReturnList
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from cases import deadlines
 from cases.masking import mask_id_number, mask_phone
 from cases.models import (
     AuditAction,
@@ -29,13 +31,14 @@ from cases.models import (
     DisputeDetail,
     FollowUpAnswer,
     HelpRequestDetail,
+    Light,
     Priority,
     Specialty,
 )
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from cases.steps import STEPS
 from notifications.types import EventType
-from workflow.selectors import case_open_tasks, case_timeline
+from workflow.selectors import case_open_tasks, case_timeline, with_clocks
 
 STEP_CHOICES = sorted({step.name: step.title for step in STEPS}.items())  # two kinds may share a step name
 
@@ -83,6 +86,19 @@ ERRORS = {code: Error for code in (400, 401, 403, 404, 405, 409, 415, 429)}
 # ---- cases -------------------------------------------------------------------------------------------------
 
 
+class SlaOut(s.Serializer[deadlines.Sla]):
+    """The time of a step or a case: its due moment (null without a deadline), its light (green; yellow once
+    75 % of its working time is used; red when overdue; paused while its holder waits for a party, the paused
+    working time not counted) and whether it is paused. A done step shows how it ended: red if it was late."""
+
+    due_at = Timestamp(allow_null=True)
+    light = s.ChoiceField(choices=Light.choices)
+    paused = s.BooleanField()
+
+    class Meta:
+        ref_name = "Sla"
+
+
 class UnitRef(s.Serializer[Any]):
     id = s.IntegerField(source="pk")
     name = s.CharField()
@@ -99,6 +115,12 @@ class CaseSummary(s.Serializer[Case]):
     description = s.CharField()
     created_at = Timestamp()
     due_at = Timestamp(allow_null=True)
+    sla = s.SerializerMethodField()
+
+    @extend_schema_field(SlaOut)
+    def get_sla(self, case: Case) -> dict[str, Any]:
+        """The case's: its own limit from registration and its open steps not paused, the earliest first."""
+        return SlaOut(deadlines.case_sla(case, timezone.now())).data
 
 
 class DisputeFields(s.Serializer[DisputeDetail]):
@@ -158,9 +180,15 @@ class TaskOut(s.Serializer[Task]):
     status = s.ChoiceField(choices=STATUS.choices)
     owner = s.CharField(source="owner.username", allow_null=True)
     created = Timestamp()
+    sla = s.SerializerMethodField()
 
     class Meta:
         ref_name = "Task"
+
+    @extend_schema_field(SlaOut)
+    def get_sla(self, task: Task) -> dict[str, Any]:
+        """The step's (the task carries its ``clock``: ``workflow.selectors.with_clocks``)."""
+        return SlaOut(deadlines.clock_sla(task.clock, timezone.now())).data
 
 
 class AuditRow(s.Serializer[AuditEntry]):
@@ -208,7 +236,7 @@ class CaseDetail(CaseSummary):
 
     @extend_schema_field(TaskOut(many=True))
     def get_open_tasks(self, case: Case) -> ReturnList:
-        tasks = case_open_tasks(case=case).select_related("process__caseprocess__case")
+        tasks = with_clocks(case_open_tasks(case=case).select_related("process__caseprocess__case"))
         return s.ListSerializer(tasks, child=TaskOut()).data
 
     @extend_schema_field(s.ListField(child=s.ChoiceField(choices=SIDE_EXITS)))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("tasks/<str:task_id>/release/", views.task_release, name="api_task_release"),
     path("tasks/<str:task_id>/complete/", views.task_complete, name="api_task_complete"),
     path("tasks/<str:task_id>/reassign/", views.task_reassign, name="api_task_reassign"),
+    path("tasks/<str:task_id>/pause/", views.task_pause, name="api_task_pause"),
+    path("tasks/<str:task_id>/resume/", views.task_resume, name="api_task_resume"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
 ]

@@ -281,7 +281,9 @@ def task_list(request: Request) -> Response:
     if scope not in TASK_LISTS:
         raise InvalidInput(_("scope is one of queue, inbox, archive."), field="scope")
     pages = Pages()
-    rows = pages.paginate_queryset(TASK_LISTS[scope](user=caller(request)), request)
+    rows = task_selectors.with_clocks(
+        pages.paginate_queryset(TASK_LISTS[scope](user=caller(request)), request) or []
+    )
     assert pages.page is not None  # paginate_queryset sets it: the page size is never None here
     answer = {
         "count": pages.page.paginator.count,
@@ -324,6 +326,39 @@ def task_release(request: Request, task_id: str) -> Response:
 def task_reassign(request: Request, task_id: str) -> Response:
     task = reassign(request, task_id=task_number(task_id))
     return task_answer(task.pk, caller(request))
+
+
+@extend_schema(
+    request=bodies.PauseIn,
+    description="The step's holder pauses its clock while waiting for a party: a `reason`, and at most `days` "
+    "working days (the setting `PAUSE_MAX_WORKING_DAYS` when not given), after which it resumes by itself. The "
+    "paused working time is not counted. 400 without a reason or beyond the limit, 403 for someone who sees the "
+    "task but does not hold it, 404 for a task you may not see, 409 when it is paused already or finished.",
+    responses={200: answers.TaskOut, **ERRORS},
+)
+@api_view(["POST"])
+def task_pause(request: Request, task_id: str) -> Response:
+    user, number = caller(request), task_number(task_id)
+    form = case_forms.PauseForm(body(request))
+    if not form.is_valid():
+        return form_errors(form)
+    services.task_pause(
+        task_id=number, user=user, reason=form.cleaned_data["reason"], days=form.cleaned_data["days"]
+    )
+    return task_answer(number, user)
+
+
+@extend_schema(
+    request=None,
+    description="The holder resumes a paused step before its pause ends; its due moment moves on by the working "
+    "time it was paused. 409 when it is not paused.",
+    responses={200: answers.TaskOut, **ERRORS},
+)
+@api_view(["POST"])
+def task_resume(request: Request, task_id: str) -> Response:
+    user, number = caller(request), task_number(task_id)
+    services.task_resume(task_id=number, user=user)
+    return task_answer(number, user)
 
 
 @extend_schema(

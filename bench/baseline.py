@@ -1,7 +1,9 @@
 """The floor for part 1: one help request's lifecycle written with the bare ORM, the same rows the engine
 writes (case, details, process, tasks and their links, state changes, audit rows, advice, meeting, assessment,
-points, notifications) in one transaction per step, without reading anything back: no engine, no locks, no
-access checks, no flow. ``tests/test_bench_baseline.py`` checks it writes what the engine writes, table by table.
+points, notifications, the clocks of the case and its steps and their timers) in one transaction per step,
+reading nothing back but the deadline policies where a step opens: no engine, no locks, no access checks, no
+flow, no work calendar (due moments are plain arithmetic). ``tests/test_bench_baseline.py`` checks it writes
+what the engine writes, table by table.
 """
 
 from datetime import timedelta
@@ -21,9 +23,13 @@ from cases.models import (
     Case,
     CaseKind,
     CaseParticipant,
+    Clock,
+    DeadlinePolicy,
     HelpRequestDetail,
     Meeting,
     PointAward,
+    Timer,
+    TimerKind,
 )
 from cases.services.intake import reference_next
 from notifications.models import Notification
@@ -56,8 +62,37 @@ def _tasks(process, after: Task | None, *specs) -> list[Task]:
     return tasks
 
 
-def _done(task: Task) -> None:
+def _done(task: Task, clock: Clock | None = None) -> None:
+    """The task done; its clock stopped and its pending timers cancelled."""
     Task.objects.filter(pk=task.pk).update(status=STATUS.DONE, finished=timezone.now())
+    if clock is not None:
+        Clock.objects.filter(pk=clock.pk).update(stopped_at=timezone.now())
+        Timer.objects.filter(clock=clock, fired_at__isnull=True).delete()
+
+
+def _clocks(case: Case, *tasks: Task | None) -> list[Clock]:
+    """The policies read once, then the clocks of the steps (None: the case's own) and their reminders: one
+    INSERT each."""
+    list(DeadlinePolicy.objects.filter(kind=CaseKind.HELP_REQUEST, priority__in=[0, 1]))
+    now = timezone.now()
+    clocks = Clock.objects.bulk_create(
+        Clock(
+            case=case,
+            task_id=task.pk if task else None,
+            step=task.flow_task.name if task else "",
+            started_at=now,
+            due_at=now + timedelta(days=3),
+            yellow_at=now + timedelta(days=2),
+        )
+        for task in tasks
+    )
+    Timer.objects.bulk_create(
+        Timer(clock=clock, kind=kind, due_at=now + timedelta(days=3))
+        for clock in clocks
+        if clock.task_id
+        for kind in (TimerKind.YELLOW, TimerKind.RED, TimerKind.SUPERVISE)
+    )
+    return clocks
 
 
 def _step(case: Case, actor, name: str, source: str, target: str, task: Task | None, **case_fields) -> None:
@@ -108,6 +143,7 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             description=fields["description"],
             created_by=liaison,
             due_at=due,
+            yellow_at=due,
         )
         HelpRequestDetail.objects.create(
             case=case,
@@ -126,19 +162,34 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
         start, dispatch = _tasks(
             process, None, (Flow.start, STATUS.DONE, None), (Flow.dispatch, STATUS.ASSIGNED, liaison)
         )
+        case_clock, clock = _clocks(case, None, dispatch)
         CaseParticipant.objects.create(case=case, person=liaison)
     with transaction.atomic():
         HelpRequestDetail.objects.filter(case=case).update(specialties=["tax"])
-        _done(dispatch)
+        _done(dispatch, clock)
         _split, advise = _tasks(
             process, dispatch, (Flow.split, STATUS.DONE, None), (Flow.advise_tax, STATUS.NEW, None)
         )
-        _step(case, liaison, "dispatch", "submitted", "dispatched", dispatch, priority=1, due_at=due)
+        (clock,) = _clocks(case, advise)
+        _step(
+            case,
+            liaison,
+            "dispatch",
+            "submitted",
+            "dispatched",
+            dispatch,
+            priority=1,
+            due_at=due,
+            yellow_at=due,
+        )
         _notify(case, "queue.new", advisor)
     with transaction.atomic():
         Task.objects.filter(pk=advise.pk).update(
             status=STATUS.ASSIGNED, owner=advisor, assigned=timezone.now()
         )
+        # the first claim opens the advice's window: the clock and its reminders move
+        Clock.objects.filter(pk=clock.pk).update(due_at=due, yellow_at=due, claim_amount=None)
+        Timer.objects.filter(clock=clock, fired_at__isnull=True).update(due_at=due)
         AuditEntry.objects.create(
             case=case,
             actor=advisor,
@@ -148,11 +199,11 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             subject=advisor,
         )
         CaseParticipant.objects.create(case=case, person=advisor)
-        _step(case, advisor, "claim", "dispatched", "claimed", None)
+        _step(case, advisor, "claim", "dispatched", "claimed", None, due_at=due, yellow_at=due)
         _notify(case, "case.claimed", liaison)
     with transaction.atomic():
         Advice.objects.create(case=case, specialty="tax", author=advisor, text="依据相关法规出具专业意见。")
-        _done(advise)
+        _done(advise, clock)
         *_gateways, joint = _tasks(
             process,
             advise,
@@ -160,7 +211,8 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             (Flow.begin_consultation, STATUS.DONE, None),
             (Flow.joint_session, STATUS.ASSIGNED, liaison),
         )
-        _step(case, advisor, "consult", "claimed", "consulting", advise, due_at=due)
+        (clock,) = _clocks(case, joint)
+        _step(case, advisor, "consult", "claimed", "consulting", advise, due_at=due, yellow_at=due)
         _notify(case, "task.assigned", liaison)
     with transaction.atomic():
         Meeting.objects.create(
@@ -173,22 +225,25 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
             decisions="联合出具解决方案。",
             held=True,
         )
-        _done(joint)
+        _done(joint, clock)
         (resolution,) = _tasks(process, joint, (Flow.resolution, STATUS.ASSIGNED, liaison))
-        _step(case, liaison, "conclude", "consulting", "resolving", joint, due_at=due)
+        (clock,) = _clocks(case, resolution)
+        _step(case, liaison, "conclude", "consulting", "resolving", joint, due_at=due, yellow_at=due)
     with transaction.atomic():
         HelpRequestDetail.objects.filter(case=case).update(
             solution="完成税务筹划并代办申报。", proxy_service_done=True
         )
-        _done(resolution)
+        _done(resolution, clock)
         (feedback,) = _tasks(process, resolution, (Flow.feedback, STATUS.ASSIGNED, liaison))
-        _step(case, liaison, "resolve", "resolving", "feedback", resolution, due_at=due)
+        (clock,) = _clocks(case, feedback)
+        _step(case, liaison, "resolve", "resolving", "feedback", resolution, due_at=due, yellow_at=due)
         _notify(case, "case.resolve", advisor)
     with transaction.atomic():
         HelpRequestDetail.objects.filter(case=case).update(rating=5, rating_comment="非常满意")
-        _done(feedback)
+        _done(feedback, clock)
         (assess,) = _tasks(process, feedback, (Flow.assess, STATUS.NEW, None))
-        _step(case, liaison, "rate", "feedback", "commending", feedback, due_at=due)
+        (clock,) = _clocks(case, assess)
+        _step(case, liaison, "rate", "feedback", "commending", feedback, due_at=due, yellow_at=due)
         _notify(case, "case.rate", advisor)
         _notify(case, "queue.new", *supervisors)
     supervisor = supervisors[0]
@@ -222,11 +277,20 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
                 PointAward(assessment=assessment, person=advisor, points=33, breakdown="1×20+5+8"),
             ]
         )
-        _done(assess)
+        _done(assess, clock)
+        Clock.objects.filter(pk=case_clock.pk).update(stopped_at=timezone.now())
         _tasks(process, assess, (Flow.end, STATUS.DONE, None))
         CaseProcess.objects.filter(pk=process.pk).update(status=PROCESS.DONE, finished=timezone.now())
         _step(
-            case, supervisor, "commend", "commending", "closed", assess, closed_at=timezone.now(), due_at=None
+            case,
+            supervisor,
+            "commend",
+            "commending",
+            "closed",
+            assess,
+            closed_at=timezone.now(),
+            due_at=None,
+            yellow_at=None,
         )
         _notify(case, "case.commend", liaison, advisor)
         _notify(case, "points.awarded", liaison, advisor)

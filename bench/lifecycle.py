@@ -24,7 +24,7 @@ VACUUM_EVERY = 250  # lifecycles between the (untimed) VACUUM ANALYZE that autov
 TABLES = (
     "cases_case", "cases_helprequestdetail", "cases_auditentry", "cases_advice", "cases_meeting",
     "cases_assessment", "cases_pointaward", "viewflow_process", "casework_flow_caseprocess", "viewflow_task",
-    "viewflow_task_previous", "notifications_notification", "cases_caseparticipant",
+    "viewflow_task_previous", "notifications_notification", "cases_caseparticipant", "cases_clock", "cases_timer",
 )  # fmt: skip
 
 

@@ -2,8 +2,9 @@
 
 Cases are written in bulk (PostgreSQL COPY) in the shapes the engine writes: the case and its detail row, a
 ``CaseProcess``, the flow's tasks and their links (done steps with their owners, gateways as the flow passes
-them, the open step as NEW in a queue or ASSIGNED to its worker, CANCELED after a side exit), the audit rows and
-who takes part. Each kind's line comes from its flow, the step catalogue and the case's transitions
+them, the open step as NEW in a queue or ASSIGNED to its worker, CANCELED after a side exit), the audit rows,
+who takes part, and the clocks of the case and its steps with their timers (the policies and the calendar the
+engine counts with; a timer due before now fired, as a running timer runner leaves it). Each kind's line comes from its flow, the step catalogue and the case's transitions
 (``bench.lines``). Most old cases are finished, recent ones spread over the open states, as in a year of real
 work. A real daphne serves the project (``SERVER_TIMING=1``);
 each endpoint gets a bounded warm-up and a bounded number of requests over one keep-alive connection, and its
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from viewflow.workflow.base import Node
 
     from bench.lines import Line, Move, Stage, Stop
-    from cases.models import Unit, User
+    from cases.deadlines import PolicyBook
+    from cases.models import Clock, Unit, User
     from workflow.nodes import CaseTask
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_QUEUE_SIZES", "1000,10000,100000").split(","))
@@ -72,6 +74,8 @@ class CaseRow(NamedTuple):
     created_at: datetime
     updated_at: datetime
     due_at: datetime | None
+    yellow_at: datetime | None
+    paused: bool
     closed_at: datetime | None
     exit_reason: str
     referred_to: str
@@ -164,6 +168,30 @@ class ParticipantRow(NamedTuple):
     since: datetime
 
 
+class ClockRow(NamedTuple):
+    id: int
+    case_id: int
+    task_id: int | None
+    step: str
+    started_at: datetime
+    due_at: datetime | None
+    yellow_at: datetime | None
+    claim_amount: int | None
+    claim_unit: str
+    paused_at: datetime | None
+    resumes_at: datetime | None
+    pause_reason: str
+    paused_for: timedelta
+    stopped_at: datetime | None
+
+
+class TimerRow(NamedTuple):
+    clock_id: int
+    kind: str
+    due_at: datetime | None
+    fired_at: datetime | None
+
+
 TABLES: dict[type[Any], str] = {  # row type: table
     CaseRow: "cases_case",
     DisputeRow: "cases_disputedetail",
@@ -174,8 +202,10 @@ TABLES: dict[type[Any], str] = {  # row type: table
     PreviousRow: "viewflow_task_previous",
     AuditRow: "cases_auditentry",
     ParticipantRow: "cases_caseparticipant",
+    ClockRow: "cases_clock",
+    TimerRow: "cases_timer",
 }
-OWN_IDS = ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry")
+OWN_IDS = ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry", "cases_clock")
 EXIT_REASON = "批量"
 ROOT_TOKEN = "start"  # viewflow's token of a process's main path; a split's branches extend it
 REFERRED_TO = "泰兴市劳动人事争议仲裁委员会"
@@ -268,6 +298,18 @@ class Generator:
         }
         self._takers: dict[tuple[str, int, Node], list[User]] = {}
         self._reachable: dict[tuple[str, int, tuple[str, ...]], list[Stop]] = {}
+        from cases.workdays import WorkCalendar
+
+        self.calendar = WorkCalendar()  # one for the run: nobody edits the bench's calendar meanwhile
+        self._books: dict[tuple[str, int], PolicyBook] = {}
+
+    def book(self, kind: str, priority: int) -> PolicyBook:
+        """The deadline policies of a kind and priority, read once per run."""
+        from cases.deadlines import PolicyBook
+
+        if (kind, priority) not in self._books:
+            self._books[(kind, priority)] = PolicyBook(kind=kind, priority=priority)
+        return self._books[(kind, priority)]
 
     def _next_ids(self) -> dict[str, int]:
         with self.connection.cursor() as cursor:
@@ -407,6 +449,14 @@ class _CaseWriter:
         self.worker: User | None = draw.registrar  # who keeps the worker steps (flows.previous_worker)
         self.previous: list[int] = []  # the tasks the next ones follow
         self.participants: dict[int, datetime] = {}
+        from cases.models import Case, Priority
+
+        self.priority = self.random.choices(Priority.values, [8, 3, 1])[0]
+        self.book = generator.book(draw.kind, self.priority)
+        # The case as the clocks' functions read it (kind, registration, whether it is open).
+        self.case = Case(pk=self.case_id, kind=draw.kind, created_at=draw.created, state=self.state)
+        self.clocks: dict[int | None, Clock] = {}  # by task id (None: the case's own), in the order started
+        self.last_done: Clock | None = None  # the clock of the step whose completion opened the next ones
 
     def tick(self, at_most: float = 30) -> datetime:
         """Time goes on by up to ``at_most`` hours (never past now)."""
@@ -446,6 +496,51 @@ class _CaseWriter:
             reason=reason,
         )
         self.state = move.target
+
+    def clock_start(self, task: _Task | None) -> None:
+        """A clock starts as the engine starts it (``cases.services.clocks``): the case's at registration, a
+        step's when its task is created."""
+        from cases.services.clocks import OpenStep, case_clock_new, step_clock_new
+
+        generator = self.generator
+        if task is None:
+            clock = case_clock_new(self.case, self.book, generator.calendar)
+        else:
+            step = OpenStep(task.id, task.node.step.name, task.created)
+            clock = step_clock_new(self.case, step, self.book, generator.calendar, self.last_done)
+        clock.pk = self.rows.next_id("cases_clock")
+        self.clocks[None if task is None else task.id] = clock
+
+    def clock_claimed(self, task: _Task) -> None:
+        """The first claim of a step whose policy counts from it (``clock_taken``)."""
+        from cases.services.clocks import clock_claimed
+
+        clock = self.clocks[task.id]
+        if clock.claim_amount is not None:
+            clock_claimed(clock, self.clock, self.generator.calendar)
+
+    def clock_stop(self, task_id: int | None) -> Clock:
+        clock = self.clocks[task_id]
+        clock.stopped_at = self.clock
+        return clock
+
+    def clock_rows(self) -> None:
+        """Each clock, and the timers it has: fired when due before it stopped (or before now), as a running
+        runner leaves them; a pending one of a stopped clock was cancelled."""
+        from cases.deadlines import timer_moments
+
+        for task_id, clock in self.clocks.items():
+            self.rows.add(
+                ClockRow(
+                    clock.pk, self.case_id, task_id, clock.step, clock.started_at, clock.due_at, clock.yellow_at,
+                    clock.claim_amount, clock.claim_unit, None, None, "", clock.paused_for, clock.stopped_at,
+                )
+            )  # fmt: skip
+            until = clock.stopped_at or self.generator.now
+            for kind, due in timer_moments(clock, self.generator.calendar).items():
+                fired = due <= until
+                if fired or clock.stopped_at is None:
+                    self.rows.add(TimerRow(clock.pk, str(kind), due, due if fired else None))
 
     def takes_part(self, person: User, since: datetime) -> None:
         self.participants.setdefault(person.pk, since)
@@ -487,6 +582,7 @@ class _CaseWriter:
         from viewflow.workflow.status import STATUS
         from viewflow.workflow.token import Token
 
+        from cases.deadlines import on_time
         from cases.models import AuditAction
         from cases.rules import Audience
 
@@ -505,12 +601,14 @@ class _CaseWriter:
             if owner is not None:
                 self.takes_part(owner, created)
             tasks.append(_Task(self.rows.next_id("viewflow_task"), node, created, token, owner))
+            self.clock_start(tasks[-1])
         self.link([task.id for task in tasks])
         for number, task in enumerate(tasks):
             if task.owner is not None or not (done or (taken and number == 0)):
                 continue
             task.owner = r.choice(generator.takers(draw.kind, draw.unit, task.node))
             self.audit(AuditAction.CLAIMED, task.node.name, task.owner, task_id=task.id, subject=task.owner)
+            self.clock_claimed(task)
             self.takes_part(task.owner, self.clock)
             if stage.taken is not None and self.state == stage.taken.source:  # cases.services.claims
                 self.move(stage.taken, task.owner)
@@ -522,8 +620,13 @@ class _CaseWriter:
                 self.move(stage.done, task.owner)
             elif number == len(tasks) - 1:  # the flow moves the case once the last one is done
                 self.move(stage.done, None)
+            self.last_done = self.clock_stop(task.id)
             self.audit(
-                AuditAction.TASK_DONE, task.node.name, task.owner, task_id=task.id, on_time=r.random() < 0.9
+                AuditAction.TASK_DONE,
+                task.node.name,
+                task.owner,
+                task_id=task.id,
+                on_time=on_time(self.last_done),
             )
             self.task(task, STATUS.DONE, started=started, finished=self.clock)
             if task.node.step.audience is Audience.WORKER:
@@ -533,13 +636,14 @@ class _CaseWriter:
     def write(self) -> None:
         from viewflow.workflow.status import PROCESS, STATUS
 
-        from cases.deadlines import case_due
-        from cases.models import AuditAction, Brand, CaseKind, CaseState, Category, Channel, Priority
+        from cases.deadlines import case_moments
+        from cases.models import AuditAction, Brand, CaseKind, CaseState, Category, Channel
         from workflow.nodes import CaseTask
 
         generator, draw, r, line = self.generator, self.draw, self.random, self.line
         stop = draw.stop
         self.audit(AuditAction.REGISTERED, "register", draw.registrar, to_state=self.state)
+        self.clock_start(None)
         stages = {each.passed: each.stage for each in line.stops if each.stage is not None}
         for index, hop in enumerate(line.hops[: stop.passed]):
             if isinstance(hop[0], CaseTask):
@@ -551,11 +655,15 @@ class _CaseWriter:
             self.move(draw.side_exit, draw.registrar, reason=EXIT_REASON)
             for task in waiting:
                 self.task(task, STATUS.CANCELED, finished=self.clock)
+                self.clock_stop(task.id)
         else:
             for task in waiting:
                 self.task(task, STATUS.ASSIGNED if task.owner else STATUS.NEW)
-        due = case_due((task.node.step, task.created) for task in waiting)
         ended = draw.side_exit is not None or stop.stage is None
+        if ended:
+            self.clock_stop(None)
+        due, yellow, paused = case_moments(self.clocks.values())
+        self.clock_rows()
         status = PROCESS.CANCELED if draw.side_exit is not None else (PROCESS.DONE if ended else PROCESS.NEW)
         finished = self.clock if ended else None
         self.rows.add(
@@ -573,8 +681,8 @@ class _CaseWriter:
             CaseRow(
                 self.case_id, reference, draw.kind, Brand.TONGXIN_JIEFANG if dispute else Brand.XIANGTAI_NUANXIN,
                 r.choice([Channel.VISIT, Channel.PHONE, Channel.ONLINE]),
-                r.choices(Priority.values, [8, 3, 1])[0], self.state, f"批量案件 {reference}", draw.created,
-                self.clock, None if ended else due, finished, EXIT_REASON if draw.side_exit else "",
+                self.priority, self.state, f"批量案件 {reference}", draw.created,
+                self.clock, due, yellow, paused, finished, EXIT_REASON if draw.side_exit else "",
                 REFERRED_TO if self.state == CaseState.REFERRED else "", draw.registrar.pk, draw.unit.pk,
             )
         )  # fmt: skip

@@ -1,5 +1,5 @@
-"""Administrators manage units, people, experience cards and the work calendar here; cases change only through
-the services."""
+"""Administrators manage units, people, experience cards, the work calendar and the deadline policies here;
+cases change only through the services."""
 
 from typing import Any
 
@@ -18,9 +18,20 @@ from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from cases.models import AuditEntry, CalendarDay, CardBatch, Case, ExperienceCard, Unit, User
+from cases.models import (
+    AuditEntry,
+    CalendarDay,
+    CardBatch,
+    Case,
+    Clock,
+    DeadlinePolicy,
+    ExperienceCard,
+    Unit,
+    User,
+)
 from cases.services import people
 from cases.services.calendar import CalendarRefused, calendar_import_csv
+from cases.steps import STEPS
 
 
 @admin.register(Unit)
@@ -191,3 +202,41 @@ class CalendarDayAdmin(admin.ModelAdmin):
             "problems": problems,
         }
         return TemplateResponse(request, "admin/cases/calendarday/import.html", context)
+
+
+# ---- deadline policies and clocks --------------------------------------------------------------------------
+
+
+def step_choices() -> list[tuple[str, str]]:
+    titles: dict[str, str] = {}
+    for step in STEPS:
+        titles.setdefault(step.name, f"{step.title} ({step.name})")
+    return [("", str(_("The whole case"))), *sorted(titles.items())]
+
+
+class DeadlinePolicyForm(forms.ModelForm):
+    step = forms.TypedChoiceField(label=_("step"), choices=step_choices, required=False)
+
+    class Meta:
+        model = DeadlinePolicy
+        fields = ["kind", "step", "priority", "counted_from", "amount", "unit"]
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    """How long each step and each case may take (``cases.models.clocks``). A change applies to steps opened
+    afterwards; a running clock keeps the policy it started with."""
+
+    form = DeadlinePolicyForm
+    list_display = ["kind", "step", "priority", "counted_from", "amount", "unit"]
+    list_filter = ["kind", "priority", "unit"]
+
+
+@admin.register(Clock)
+class ClockAdmin(ReadOnlyAdmin):
+    """The clocks of steps and cases, and their timers: read only, the services keep them."""
+
+    list_display = ["case", "step", "started_at", "due_at", "paused_at", "stopped_at"]
+    list_filter = ["step"]
+    list_select_related = ["case"]
+    search_fields = ["case__reference"]

@@ -3,9 +3,12 @@
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.errors import InvalidInput
 from cases.models import (
     CaseKind,
     CaseState,
@@ -17,6 +20,7 @@ from cases.models import (
     User,
     limits,
 )
+from cases.services.clocks import pause_checked
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 
 ASCII_DIGITS = RegexValidator(r"^[0-9]+\Z", _("Enter a whole number in digits 0-9."), code="ascii_digits")
@@ -175,6 +179,38 @@ class AssessForm(forms.Form):
 
 class ReleaseForm(forms.Form):
     reason = forms.CharField(label=_("Why release it"), widget=TEXTAREA, max_length=limits.REASON)
+
+
+def _days_help() -> str:
+    return _("1 to %(limit)s (%(limit)s when empty); the step resumes by itself then.") % {
+        "limit": settings.PAUSE_MAX_WORKING_DAYS
+    }
+
+
+class PauseForm(forms.Form):
+    """The holder waits for a party: why, and for how many working days at most (then the step resumes by
+    itself). The rule is ``cases.services.clocks.pause_checked``, the API's too."""
+
+    reason = forms.CharField(
+        label=_("Waiting for"),
+        widget=TEXTAREA,
+        max_length=limits.REASON,
+        error_messages={"required": _("Say which party the step waits for, and why.")},
+    )
+    days = AsciiIntegerField(label=_("Working days"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].help_text = lazy(_days_help, str)()
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                data["reason"], data["days"] = pause_checked(reason=data["reason"], days=data.get("days"))
+            except InvalidInput as error:
+                self.add_error(error.field, str(error.message))
+        return data
 
 
 class ReassignForm(forms.Form):

@@ -129,6 +129,13 @@ def supervises_case_cases_q(user: User, prefix: str = "") -> Q:
     return _on(prefix, unit__path__startswith=user.unit.path)
 
 
+def supervisors_above_people_q(case: Case) -> Q:
+    """Supervisors of the units above the case's (of its own unit, for a case of the root unit): who an overdue
+    step is reported to (the nearest of them: ``cases.services.supervision``)."""
+    paths = unit_and_ancestor_paths(case.unit)
+    return Q(is_active=True, groups__name=Role.SUPERVISOR, unit__path__in=paths[:-1] or paths)
+
+
 def works_or_supervises_case(case: Case, user: User) -> bool:
     return works_case(case, user) or supervises_case(case, user)
 

@@ -3,7 +3,7 @@
 Every person who completed a step of the case (mediators, liaison officers, professionals; not the assessing
 supervisor) earns:
 - 10 points per step they completed;
-- 5 points if every step they completed met its deadline (settings.CASE_STEP_DEADLINE_HOURS);
+- 5 points if every step they completed was done by its due moment (its clock: ``cases.deadlines.on_time``);
 - the satisfaction bonus: 2 × (satisfaction − 1), satisfaction on 1–5 (满意 = 5, 基本满意 = 4, 不满意 = 2);
 - the quality bonus: 2 × the supervisor's quality score (1–5).
 """

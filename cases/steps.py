@@ -2,9 +2,10 @@
 
 A step carries what it is: its name, title, who does it, the form that takes its input (pages and API build it
 from here, with the same fields, choices and attendee rule), the service that writes it, the transitions that
-write fires, its default deadline and initial values, and an example completion (the demo, the benchmarks and
-the tests work cases with it). A flow node holds its step (``workflow.nodes.CaseTask``); nothing else is keyed
-by a step's name.
+write fires, its initial values, and an example completion (the demo, the benchmarks and the tests work cases
+with it). A flow node holds its step (``workflow.nodes.CaseTask``); nothing else is keyed by a step's name, but
+for how long it may take: that is data, the deadline policies administrators keep (``DeadlinePolicy``, seeded
+from practice by a migration).
 
 One vocabulary: a node is named as its step, and a step's write fires the transition of the same name, except
 where the step says otherwise (``note``).
@@ -44,7 +45,6 @@ class Step:
     form: type[forms.Form]
     write: Callable[..., None]  # (case=, actor=, **the form's cleaned data)
     transitions: tuple[str, ...]  # what the write may fire; () for none
-    deadline_hours: int
     example: Callable[[Case], dict]  # a valid completion, as the form's cleaned data
     specialty: str | None = None
     initial: Callable[[Case], dict] = field(default=_no_initial)
@@ -84,7 +84,6 @@ def _assess(kind: CaseKind) -> Step:
         form=step_forms.AssessForm,
         write=writes.assess,
         transitions=("commend",),
-        deadline_hours=168,
         example=lambda case: {"quality_score": 5, "comment": "及时高效"},
         note="fires `commend`: the assessment is the 考核表彰 that closes the case",
     )
@@ -100,7 +99,6 @@ TRIAGE = Step(
     form=step_forms.TriageForm,
     write=writes.triage,
     transitions=("triage",),
-    deadline_hours=24,
     initial=lambda case: {"category": case.dispute.category, "priority": case.priority},
     example=lambda case: {"category": case.dispute.category, "priority": case.priority},
 )
@@ -112,7 +110,6 @@ CONVENE = Step(
     form=step_forms.ConveneForm,
     write=writes.convene,
     transitions=("convene",),
-    deadline_hours=72,
     example=lambda case: _meeting_example("祥泰社区议事厅", "司法所, 物业公司"),
 )
 CONSULT = Step(
@@ -123,7 +120,6 @@ CONSULT = Step(
     form=step_forms.ConsultForm,
     write=writes.consult,
     transitions=("conclude",),
-    deadline_hours=120,
     example=lambda case: {
         "minutes": "双方陈述诉求，调解员释法明理。",
         "decisions": "物业限期整改，业主按期缴费。",
@@ -139,7 +135,6 @@ DISPUTE_RESOLVE = Step(
     form=step_forms.DisputeResolveForm,
     write=writes.resolve,
     transitions=("resolve",),
-    deadline_hours=168,
     example=lambda case: {"agreement_text": "双方达成调解协议。", "outcome": "调解成功"},
     note=RESOLUTION_NOTE,
 )
@@ -151,7 +146,6 @@ FOLLOW_UP = Step(
     form=step_forms.FollowUpForm,
     write=writes.follow_up,
     transitions=("confirm", "reopen"),
-    deadline_hours=72,
     example=lambda case: {"answer": "satisfied", "note": "回访满意"},
     note="fires `confirm` (satisfied) or `reopen` (dissatisfied: back to the consultation)",
 )
@@ -167,7 +161,6 @@ DISPATCH = Step(
     form=step_forms.DispatchForm,
     write=writes.dispatch,
     transitions=("dispatch",),
-    deadline_hours=24,
     initial=lambda case: {"specialties": case.help_request.specialties, "priority": case.priority},
     example=lambda case: {"specialties": case.help_request.specialties, "priority": 1},
 )
@@ -183,7 +176,6 @@ def _advise(specialty: Specialty, title: Promise) -> Step:
         form=step_forms.AdviseForm,
         write=partial(writes.advise, specialty=specialty.value),
         transitions=(),
-        deadline_hours=120,
         example=lambda case: {"text": "依据相关法规出具专业意见。"},
         note="fires no transition: the flow's join fires `consult` when every specialty has answered",
     )
@@ -201,7 +193,6 @@ JOINT_SESSION = Step(
     form=step_forms.JointSessionForm,
     write=writes.joint_session,
     transitions=("conclude",),
-    deadline_hours=120,
     example=lambda case: {
         **_meeting_example("三师助企工作站", "税务局, 司法局"),
         "minutes": "资源对接会商。",
@@ -217,7 +208,6 @@ HELP_RESOLVE = Step(
     form=step_forms.HelpResolveForm,
     write=writes.resolve,
     transitions=("resolve",),
-    deadline_hours=168,
     example=lambda case: {"solution": "完成税务筹划并代办申报。", "proxy_service_done": True},
     note=RESOLUTION_NOTE,
 )
@@ -229,7 +219,6 @@ FEEDBACK = Step(
     form=step_forms.FeedbackForm,
     write=writes.feedback,
     transitions=("rate",),
-    deadline_hours=72,
     example=lambda case: {"rating": 5, "comment": "非常满意"},
     note="fires `rate`: the transition is named for what the enterprise does",
 )
@@ -249,3 +238,8 @@ STEPS: tuple[Step, ...] = (
     FEEDBACK,
     HELP_ASSESS,
 )
+
+
+def steps_of(kind: str) -> tuple[Step, ...]:
+    """The steps of one kind, in the catalogue's order."""
+    return tuple(step for step in STEPS if step.kind == kind)

@@ -167,6 +167,9 @@ WORKING_HOURS = [
     tuple(period.split("-", 1)) for period in env_list("WORKING_HOURS", "08:30-12:00,13:30-17:30")
 ]
 
+# The longest a step may be paused (its holder waits for a party), in working days; it resumes by itself then.
+PAUSE_MAX_WORKING_DAYS = int(env_str("PAUSE_MAX_WORKING_DAYS", "10"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]

@@ -21,6 +21,8 @@ class Hears(StrEnum):
     TAKERS = "takers"  # everyone who may take a waiting task
     OWNER_OR_TAKERS = "owner_or_takers"  # the task's owner, or its takers while it waits in a queue
     NAMED = "named"  # the people the step names: attendees, people awarded points
+    # the supervisors of the nearest unit above the case's that has any (the automatic 督办)
+    SUPERVISORS_ABOVE = "supervisors_above"
 
 
 class EventType(StrEnum):
@@ -81,7 +83,7 @@ class EventType(StrEnum):
     CASE_REFER = "case.refer", _("Case %(reference)s was referred to %(to)s"), Hears.FOLLOWERS, True
     CASE_ESCALATE = "case.escalate", _("Case %(reference)s was escalated to %(unit)s"), Hears.FOLLOWERS, True
     CASE_WITHDRAW = "case.withdraw", _("Case %(reference)s was withdrawn"), Hears.FOLLOWERS, True
-    # ---- meetings, points, deadlines
+    # ---- meetings, points, deadlines (a step's clock turning yellow, then red, then the automatic 督办)
     MEETING_INVITED = (
         "meeting.invited",
         _("You are invited to the consultation on %(reference)s: %(when)s, %(place)s"),
@@ -104,6 +106,12 @@ class EventType(StrEnum):
         "deadline.passed",
         _("%(reference)s · %(step)s is overdue since %(due)s"),
         Hears.OWNER_OR_TAKERS,
+        False,
+    )
+    DEADLINE_SUPERVISED = (
+        "deadline.supervised",
+        _("Please supervise (督办): %(reference)s · %(step)s at %(unit)s is overdue since %(due)s"),
+        Hears.SUPERVISORS_ABOVE,
         False,
     )
 

@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Task
 
-from cases.models import AuditEntry, Case, ExperienceCard
+from cases.models import AuditEntry, Case, Clock, ExperienceCard
 from demo.lifecycles import dispute_to, help_request_to
 from demo.org import ENTERPRISES
 from notifications.models import Notification
@@ -214,6 +214,7 @@ def test_a_supervisor_reassigns_a_task_through_its_own_endpoint_and_gets_the_tas
     case = help_request_to("claimed", people, specialties=["legal"])
     task = open_tasks(case)["advise_legal"]
     before = AuditEntry.objects.filter(case=case).count()
+    due = Clock.objects.get(task_id=task.pk).due_at  # 5 working days from the lawyer's claim
     # when the supervisor gives it to the other lawyer
     response = post(
         api(people["supervisor"]),
@@ -231,7 +232,9 @@ def test_a_supervisor_reassigns_a_task_through_its_own_endpoint_and_gets_the_tas
         "status": "ASSIGNED",
         "owner": "lawyer2",
         "created": task.created.isoformat(),
+        "sla": {"due_at": due.isoformat(), "light": "green", "paused": False},  # its clock goes on as it was
     }
+    assert Clock.objects.get(task_id=task.pk).due_at == due
     entry = AuditEntry.objects.filter(case=case).latest("id")
     assert AuditEntry.objects.filter(case=case).count() == before + 1
     assert (entry.action, entry.name, entry.actor, entry.subject, entry.reason) == (

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from demo.lifecycles import dispute_to, help_request_to
 from tests.factories import MediatorFactory
 from tests.helpers import dispute_body, help_request_body, open_tasks
+from workflow import services
 
 ROLES = ["mediator", "liaison", "lawyer", "accountant", "supervisor_taixing", "supervisor_hailing", "admin"]
 
@@ -35,6 +36,17 @@ EXPECTED_REASSIGN = {
     "supervisor_taixing": (200, 200, 404),
     "supervisor_hailing": (404, 404, 200),
     "admin": (403, 403, 403),
+}
+# Pausing a step while waiting for a party (``POST /api/v1/tasks/{id}/pause/``), then resuming it: (the taixing
+# dispute's convene task, which its mediator holds). Only its holder pauses it; whoever else sees it gets a 403.
+EXPECTED_PAUSE = {
+    "mediator": (200, 200),
+    "liaison": (404, 404),
+    "lawyer": (404, 404),
+    "accountant": (404, 404),
+    "supervisor_taixing": (403, 403),
+    "supervisor_hailing": (404, 404),
+    "admin": (403, 403),
 }
 # (register a dispute, register a help request, read notifications, unmask the taixing dispute)
 EXPECTED_MORE = {
@@ -99,6 +111,16 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     ]
     assert tuple(r.status_code for r in reassignments) == EXPECTED_REASSIGN[role]
 
+    # pausing and resuming a step held by someone (taixing's convene, back with its mediator)
+    convene = open_tasks(taixing)["convene"]
+    if convene.owner != people["mediator"]:
+        services.task_reassign(task_id=convene.pk, user=people["supervisor"], to_user=people["mediator"])
+    pauses = [
+        post(f"/api/v1/tasks/{convene.pk}/pause/", {"reason": "等待当事人"}),
+        post(f"/api/v1/tasks/{convene.pk}/resume/", {}),
+    ]
+    assert tuple(r.status_code for r in pauses) == EXPECTED_PAUSE[role]
+
     # registering, reading one's own notifications and showing personal data
     statuses = (
         post("/api/v1/disputes/", DISPUTE).status_code,
@@ -114,6 +136,6 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     listed = {name for name, case in world.items() if case.reference in listing.content.decode()}
     assert listed == SEES[role]
     hidden = [case.reference for name, case in world.items() if name not in SEES[role]]
-    for response in [*responses, *reassignments, listing, queue]:
+    for response in [*responses, *reassignments, *pauses, listing, queue]:
         for reference in hidden:
             assert reference not in response.content.decode(), (role, reference)

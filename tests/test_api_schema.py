@@ -154,7 +154,17 @@ def test_every_answer_of_both_lifecycles_is_what_the_schema_says(client, people)
     url = f"/api/v1/cases/{waiting.reference}/actions/withdraw/"
     post(people["liaison"], action, url, {"reason": ""}, status=400)
     post(lawyer, "/api/v1/tasks/{task_id}/claim/", "/api/v1/tasks/999999/claim/", status=404)
-    assert len(answers.checked) == 16, sorted(answers.checked)
+    triage = open_tasks(dispute_to("registered", people))["triage"]
+    pause, resume = "/api/v1/tasks/{task_id}/pause/", "/api/v1/tasks/{task_id}/resume/"
+    post(
+        people["mediator"],
+        pause,
+        f"/api/v1/tasks/{triage.pk}/pause/",
+        {"reason": "等待申请人补充材料", "days": 2},
+    )
+    post(people["mediator"], resume, f"/api/v1/tasks/{triage.pk}/resume/")
+    post(people["mediator"], resume, f"/api/v1/tasks/{triage.pk}/resume/", status=409)
+    assert len(answers.checked) == 19, sorted(answers.checked)
 
 
 # ---- the body of a step completion: one component per step, made from the step's form --------------------------

@@ -20,6 +20,8 @@ def test_the_baseline_writes_the_rows_the_engine_writes(people):
     assert engine["viewflow_task"] == 11  # start, dispatch, split, advice, join, function, 4 steps, end
     assert engine["cases_auditentry"] == 16
     assert engine["notifications_notification"] == 12
+    assert engine["cases_clock"] == 7  # the case's own and its six steps', all stopped by the end
+    assert engine["cases_timer"] == 0  # every reminder cancelled as its step was done (none came due)
     assert list(Case.objects.order_by("pk").values_list("state", flat=True)) == [CaseState.CLOSED] * 2
 
 

@@ -1,8 +1,9 @@
 """The queue benchmark writes its cases along lines derived from the flows, the step catalogue and the case's
 transitions (``bench.lines``). Here real cases go along each kind's main line through the real commands
 (``demo.lifecycles``), and in every state the rows the generator writes for a case there are compared with what
-the engine wrote: the tasks and their links, the audit rows, who takes part, the case and its process, by shape
-(names, states, statuses, which fields are set; not who or when), so the derivation cannot drift silently."""
+the engine wrote: the tasks and their links, the audit rows, who takes part, the clocks and their timers, the case
+and its process, by shape (names, states, statuses, which fields are set; not who or when), so the derivation
+cannot drift silently."""
 
 import re
 from typing import Any
@@ -17,6 +18,7 @@ from bench.queues import (
     AuditRow,
     CaseProcessRow,
     CaseRow,
+    ClockRow,
     Draw,
     Generator,
     ParticipantRow,
@@ -24,8 +26,9 @@ from bench.queues import (
     ProcessRow,
     Rows,
     TaskRow,
+    TimerRow,
 )
-from cases.models import AuditEntry, Case, CaseKind, CaseParticipant, CaseState, User
+from cases.models import AuditEntry, Case, CaseKind, CaseParticipant, CaseState, Clock, Timer, User
 from cases.models.case import DISPUTE_MAIN_LINE, HELP_REQUEST_MAIN_LINE, TERMINAL_STATES
 from cases.services.side_exits import SIDE_EXITS
 from demo import lifecycles
@@ -64,6 +67,29 @@ def audit_shapes(entries: list[tuple], task_ids: list[int]) -> list[tuple]:
     ]  # fmt: skip
 
 
+def clock_shapes(clocks: list[tuple], timers: list[tuple], task_ids: list[int]) -> dict[str, list[tuple]]:
+    """Clocks (step, task position, due set, yellow set, a claim window pending, stopped) in the order started,
+    and their timers (clock position, kind, due set, fired)."""
+    position = {pk: number for number, pk in enumerate(sorted(task_ids))}
+    order = {clock[0]: number for number, clock in enumerate(sorted(clocks))}
+    return {
+        "clocks": [
+            (
+                step,
+                position.get(task_id),
+                due is not None,
+                yellow is not None,
+                claim is not None,
+                stopped is not None,
+            )
+            for _pk, step, task_id, due, yellow, claim, stopped in sorted(clocks)
+        ],
+        "timers": sorted(
+            (order[clock], kind, due is not None, fired is not None) for clock, kind, due, fired in timers
+        ),
+    }
+
+
 def engine_rows(case: Case) -> dict[str, Any]:
     case = Case.objects.get(pk=case.pk)
     tasks = [
@@ -75,7 +101,13 @@ def engine_rows(case: Case) -> dict[str, Any]:
     links = list(Previous.objects.filter(from_task_id__in=task_ids).values_list("from_task_id", "to_task_id"))
     entries = AuditEntry.objects.filter(case=case).order_by("pk")
     process = CaseProcess.objects.get(case=case)
+    clocks = Clock.objects.filter(case=case)
     return {
+        **clock_shapes(
+            list(clocks.values_list("pk", "step", "task_id", "due_at", "yellow_at", "claim_amount", "stopped_at")),
+            list(Timer.objects.filter(clock__case=case).values_list("clock_id", "kind", "due_at", "fired_at")),
+            task_ids,
+        ),
         "tasks": task_shapes(tasks, links),
         "audit": audit_shapes(
             list(
@@ -86,8 +118,8 @@ def engine_rows(case: Case) -> dict[str, Any]:
             task_ids,
         ),
         "participants": CaseParticipant.objects.filter(case=case).count(),
-        "case": (case.state, case.due_at is not None, case.closed_at is not None, bool(case.exit_reason),
-                 bool(case.referred_to)),
+        "case": (case.state, case.due_at is not None, case.yellow_at is not None, case.paused,
+                 case.closed_at is not None, bool(case.exit_reason), bool(case.referred_to)),
         "process": (str(process.status), process.finished is not None, process.data),
     }  # fmt: skip
 
@@ -102,6 +134,11 @@ def generated_rows(generator: Generator, draw: Draw) -> dict[str, Any]:
     (process,) = rows.of[ProcessRow]
     assert rows.of[CaseProcessRow] == [(process.id, case.id)]
     return {
+        **clock_shapes(
+            [(c.id, c.step, c.task_id, c.due_at, c.yellow_at, c.claim_amount, c.stopped_at) for c in rows.of[ClockRow]],
+            [(t.clock_id, t.kind, t.due_at, t.fired_at) for t in rows.of[TimerRow]],
+            [t.id for t in tasks],
+        ),
         "tasks": task_shapes(
             [(t.id, t.flow_task, t.flow_task_type, t.status, t.token, t.owner_id, t.started, t.finished)
              for t in tasks],
@@ -113,8 +150,8 @@ def generated_rows(generator: Generator, draw: Draw) -> dict[str, Any]:
             [t.id for t in tasks],
         ),
         "participants": len(rows.of[ParticipantRow]),
-        "case": (case.state, case.due_at is not None, case.closed_at is not None, bool(case.exit_reason),
-                 bool(case.referred_to)),
+        "case": (case.state, case.due_at is not None, case.yellow_at is not None, case.paused,
+                 case.closed_at is not None, bool(case.exit_reason), bool(case.referred_to)),
         "process": (process.status, process.finished is not None, process.data),
     }  # fmt: skip
 
@@ -222,3 +259,8 @@ def test_a_year_of_drawn_cases_stays_on_the_lines_with_every_owner_taking_part(p
     }
     assert owners == {(row.case_id, row.person_id) for row in rows.of[ParticipantRow]}
     assert all(case.due_at is None for case in cases if case.state in TERMINAL_STATES)
+    assert all(case.due_at is not None for case in cases if case.state not in TERMINAL_STATES)
+    clocks: list[ClockRow] = rows.of[ClockRow]
+    assert {clock.case_id for clock in clocks if clock.task_id is None} == {case.id for case in cases}
+    running = {clock.id for clock in clocks if clock.stopped_at is None}
+    assert all(timer.fired_at is not None for timer in rows.of[TimerRow] if timer.clock_id not in running)

@@ -3,7 +3,7 @@
 Messages are read under ``override("en")`` (the project's zh_Hans catalogue is not filled yet).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -24,6 +24,7 @@ from cases.models import (
     ReferenceCounter,
     Unit,
 )
+from cases.workdays import CALENDAR_ZONE, add_working_days
 from tests.helpers import audit_trail, case_snapshot, open_task, open_tasks
 from workflow import selectors, services
 from workflow.models import CaseProcess
@@ -95,7 +96,8 @@ def test_intake_registers_the_dispute_and_gives_triage_to_the_registering_mediat
     # and the triage task is already hers
     triage = open_task(case, "triage")
     assert (triage.status, triage.owner) == (STATUS.ASSIGNED, mediator)
-    assert case.due_at == triage.created + timedelta(hours=24)
+    # and it is due a working day later (the dispute's own 30 calendar days come after that)
+    assert case.due_at == add_working_days(triage.created, 1)
 
 
 def test_intake_by_a_supervisor_leaves_triage_in_the_units_queue(people):
@@ -324,13 +326,14 @@ def test_dissatisfied_follow_up_reopens_consultation_and_loops_to_the_consult_ta
     ]
 
 
-def test_a_late_step_costs_the_on_time_bonus(people):
-    # given a dispute whose triage task was created 25 hours ago (the triage deadline is 24 hours)
+def test_a_late_step_costs_the_on_time_bonus(people, time_machine):
+    # given a dispute registered on Monday 2 November 2026 at 10:00 (triage: 1 working day)
     mediator = people["mediator"]
+    time_machine.move_to(datetime(2026, 11, 2, 10, 0, tzinfo=CALENDAR_ZONE), tick=False)
     case = services.dispute_intake(actor=mediator, **INTAKE)
-    Task.objects.filter(pk=open_task(case, "triage").pk).update(created=timezone.now() - timedelta(hours=25))
 
-    # when the case is worked to the end with a basically satisfied applicant
+    # when the case is worked to the end from Wednesday on, with a basically satisfied applicant
+    time_machine.move_to(datetime(2026, 11, 4, 10, 0, tzinfo=CALENDAR_ZONE), tick=False)
     work_to_follow_up(case, mediator)
     complete(case, "follow_up", mediator, answer="basically_satisfied")
     services.task_claim(task_id=open_task(case, "assess").pk, user=people["supervisor"])

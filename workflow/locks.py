@@ -33,7 +33,10 @@ def case_lock(case: int | Subquery) -> Case | None:
     of the lock escalated the case to another unit, the joined unit no longer matches and the row drops out
     of the answer. Reading again (the lock is held by then) returns the new version."""
     locked = (
-        Case.objects.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE: commands still serialise on the row, but a row that only points at the case (a
+        # notification the timer runner stores while it holds claimed timers) need not wait for a command that
+        # holds it, which might wait for those timers: no deadlock between the runner and the commands.
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("unit", "dispute", "help_request")
         .filter(pk=case)
         .order_by()  # one row: no ORDER BY (``first()`` would sort the joined rows under the lock)

@@ -2,9 +2,10 @@
 reads of pages and the API: the cases' own rule (``cases.selectors``) with the reach a professional's queue
 adds."""
 
+from collections.abc import Iterable
 from functools import cache
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -12,12 +13,16 @@ from cases import rules
 from cases import selectors as case_selectors
 from cases.errors import NotFound
 from cases.models import Case, Role, User
+from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
 from workflow.flows import FLOWS
 from workflow.nodes import CaseTask
 
 TASK_ROW_RELATED = ("process__caseprocess__case__unit", "owner")
 CASE_OF_TASK = "process__caseprocess__case__"
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+# The queues' order: the most urgent case first, then what is due first (a step without a deadline last), then
+# the oldest task: a total order, so pages are stable.
+BY_URGENCY = ("-process__caseprocess__case__priority", F("due").asc(nulls_last=True), "pk")
 
 
 @cache
@@ -46,18 +51,22 @@ def queue_tasks_for_user(user: User) -> QuerySet[Task]:
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
+    """Tasks the user may claim, by urgency (``BY_URGENCY``); ``with_clocks`` the page for their lights."""
     return (
         queue_tasks_for_user(user)
         .select_related(*TASK_ROW_RELATED)
-        .order_by("-process__caseprocess__case__priority", "created", "pk")
+        .annotate(due=clock_due_of_task())
+        .order_by(*BY_URGENCY)
     )
 
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
+    """The user's open tasks, by urgency (``BY_URGENCY``)."""
     return (
         Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
         .select_related(*TASK_ROW_RELATED)
-        .order_by("created", "pk")
+        .annotate(due=clock_due_of_task())
+        .order_by(*BY_URGENCY)
     )
 
 
@@ -67,6 +76,15 @@ def task_archive(*, user: User) -> QuerySet[Task]:
         .select_related(*TASK_ROW_RELATED)
         .order_by("-finished", "-pk")
     )
+
+
+def with_clocks(tasks: Iterable[Task]) -> list[Task]:
+    """The tasks, each with its step's ``clock`` (None for a task from before clocks), read in one query."""
+    rows = list(tasks)
+    clocks = clocks_of_tasks(task.pk for task in rows)
+    for task in rows:
+        task.clock = clocks.get(task.pk)
+    return rows
 
 
 def task_visible(*, task: Task, case: Case, user: User) -> bool:
@@ -89,11 +107,11 @@ def task_visible_to_claimant(*, task: Task, case: Case, user: User) -> bool:
 
 
 def task_get_for_user(*, task_id: int, user: User, visible=task_visible) -> Task:
-    """The task if ``visible`` says the user may see it; a 404 otherwise."""
+    """The task, with its ``clock``, if ``visible`` says the user may see it; a 404 otherwise."""
     task = Task.objects.filter(pk=task_id).select_related(*TASK_ROW_RELATED).first()
     if task is None or not visible(task=task, case=task.process.caseprocess.case, user=user):
         raise NotFound()
-    return task
+    return with_clocks([task])[0]
 
 
 def task_get_for_claim(*, task_id: int, user: User) -> Task:

@@ -14,6 +14,15 @@ from cases.models.case import (
     Priority,
     ReferenceCounter,
 )
+from cases.models.clocks import (
+    Clock,
+    CountedFrom,
+    DeadlinePolicy,
+    Light,
+    Timer,
+    TimerKind,
+    TimeUnit,
+)
 from cases.models.commendation import Assessment, PointAward
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
@@ -35,17 +44,24 @@ __all__ = [
     "CaseState",
     "Category",
     "Channel",
+    "Clock",
+    "CountedFrom",
+    "DeadlinePolicy",
     "DayKind",
     "DisputeDetail",
     "ExperienceCard",
     "FollowUpAnswer",
     "HelpRequestDetail",
+    "Light",
     "Meeting",
     "PointAward",
     "Priority",
     "ReferenceCounter",
     "Role",
     "Specialty",
+    "TimeUnit",
+    "Timer",
+    "TimerKind",
     "Unit",
     "UnitKind",
     "User",

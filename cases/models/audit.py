@@ -17,10 +17,12 @@ class AuditAction(models.TextChoices):
     TASK_DONE = "task_done", _("Step completed")
     CARD_REDEEMED = "card_redeemed", _("Experience card redeemed")
     UNMASKED = "unmasked", _("Personal data shown")
+    PAUSED = "paused", _("Paused")
+    RESUMED = "resumed", _("Resumed")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking and a card redemption are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

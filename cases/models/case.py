@@ -170,7 +170,11 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    due_at = models.DateTimeField(_("current step due"), null=True, blank=True)
+    # The case's due moment and light, kept by the services from its running clocks (``cases.models.clocks``):
+    # the earliest due and yellow moments of its own clock and of its open steps that are not paused.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    yellow_at = models.DateTimeField(_("due soon from"), null=True, blank=True)
+    paused = models.BooleanField(_("paused"), default=False)  # every open step waits for a party
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     exit_reason = models.TextField(_("reason"), blank=True, max_length=limits.REASON)
     referred_to = models.CharField(_("referred to"), max_length=100, blank=True)

@@ -26,6 +26,7 @@ from workflow.selectors import (
     case_page_for_user,
     case_shows_personal_data,
     case_timeline,
+    with_clocks,
 )
 
 
@@ -78,7 +79,7 @@ def _case_context(
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
         "timeline": case_timeline(case=case),
-        "open_tasks": case_open_tasks(case=case),
+        "open_tasks": with_clocks(case_open_tasks(case=case)),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
         "actions": case_side_exits_for_user(case=case, user=request.user),

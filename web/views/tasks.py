@@ -1,4 +1,5 @@
-"""Task pages: inbox, queue, archive and the task page with its step form, claim, release and reassign."""
+"""Task pages: inbox, queue, archive and the task page with its step form, claim, release, reassign, pause and
+resume."""
 
 from typing import Any
 
@@ -9,13 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from cases import deadlines, rules
 from cases import forms as case_forms
-from cases import rules
 from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Case, User
 from web.refusals import refuse
@@ -30,6 +32,7 @@ LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive"
 
 def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
     page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_clocks(page.object_list)
     return render(request, "tasks/list.html", {"scope": scope, "page": page})
 
 
@@ -67,13 +70,21 @@ def _task_context(
     step_form: forms.Form | None = None,
     release_form: case_forms.ReleaseForm | None = None,
     reassign_form: case_forms.ReassignForm | None = None,
+    pause_form: case_forms.PauseForm | None = None,
 ) -> dict[str, Any]:
+    """The task page's context; ``task`` carries its ``clock`` (``selectors.task_get_for_user``)."""
     node = task.flow_task
     case = task.process.caseprocess.case
     user = request.user
     can_execute = node.can_execute(user, task)
     can_reassign = rules.supervises_case(case, user) and task.status in (STATUS.NEW, STATUS.ASSIGNED)
+    sla = deadlines.clock_sla(task.clock, timezone.now())
+    holds = task.owner_id == user.pk and task.status == STATUS.ASSIGNED and task.clock is not None
     return {
+        "sla": sla,
+        "clock": task.clock,
+        "can_resume": holds and sla.paused,
+        "pause_form": pause_form or (case_forms.PauseForm() if holds and not sla.paused else None),
         "task": task,
         "node": node,
         "case": case,
@@ -186,3 +197,37 @@ def task_reassign(request: AuthenticatedHttpRequest, task_id: int) -> HttpRespon
         )
     messages.success(request, _("The task was reassigned."))
     return redirect("case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def task_pause(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id)
+    form = case_forms.PauseForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _task_context(request, task, pause_form=form), status=400)
+    try:
+        services.task_pause(
+            task_id=task.pk,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            days=form.cleaned_data["days"],
+        )
+    except CaseError as error:
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, pause_form=form), form
+        )
+    messages.success(request, _("The step is paused: its clock stands still until it resumes."))
+    return redirect("task", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def task_resume(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id)
+    try:
+        services.task_resume(task_id=task.pk, user=request.user)
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", _task_context(request, task))
+    messages.success(request, _("The step counts again; the paused time is not counted."))
+    return redirect("task", task_id=task.pk)

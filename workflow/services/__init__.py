@@ -1,18 +1,27 @@
 """Case operations that move a flow, each one command that owns its transaction: intake, claim, release,
-reassign, complete, side exits; and the deadline notices of the scheduler."""
+reassign, complete, pause, resume, side exits; and the timer runner's."""
 
-from workflow.services.deadlines import deadlines_notify
 from workflow.services.intake import dispute_intake, help_request_intake
 from workflow.services.side_exits import case_side_exit
-from workflow.services.tasks import task_claim, task_complete, task_reassign, task_release
+from workflow.services.tasks import (
+    task_claim,
+    task_complete,
+    task_pause,
+    task_reassign,
+    task_release,
+    task_resume,
+)
+from workflow.services.timers import timers_run
 
 __all__ = [
     "case_side_exit",
-    "deadlines_notify",
     "dispute_intake",
     "help_request_intake",
     "task_claim",
     "task_complete",
+    "task_pause",
     "task_reassign",
     "task_release",
+    "task_resume",
+    "timers_run",
 ]

@@ -1,11 +1,12 @@
-"""After the flow moved: the case's due moment, who takes part, and who hears about the tasks it made."""
+"""After the flow moved: the clocks of the open steps (and so the case's due moment), who takes part, and who
+hears about the tasks it made."""
 
 from viewflow.workflow.models import Task
 
-from cases import deadlines, rules
+from cases import rules
 from cases.events import case_event
-from cases.models import Case, User
-from cases.services.deadlines import case_due_set
+from cases.models import Case, Clock, User
+from cases.services.clocks import OpenStep, clocks_keep
 from cases.services.participants import participants_add
 from cases.transactions import in_transaction
 from notifications.types import EventType
@@ -14,15 +15,26 @@ from workflow.selectors import case_human_tasks_open
 
 @in_transaction
 def after_step(
-    case: Case, *, actor: User | None, after_task_id: int = 0, taking_part: frozenset[int] = frozenset()
-) -> None:
-    """Keep the case's due moment (its earliest open task's) and tell people about each task the step created
-    (ids above ``after_task_id``; the case is locked, so nobody else adds tasks meanwhile): its owner, who then
-    takes part in the case, if the flow assigned it; everyone who may take it otherwise. ``taking_part``: people
-    known to take part already (who just did a step), written no second time."""
+    case: Case,
+    *,
+    actor: User | None,
+    after_task_id: int = 0,
+    taking_part: frozenset[int] = frozenset(),
+    done_task_id: int | None = None,
+    new_case: bool = False,
+) -> dict[int, Clock]:
+    """Keep the clocks of the case's open steps (``clocks_keep``: those of steps no longer open stop, new steps'
+    start, and the case's due moment follows) and tell people about each task the step created (ids above
+    ``after_task_id``; the case is locked, so nobody else adds tasks meanwhile): its owner, who then takes part
+    in the case, if the flow assigned it; everyone who may take it otherwise. ``taking_part``: people known to
+    take part already (who just did a step), written no second time. ``done_task_id``: the step just done (a
+    step may share its window); ``new_case``: just registered. Returns the clocks stopped, by task id."""
     open_tasks = list(case_human_tasks_open(case=case))
-    case_due_set(
-        case=case, due=deadlines.case_due((task.flow_task.step, task.created) for task in open_tasks)
+    stopped = clocks_keep(
+        case=case,
+        open_steps=[OpenStep(task.pk, task.flow_task.step.name, task.created) for task in open_tasks],
+        previous_task_id=done_task_id,
+        new_case=new_case,
     )
     new_tasks = [task for task in open_tasks if task.pk > after_task_id]
     owners = {task.owner_id for task in new_tasks if task.owner_id} - taking_part
@@ -30,6 +42,7 @@ def after_step(
         participants_add(case=case, person_ids=owners)
     for task in new_tasks:
         task_announce(task=task, case=case, actor=actor)
+    return stopped
 
 
 @in_transaction

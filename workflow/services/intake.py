@@ -12,7 +12,7 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, **fields) -> Case:
     target = intake.intake_unit(actor=actor, unit=unit, kind=CaseKind.DISPUTE)
     case = intake.dispute_create(actor=actor, unit=target, **fields)
     DisputeFlow.start.run(case=case, assignee=actor)
-    after_step(case, actor=actor)
+    after_step(case, actor=actor, new_case=True)
     return case
 
 
@@ -21,5 +21,5 @@ def help_request_intake(*, actor: User, unit: Unit | None = None, **fields) -> C
     target = intake.intake_unit(actor=actor, unit=unit, kind=CaseKind.HELP_REQUEST)
     case = intake.help_request_create(actor=actor, unit=target, **fields)
     HelpRequestFlow.start.run(case=case, assignee=actor)
-    after_step(case, actor=actor)
+    after_step(case, actor=actor, new_case=True)
     return case

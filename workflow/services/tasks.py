@@ -1,4 +1,4 @@
-"""Commands on one task: claim, release, reassign, complete.
+"""Commands on one task: claim, release, reassign, complete, pause and resume.
 
 Each holds the flow's lock (``SELECT … FOR UPDATE`` on the case row, see ``workflow.locks``), re-reads the task
 under it, checks ``can_assign`` / ``can_execute`` / the transition permission itself (viewflow's activations
@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -21,6 +21,7 @@ from cases.events import case_event
 from cases.models import AuditAction, Case, User
 from cases.services.audit import audit_write
 from cases.services.claims import case_step_given_back, case_step_taken
+from cases.services.clocks import clock_pause, clock_resume, clock_taken, pause_checked
 from cases.services.participants import participant_remove, participants_add
 from cases.steps import ADVICE_STEPS
 from cases.transactions import command
@@ -67,6 +68,7 @@ def task_claim(*, task_id: int, user: User) -> Task:
         if not node.can_assign(user, task):
             raise NotAllowed(_("This task is not in your queue."))
         node.activation_class(task).assign(user)
+        clock_taken(case=case, task_id=task.pk)
         participants_add(case=case, person_ids=[user.pk])
         claimed = audit_write(
             case=case, actor=user, action=AuditAction.CLAIMED, name=node.name, task_id=task.pk, subject=user
@@ -163,6 +165,7 @@ def task_reassign(*, task_id: int, user: User, to_user: User, reason: str = "") 
         activation = node.activation_class(task)
         if task.status == STATUS.NEW:
             activation.assign(to_user)
+            clock_taken(case=case, task_id=task.pk)
             case_step_taken(case=case, actor=user, audience=node.step.audience)
         else:
             activation.reassign(to_user)
@@ -215,14 +218,47 @@ def task_complete(*, task_id: int, user: User, data: dict) -> Task:
             activation.process.last_worker = user
         activation.start(None)
         activation.execute()
+        stopped = after_step(
+            case,
+            actor=user,
+            after_task_id=task.newest_task_id,
+            taking_part=frozenset({user.pk}),
+            done_task_id=task.pk,
+        )
         done = audit_write(
             case=case,
             actor=user,
             action=AuditAction.TASK_DONE,
             name=node.name,
             task_id=task.pk,
-            on_time=timezone.now() <= deadlines.step_due(node.step, task.created),
+            on_time=deadlines.on_time(stopped.get(task.pk)),
         )
-        after_step(case, actor=user, after_task_id=task.newest_task_id, taking_part=frozenset({user.pk}))
         case_event(type=EventType.TASK_COMPLETED, case=case, actor=user, audit=done)
     return task
+
+
+@command
+def task_pause(*, task_id: int, user: User, reason: str, days: int | str | None = None) -> Task:
+    """The holder waits for a party: the step's clock stops counting (``cases.services.clocks.clock_pause``)
+    for ``days`` working days at most (``PAUSE_MAX_WORKING_DAYS`` when not given), with a reason (audited)."""
+    reason, days = pause_checked(reason=reason, days=days)
+    with _task_locked(task_id, user) as (task, _node, case):
+        _held_by(task, user, _("Only the person who holds the step may pause it."))
+        clock_pause(case=case, task_id=task.pk, actor=user, reason=reason, days=days)
+    return task
+
+
+@command
+def task_resume(*, task_id: int, user: User) -> Task:
+    """The holder resumes a paused step before its pause ends: the paused working time is not counted."""
+    with _task_locked(task_id, user) as (task, _node, case):
+        _held_by(task, user, _("Only the person who holds the step may resume it."))
+        clock_resume(case=case, task_id=task.pk, actor=user)
+    return task
+
+
+def _held_by(task: Task, user: User, refusal: str | Promise) -> None:
+    if task.status != STATUS.ASSIGNED:
+        raise Conflict(_("This task is not open for work any more."))
+    if task.owner_id != user.pk:
+        raise NotAllowed(refusal)

@@ -1,0 +1,86 @@
+"""The timer runner's commands (``manage.py run_timers``): every timer that is due fires once, however many
+runners run (``cases.services.timers`` claims them).
+
+A batch of reminders is one transaction: the claim, then the notifications of each claimed timer, as the old
+deadline notices were: the step's owner, or everyone who may take it while it waits in a queue, hears when it
+turns yellow (``deadline.near``) and red (``deadline.passed``); two working days after red the supervisors above
+hear (``cases.services.supervision``, the automatic 督办). A batch never locks a case: the commands that lock a
+case wait at most for the batch, never the other way round. The end of a pause changes the case, so it is a
+command of its own that locks the case first and claims its timer under that lock, as every change of a case
+does.
+"""
+
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from cases.events import case_event
+from cases.models import Clock, TimerKind
+from cases.services.clocks import clock_resume
+from cases.services.supervision import overdue_supervise
+from cases.services.timers import pause_ends_due, timer_claim, timers_claim
+from cases.transactions import command
+from notifications.types import EventType
+from workflow.locks import case_lock
+from workflow.selectors import OPEN_TASK_STATUSES
+from workflow.services.announce import takers
+
+BATCH = 100
+REMINDERS = {TimerKind.YELLOW: EventType.DEADLINE_NEAR, TimerKind.RED: EventType.DEADLINE_PASSED}
+
+
+def timers_run(*, batch: int = BATCH) -> int:
+    """Fire every timer due now, a batch (one transaction) at a time, then end the pauses that are over;
+    returns how many fired here."""
+    fired = 0
+    while True:
+        count = timers_fire(batch=batch)
+        fired += count
+        if count < batch:
+            break
+    for timer_id, case_id in pause_ends_due(now=timezone.now(), limit=batch):
+        fired += pause_end(timer_id=timer_id, case_id=case_id)
+    return fired
+
+
+@command
+def timers_fire(*, batch: int = BATCH) -> int:
+    """Claim up to ``batch`` due reminders and notify for each, in one transaction; returns how many fired."""
+    claimed = timers_claim(now=timezone.now(), limit=batch, kinds=[*REMINDERS, TimerKind.SUPERVISE])
+    if not claimed:
+        return 0
+    clocks = Clock.objects.select_related("case__unit").in_bulk({timer.clock_id for timer in claimed})
+    tasks = Task.objects.filter(
+        pk__in={clock.task_id for clock in clocks.values()}, status__in=OPEN_TASK_STATUSES
+    ).in_bulk()
+    for timer in claimed:
+        clock = clocks[timer.clock_id]
+        task = tasks.get(clock.task_id)
+        if task is None:  # its step ended while the batch ran: nothing left to remind of
+            continue
+        step, case = task.flow_task.step, clock.case
+        if timer.kind == TimerKind.SUPERVISE:
+            overdue_supervise(case=case, clock=clock, step=step)
+            continue
+        assert clock.due_at is not None  # only a clock with a deadline has reminders
+        case_event(
+            type=REMINDERS[TimerKind(timer.kind)],
+            case=case,
+            recipients=[task.owner_id] if task.owner_id else takers(task, case),
+            params={
+                "task_id": task.pk,
+                "step": step.title,
+                "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return len(claimed)
+
+
+@command
+def pause_end(*, timer_id: int, case_id: int) -> int:
+    """A pause is over: the step counts again (``clock_resume``, by nobody). 1 if this runner fired it."""
+    case = case_lock(case_id)
+    if case is None or not timer_claim(timer_id=timer_id, now=timezone.now()):
+        return 0  # another runner ended it, or its holder resumed it meanwhile
+    clock_id = Clock.objects.filter(timers__pk=timer_id).values_list("pk", flat=True).get()
+    clock_resume(case=case, clock_id=clock_id, actor=None)
+    return 1
