@@ -6,6 +6,7 @@ default (SQLite, in-memory channel layer). Tests using ``postgres_only`` need Po
 """
 
 import os
+from importlib import import_module
 
 import pytest
 from channels.layers import channel_layers
@@ -48,10 +49,27 @@ def people(db):
 
 @pytest.fixture
 def committed_people(transactional_db):
-    """The demo organisation committed, for tests that use several connections (threads, servers)."""
+    """The demo organisation committed, for tests that use several connections (threads, servers), with what
+    the migrations seed put back (an earlier transactional test's flush emptied every table)."""
+    migrations_seed_again()
     people = demo.build_org()
     demo.build_cards()
     return people
+
+
+def migrations_seed_again() -> None:
+    """The work calendar and the deadline policies, as the migrations seed them (idempotent)."""
+    from cases.models import DeadlinePolicy
+    from cases.services.calendar import calendar_seed
+
+    calendar_seed()
+    policies = import_module("cases.migrations.0009_deadline_policies_seed")
+    present = set(DeadlinePolicy.objects.values_list("kind", "step", "priority", "counted_from"))
+    DeadlinePolicy.objects.bulk_create(
+        DeadlinePolicy(kind=kind, step=step, priority=priority, counted_from=start, amount=amount, unit=unit)
+        for kind, step, priority, start, amount, unit in policies.DEFAULTS
+        if (kind, step, priority, start) not in present
+    )
 
 
 @pytest.fixture
