@@ -1,6 +1,7 @@
 """The JSON API, version 1. It calls the same forms, services and selectors as the pages: no second copy of
 a rule. Errors have one shape (``api.errors``)."""
 
+import threading
 from typing import Any, cast
 
 from django import forms
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -46,6 +48,19 @@ from workflow.selectors import case_get_for_user, case_page_for_user, case_shows
 
 ERRORS = answers.ERRORS
 BODY_ERRORS = answers.BODY_ERRORS
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, made by one request at a time: drf-spectacular loads its extensions lazily and
+    not thread-safely, so concurrent first requests (each sync view has a thread of its own under ASGI)
+    failed with a 500."""
+
+    lock = threading.Lock()
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with self.lock:
+            return super().get(request, *args, **kwargs)
 
 
 def caller(request: Request) -> User:
