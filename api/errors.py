@@ -3,10 +3,10 @@ produced by ``api.serializers.Error`` (the serializer the schema shows)."""
 
 from typing import Any
 
-from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -27,10 +27,29 @@ def error_response(
     return Response(error_data(code=code, message=message, fields=fields), status=status_code)
 
 
-def form_errors(form: forms.Form) -> Response:
-    fields = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-    first = next(iter(fields.values()))[0] if fields else _("The input is not valid.")
-    return error_response(status_code=400, code="invalid", message=first, fields=fields)
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this username from this address (django-axes): the login page's 429."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _(
+        "This account is locked for a while after repeated wrong passwords. Try again later or ask an "
+        "administrator."
+    )
+    default_code = "locked_out"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wait = settings.AXES_COOLOFF_TIME.total_seconds()  # DRF sends it as Retry-After
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    """The key of an earlier request, with another body: never that request's answer."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _(
+        "This Idempotency-Key was sent before with a different body; send a new key for a new request."
+    )
+    default_code = "idempotency_key_reused"
 
 
 def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -53,7 +72,7 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     else:
         message = str(detail.get("detail", exc)) if isinstance(detail, dict) else str(detail)
     code = getattr(exc, "default_code", "error")
-    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+    if isinstance(exc, exceptions.Throttled):
         code = "throttled"
     response.data = error_data(code=code, message=message, fields=fields)
     return response

@@ -1,6 +1,8 @@
-"""What the API's POSTs take, for the schema only: the views validate with the pages' forms (``cases.forms``,
-each step's form from the step catalogue), and these serializers are made from those forms by
-``form_serializer``, so the documented fields, choices and lengths are the forms' own."""
+"""What the API takes, for the schema only: the views validate bodies and query strings with the pages'
+forms (``cases.forms``, each step's form from the step catalogue; ``api.inputs``), and these serializers are
+made from those forms by ``form_serializer``, so the documented fields, choices, lengths and bounds are the
+forms' own. A query's serializer is given to ``extend_schema(parameters=...)``, which makes a query parameter
+of each field."""
 
 import re
 from collections.abc import Iterable
@@ -8,7 +10,7 @@ from typing import Any, cast
 
 from django import forms
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
 from rest_framework import serializers as s
 
 from cases import forms as case_forms
@@ -21,13 +23,28 @@ def choices(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
     return list(cast(Iterable[tuple[Any, Any]], field.choices))
 
 
-def serializer_field(field: forms.Field) -> s.Field:
-    """The serializer field that documents what a form field accepts in a JSON body."""
-    options: dict[str, Any] = {"required": field.required, "help_text": field.help_text or field.label}
+def serializer_field(field: forms.Field, *, help_text: str = "") -> s.Field:
+    """The serializer field that documents what a form field accepts in a JSON body (or a query string), with
+    ``help_text`` or the form field's own text or label."""
+    options: dict[str, Any] = {
+        "required": field.required,
+        "help_text": help_text or field.help_text or field.label,
+    }
     if isinstance(field, forms.ModelMultipleChoiceField):  # before ChoiceField: it is one
         return s.ListField(child=s.IntegerField(), allow_empty=not field.required, **options)
     if isinstance(field, forms.ModelChoiceField):
+        if field.to_field_name:  # named by a column of its own (a login), not by id
+            assert field.queryset is not None
+            column = field.queryset.model._meta.get_field(field.to_field_name)
+            return s.CharField(max_length=column.max_length, allow_blank=not field.required, **options)
         return s.IntegerField(**options)
+    if isinstance(field, case_forms.AsciiIntegerListField):
+        return s.ListField(child=s.IntegerField(min_value=0), max_length=field.max_items, **options)
+    if isinstance(field, forms.IntegerField):  # AsciiIntegerField: a JSON integer, or digits in a query
+        low, high = cast(
+            tuple[int | None, int | None], (field.min_value, field.max_value)
+        )  # never callables here
+        return s.IntegerField(min_value=low, max_value=high, **options)
     if isinstance(field, forms.MultipleChoiceField):
         return s.MultipleChoiceField(choices=choices(field), allow_empty=not field.required, **options)
     if isinstance(field, forms.ChoiceField):  # TypedChoiceField too: its choices carry the typed values
@@ -49,11 +66,15 @@ def serializer_field(field: forms.Field) -> s.Field:
 
 
 def form_serializer(
-    form: forms.Form, *, name: str, doc: str, **extra: s.Field
+    form: forms.Form, *, name: str, doc: str, help: dict[str, str] | None = None, **extra: s.Field
 ) -> type[s.Serializer[dict[str, Any]]]:
     """A serializer named ``name`` (its schema component) with a field per field of ``form`` (an instance:
-    a form's ``__init__`` may change its fields), then ``extra``."""
-    fields = {field_name: serializer_field(field) for field_name, field in form.fields.items()}
+    a form's ``__init__`` may change its fields), then ``extra``; ``help`` describes fields better than their
+    labels do."""
+    help = help or {}
+    fields = {
+        name: serializer_field(field, help_text=help.get(name, "")) for name, field in form.fields.items()
+    }
     attributes = {**fields, **extra, "__doc__": doc, "__module__": __name__}
     return cast(type[s.Serializer[dict[str, Any]]], type(name, (s.Serializer,), attributes))
 
@@ -76,8 +97,9 @@ def step_completion(step: Step) -> type[s.Serializer[dict[str, Any]]]:
 # ---- intake ------------------------------------------------------------------------------------------------
 
 
-def unit_field() -> s.IntegerField:
-    return s.IntegerField(required=False, help_text="A supervisor may register in a unit below them.")
+def unit_field() -> s.Field:
+    unit = case_forms.IntakeUnitForm().fields["unit"]
+    return serializer_field(unit, help_text="A supervisor may register in a unit below them.")
 
 
 DisputeIn = form_serializer(
@@ -124,29 +146,55 @@ PauseIn = form_serializer(
 )
 
 
-class ReassignIn(s.Serializer[dict[str, Any]]):
-    to_user = s.CharField(help_text="The login of the person who gets the task.")
-    reason = s.CharField(required=False, allow_blank=True)
-
+ReassignIn = form_serializer(
+    case_forms.ReassignForm(by_login=True),
+    name="ReassignIn",
+    doc="Who gets the task (`to_user`: their login), and why.",
+)
 
 # ---- cases -------------------------------------------------------------------------------------------------
 
-CaseActionIn = form_serializer(
-    case_forms.SideExitForm(),
-    name="CaseActionIn",
-    doc="A side exit's reason (and, for `refer`, where to); v1's `reassign` takes `task`, `to_user`, `reason`.",
-    task=s.IntegerField(required=False, help_text="`reassign` (v1): the task's id."),
-    to_user=s.CharField(required=False, help_text="`reassign` (v1): the login of the person who gets it."),
+SideExitIn = form_serializer(
+    case_forms.SideExitForm(), name="SideExitIn", doc="A side exit's reason (and, for `refer`, where to)."
+)
+CaseReassignIn = form_serializer(
+    case_forms.CaseReassignForm(),
+    name="CaseReassignIn",
+    doc="v1's `reassign`: the task (its id), who gets it (their login), and why.",
+)
+CaseActionIn = AnyOfProxySerializer(
+    component_name="CaseActionIn",
+    serializers=[SideExitIn, CaseReassignIn],
+    resource_type_field_name=None,
+)
+UnmaskIn = form_serializer(
+    case_forms.UnmaskForm(), name="UnmaskIn", doc="Why you need to see the personal data."
+)
+CaseListQuery = form_serializer(
+    case_forms.CaseFilterForm(),
+    name="CaseListQuery",
+    doc="The case list's filters and page.",
+    help={"after": "The cursor of the page to read, from the previous page's `next` (omit for the first)."},
 )
 
+# ---- tasks and notifications -------------------------------------------------------------------------------
 
-class ReasonIn(s.Serializer[dict[str, Any]]):
-    reason = s.CharField()
+TaskListQuery = form_serializer(
+    case_forms.TaskListForm(), name="TaskListQuery", doc="Which list, which page."
+)
+NotificationListQuery = form_serializer(
+    case_forms.NotificationListForm(), name="NotificationListQuery", doc="The notifications after an id."
+)
+ReadIn = form_serializer(
+    case_forms.MarkReadForm(), name="ReadIn", doc="Some `ids`, all `up_to` an id, or (neither) all."
+)
 
+# ---- headers -----------------------------------------------------------------------------------------------
 
-# ---- notifications -----------------------------------------------------------------------------------------
-
-
-class ReadIn(s.Serializer[dict[str, Any]]):
-    ids = s.ListField(child=s.IntegerField(), required=False)
-    up_to = s.IntegerField(required=False)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "pattern": "^[!-~]{1,100}$"},
+    OpenApiParameter.HEADER,
+    description="1–100 visible ASCII characters. A repeat of the request (the same caller, path, key and "
+    "body) answers as the first did, without a second case; the same key with another body is a 422.",
+)

@@ -81,6 +81,8 @@ class Error(s.Serializer[dict[str, Any]]):
 
 
 ERRORS = {code: Error for code in (400, 401, 403, 404, 405, 409, 415, 429)}
+BODY_ERRORS = {**ERRORS, 413: Error}  # a body over api.parsers.MAX_BODY_BYTES
+INTAKE_ERRORS = {**BODY_ERRORS, 422: Error}  # an Idempotency-Key sent before with another body
 
 
 # ---- cases -------------------------------------------------------------------------------------------------

@@ -1,23 +1,24 @@
 from django.urls import path
 
 from api import views
+from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api_token"),
     path("disputes/", views.disputes, name="api_disputes"),
     path("help-requests/", views.help_requests, name="api_help_requests"),
     path("cases/", views.case_list, name="api_cases"),
-    path("cases/<str:reference>/", views.case_detail, name="api_case"),
-    path("cases/<str:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
-    path("cases/<str:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
+    path("cases/<reference:reference>/", views.case_detail, name="api_case"),
+    path("cases/<reference:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
+    path("cases/<reference:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
-    path("tasks/<str:task_id>/claim/", views.task_claim, name="api_task_claim"),
-    path("tasks/<str:task_id>/release/", views.task_release, name="api_task_release"),
-    path("tasks/<str:task_id>/complete/", views.task_complete, name="api_task_complete"),
-    path("tasks/<str:task_id>/reassign/", views.task_reassign, name="api_task_reassign"),
-    path("tasks/<str:task_id>/pause/", views.task_pause, name="api_task_pause"),
-    path("tasks/<str:task_id>/resume/", views.task_resume, name="api_task_resume"),
+    path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),
+    path("tasks/<id:task_id>/release/", views.task_release, name="api_task_release"),
+    path("tasks/<id:task_id>/complete/", views.task_complete, name="api_task_complete"),
+    path("tasks/<id:task_id>/reassign/", views.task_reassign, name="api_task_reassign"),
+    path("tasks/<id:task_id>/pause/", views.task_pause, name="api_task_pause"),
+    path("tasks/<id:task_id>/resume/", views.task_resume, name="api_task_resume"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
 ]

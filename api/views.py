@@ -1,27 +1,35 @@
 """The JSON API, version 1. It calls the same forms, services and selectors as the pages: no second copy of
 a rule. Errors have one shape (``api.errors``)."""
 
+import threading
 from typing import Any, cast
 
 from django import forms
+from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, throttle_classes
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import CharField
 from rest_framework.utils.serializer_helpers import ReturnDict
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from viewflow.workflow.models import Task
 
+from api import inputs
 from api import request_bodies as bodies
 from api import serializers as answers
-from api.errors import form_errors
+from api.errors import IdempotencyKeyReused, LockedOut
 from api.models import IdempotencyKey
+from api.parsers import JSONBodyParser
 from api.throttles import IntakeThrottle
 from cases import forms as case_forms
 from cases import rules
@@ -38,6 +46,20 @@ from workflow import services
 from workflow.selectors import case_get_for_user, case_page_for_user, case_shows_personal_data
 
 ERRORS = answers.ERRORS
+BODY_ERRORS = answers.BODY_ERRORS
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, made by one request at a time: drf-spectacular loads its extensions lazily and
+    not thread-safely, so concurrent first requests (each sync view has a thread of its own under ASGI)
+    failed with a 500."""
+
+    lock = threading.Lock()
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with self.lock:
+            return super().get(request, *args, **kwargs)
 
 
 def caller(request: Request) -> User:
@@ -45,36 +67,34 @@ def caller(request: Request) -> User:
     return cast(User, request.user)
 
 
-@extend_schema_view(post=extend_schema(responses={200: answers.TokenOut, **ERRORS}))
+class Credentials(AuthTokenSerializer):
+    """A login and its password; a login longer than the user table's column is refused before the login
+    lockout stores it."""
+
+    username = CharField(label=_("Username"), max_length=User._meta.get_field("username").max_length)
+
+
+@extend_schema_view(post=extend_schema(responses={200: answers.TokenOut, **BODY_ERRORS}))
 class TokenView(ObtainAuthToken):
-    """``{"username", "password"}`` → ``{"token"}`` (login lockout applies, as on the login page)."""
+    """``{"username", "password"}`` → ``{"token"}``. The login page's lockout applies (django-axes): while a
+    login is locked the answer is a 429 saying so, as the login page's, not the 400 of a wrong password."""
 
     renderer_classes = [JSONRenderer]
+    parser_classes = [JSONBodyParser]
+    serializer_class = Credentials
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        credentials = self.serializer_class(data=request.data, context={"request": request})
-        credentials.is_valid(raise_exception=True)
+        credentials = self.get_serializer(data=inputs.body(request))
+        if not credentials.is_valid():
+            # axes marks the request it refused, the first locking failure included
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
+            raise ValidationError(credentials.errors)
         token, _created = Token.objects.get_or_create(user=credentials.validated_data["user"])
         return Response(answers.TokenOut(token).data)
 
 
-def task_number(task_id: str) -> int:
-    if not task_id.isdigit():
-        raise NotFound()
-    return int(task_id)
-
-
-def body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; anything else (a bare number, a list) is a 400."""
-    if not isinstance(request.data, dict):
-        raise InvalidInput(_("Send a JSON object."))
-    return request.data
-
-
-class Pages(PageNumberPagination):
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
+TASK_PAGE_SIZE = 50
 
 
 def case_answer(case: Case, user: User, *, unmasked: bool = False) -> ReturnDict:
@@ -86,31 +106,34 @@ def case_answer(case: Case, user: User, *, unmasked: bool = False) -> ReturnDict
 
 
 def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kind: str) -> Response:
-    """Create a case; with an ``Idempotency-Key`` a repeated POST returns the first answer.
+    """Create a case. With an ``Idempotency-Key`` a repeat (the same caller, path, key and body) returns the
+    first answer; the same key with another body is a 422, never the earlier answer.
     Who may register where is checked before the input, so a caller who may not gets 403 whatever they send."""
-    user = caller(request)
+    user, data = caller(request), inputs.body(request)
     unit = None
-    unit_id = body(request).get("unit")
-    if unit_id not in (None, ""):
-        unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+    unit_id = inputs.cleaned(case_forms.IntakeUnitForm(data))["unit"]
+    if unit_id is not None:
+        unit = Unit.objects.filter(pk=unit_id).first()
         if unit is None:
             raise InvalidInput(_("There is no such unit."), field="unit")
     case_intake.intake_unit(actor=user, unit=unit, kind=kind)
-    form = form_class(body(request))
-    if not form.is_valid():
-        return form_errors(form)
-    fields = dict(form.cleaned_data)
+    fields = dict(inputs.cleaned(form_class(data)))
     if unit is not None:
         fields["unit"] = unit
-    key = request.headers.get("Idempotency-Key", "").strip()[:100]
+    key, digest = inputs.idempotency_key(request), inputs.body_digest(data)
     with transaction.atomic(durable=True):  # the key's row and the case: one transaction, this view's
         if key:
             try:
                 # The key row is taken first: a concurrent repeat waits here until this one commits.
                 with transaction.atomic():
-                    record = IdempotencyKey.objects.create(user=user, key=key, path=request.path)
+                    record = IdempotencyKey.objects.create(
+                        user=user, path=request.path, key=key, body_digest=digest
+                    )
             except IntegrityError:
-                earlier = IdempotencyKey.objects.get(user=user, key=key)
+                earlier = IdempotencyKey.objects.get(user=user, path=request.path, key=key)
+                # A row from before digests were kept has none: its answer is the caller's own, on this path.
+                if earlier.body_digest not in ("", digest):
+                    raise IdempotencyKeyReused() from None
                 return Response(earlier.response, status=earlier.status)
         case = service.within(actor=user, **fields)
         data = case_answer(case, user)
@@ -120,7 +143,11 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
     return Response(data, status=201)
 
 
-@extend_schema(request=bodies.DisputeIn, responses={201: answers.CaseDetail, **ERRORS})
+@extend_schema(
+    request=bodies.DisputeIn,
+    parameters=[bodies.IDEMPOTENCY_KEY],
+    responses={201: answers.CaseDetail, **answers.INTAKE_ERRORS},
+)
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def disputes(request: Request) -> Response:
@@ -132,7 +159,11 @@ def disputes(request: Request) -> Response:
     )
 
 
-@extend_schema(request=bodies.HelpRequestIn, responses={201: answers.CaseDetail, **ERRORS})
+@extend_schema(
+    request=bodies.HelpRequestIn,
+    parameters=[bodies.IDEMPOTENCY_KEY],
+    responses={201: answers.CaseDetail, **answers.INTAKE_ERRORS},
+)
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def help_requests(request: Request) -> Response:
@@ -144,40 +175,17 @@ def help_requests(request: Request) -> Response:
     )
 
 
-def page_size(request: Request) -> int:
-    size = request.query_params.get("page_size", "")
-    return min(int(size), Pages.max_page_size) if size.isdigit() and int(size) > 0 else Pages.page_size
-
-
 @extend_schema(
-    parameters=[
-        OpenApiParameter("state", str),
-        OpenApiParameter("kind", str),
-        OpenApiParameter("unit", int),
-        OpenApiParameter("q", str),
-        OpenApiParameter(
-            "after",
-            str,
-            description="The cursor of the page to read, from the previous page's `next` (omit for the first).",
-        ),
-        OpenApiParameter("page_size", int, description="1–200, 50 by default."),
-    ],
+    parameters=[bodies.CaseListQuery],
     responses={200: answers.CasePage, **ERRORS},
     operation_id="v1_cases_list",
 )
 @api_view(["GET"])
 def case_list(request: Request) -> Response:
     """Newest first, page by page: follow ``next`` (a keyset cursor) until it is null."""
-    unit = request.query_params.get("unit", "")
-    page = case_page_for_user(
-        user=caller(request),
-        after=request.query_params.get("after", ""),
-        size=page_size(request),
-        state=request.query_params.get("state", ""),
-        kind=request.query_params.get("kind", ""),
-        unit_id=int(unit) if unit.isdigit() else None,
-        q=request.query_params.get("q", "").strip(),
-    )
+    query = case_forms.CaseFilterForm(request.query_params)
+    inputs.cleaned(query)
+    page = case_page_for_user(user=caller(request), **query.filters())
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "after", page.next_cursor)
@@ -205,57 +213,56 @@ def case_detail(request: Request, reference: str) -> Response:
 def reassign(request: Request, *, task_id: int | None, reference: str | None = None) -> Task:
     """Give a task to the person the body's ``to_user`` names (their login), for a supervisor of its case:
     the one implementation of ``tasks/{id}/reassign/`` and of v1's ``cases/{reference}/actions/reassign/``,
-    which names the task in the body (``task_id`` None when it names none) and refuses a task of another case
-    with a 404. The input is checked first, as a release's reason is: a 400 says nothing about the task (v1
-    answers 404 first for a case the caller may not see)."""
-    user, data = caller(request), body(request)
-    to_user = User.objects.filter(username=str(data.get("to_user", ""))).first()
-    if to_user is None or task_id is None:
-        if reference is not None:
-            case_get_for_user(reference=reference, user=user)
-            message = _("Name the task (its id) and the person (their login) to reassign it to.")
-        else:
-            message = _("Name the person (their login) to reassign the task to.")
-        raise InvalidInput(message, field="to_user")
+    which names the task in the body (``task_id`` None) and refuses a task of another case with a 404. The
+    input is checked first, as a release's reason is: a 400 says nothing about the task (v1 answers 404 first
+    for a case the caller may not see). Whether the person may work the task is the service's to say."""
+    user, data = caller(request), inputs.body(request)
+    everyone = User.objects.all()
+    if reference is None:
+        values = inputs.cleaned(case_forms.ReassignForm(data, candidates=everyone, by_login=True))
+    else:
+        case_get_for_user(reference=reference, user=user)
+        values = inputs.cleaned(case_forms.CaseReassignForm(data, candidates=everyone))
+        task_id = values["task"]
+    assert task_id is not None  # the path's, or v1's body's (a required field)
     task = task_selectors.task_get_for_user(task_id=task_id, user=user)
     if reference is not None and task.process.caseprocess.case.reference != reference:
         raise NotFound()
     return services.task_reassign(
-        task_id=task.pk, user=user, to_user=to_user, reason=str(data.get("reason", ""))
+        task_id=task.pk, user=user, to_user=values["to_user"], reason=values["reason"]
     )
 
 
-@extend_schema(request=bodies.CaseActionIn, responses={200: answers.CaseDetail, **ERRORS})
+ACTION = OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[*SIDE_EXITS, "reassign"])
+
+
+@extend_schema(
+    request=bodies.CaseActionIn, parameters=[ACTION], responses={200: answers.CaseDetail, **BODY_ERRORS}
+)
 @api_view(["POST"])
 def case_action(request: Request, reference: str, action: str) -> Response:
     user = caller(request)
     if action == "reassign":
-        task = body(request).get("task")
-        reassign(request, task_id=int(str(task)) if str(task).isdigit() else None, reference=reference)
+        reassign(request, task_id=None, reference=reference)
     else:
+        case_get_for_user(reference=reference, user=user)  # a case you may not see: 404 before all else
         if action not in SIDE_EXITS:
-            case_get_for_user(reference=reference, user=user)
             raise NotFound()
+        values = inputs.cleaned(case_forms.SideExitForm(inputs.body(request)))
         services.case_side_exit(
-            reference=reference,
-            user=user,
-            action=action,
-            reason=str(body(request).get("reason", "")),
-            to=str(body(request).get("to", "")),
+            reference=reference, user=user, action=action, reason=values["reason"], to=values["to"]
         )
     return Response(case_answer(case_get_for_user(reference=reference, user=user), user))
 
 
-@extend_schema(request=bodies.ReasonIn, responses={200: answers.CaseDetail, **ERRORS})
+@extend_schema(request=bodies.UnmaskIn, responses={200: answers.CaseDetail, **BODY_ERRORS})
 @api_view(["POST"])
 def case_unmask(request: Request, reference: str) -> Response:
     """The case with the parties' personal data shown, for a supervisor who says why (audited)."""
     user = caller(request)
-    case = privacy.case_unmask(
-        case=case_get_for_user(reference=reference, user=user),
-        user=user,
-        reason=str(body(request).get("reason", "")),
-    )
+    case = case_get_for_user(reference=reference, user=user)
+    values = inputs.cleaned(case_forms.UnmaskForm(inputs.body(request)))
+    case = privacy.case_unmask(case=case, user=user, reason=values["reason"])
     return Response(case_answer(case, user, unmasked=True))
 
 
@@ -266,30 +273,29 @@ TASK_LISTS = {
 }
 
 
+def page_link(request: Request, number: int) -> str:
+    url = request.build_absolute_uri()
+    return remove_query_param(url, "page") if number == 1 else replace_query_param(url, "page", number)
+
+
 @extend_schema(
-    parameters=[
-        OpenApiParameter("scope", str, enum=["queue", "inbox", "archive"]),
-        OpenApiParameter("page", int),
-        OpenApiParameter("page_size", int),
-    ],
+    parameters=[bodies.TaskListQuery],
     responses={200: answers.TaskPage, **ERRORS},
     operation_id="v1_tasks_list",
 )
 @api_view(["GET"])
 def task_list(request: Request) -> Response:
-    scope = request.query_params.get("scope", "inbox")
-    if scope not in TASK_LISTS:
-        raise InvalidInput(_("scope is one of queue, inbox, archive."), field="scope")
-    pages = Pages()
-    rows = task_selectors.with_clocks(
-        pages.paginate_queryset(TASK_LISTS[scope](user=caller(request)), request) or []
-    )
-    assert pages.page is not None  # paginate_queryset sets it: the page size is never None here
+    query = inputs.cleaned(case_forms.TaskListForm(request.query_params))
+    rows = TASK_LISTS[query["scope"] or "inbox"](user=caller(request))
+    try:
+        page = Paginator(rows, query["page_size"] or TASK_PAGE_SIZE).page(query["page"] or 1)
+    except EmptyPage:
+        raise NotFound() from None
     answer = {
-        "count": pages.page.paginator.count,
-        "next": pages.get_next_link(),
-        "previous": pages.get_previous_link(),
-        "results": rows,
+        "count": page.paginator.count,
+        "next": page_link(request, page.next_page_number()) if page.has_next() else None,
+        "previous": page_link(request, page.previous_page_number()) if page.has_previous() else None,
+        "results": task_selectors.with_clocks(list(page.object_list)),
     }
     return Response(answers.TaskPage(answer).data)
 
@@ -301,18 +307,17 @@ def task_answer(task_id: int, user: User) -> Response:
 
 @extend_schema(request=None, responses={200: answers.TaskOut, **ERRORS})
 @api_view(["POST"])
-def task_claim(request: Request, task_id: str) -> Response:
-    user, number = caller(request), task_number(task_id)
-    services.task_claim(task_id=number, user=user)
-    return task_answer(number, user)
+def task_claim(request: Request, task_id: int) -> Response:
+    user = caller(request)
+    services.task_claim(task_id=task_id, user=user)
+    return task_answer(task_id, user)
 
 
-@extend_schema(request=bodies.ReleaseIn, responses={200: answers.Released, **ERRORS})
+@extend_schema(request=bodies.ReleaseIn, responses={200: answers.Released, **BODY_ERRORS})
 @api_view(["POST"])
-def task_release(request: Request, task_id: str) -> Response:
-    task = services.task_release(
-        task_id=task_number(task_id), user=caller(request), reason=str(body(request).get("reason", ""))
-    )
+def task_release(request: Request, task_id: int) -> Response:
+    values = inputs.cleaned(case_forms.ReleaseForm(inputs.body(request)))
+    task = services.task_release(task_id=task_id, user=caller(request), reason=values["reason"])
     return Response(answers.Released(task).data)
 
 
@@ -320,11 +325,11 @@ def task_release(request: Request, task_id: str) -> Response:
     request=bodies.ReassignIn,
     description="A supervisor of the task's case gives it to someone who may work it (claimed or waiting "
     "in a queue). The answer is the task, with its new owner.",
-    responses={200: answers.TaskOut, **ERRORS},
+    responses={200: answers.TaskOut, **BODY_ERRORS},
 )
 @api_view(["POST"])
-def task_reassign(request: Request, task_id: str) -> Response:
-    task = reassign(request, task_id=task_number(task_id))
+def task_reassign(request: Request, task_id: int) -> Response:
+    task = reassign(request, task_id=task_id)
     return task_answer(task.pk, caller(request))
 
 
@@ -334,18 +339,14 @@ def task_reassign(request: Request, task_id: str) -> Response:
     "working days (the setting `PAUSE_MAX_WORKING_DAYS` when not given), after which it resumes by itself. The "
     "paused working time is not counted. 400 without a reason or beyond the limit, 403 for someone who sees the "
     "task but does not hold it, 404 for a task you may not see, 409 when it is paused already or finished.",
-    responses={200: answers.TaskOut, **ERRORS},
+    responses={200: answers.TaskOut, **BODY_ERRORS},
 )
 @api_view(["POST"])
-def task_pause(request: Request, task_id: str) -> Response:
-    user, number = caller(request), task_number(task_id)
-    form = case_forms.PauseForm(body(request))
-    if not form.is_valid():
-        return form_errors(form)
-    services.task_pause(
-        task_id=number, user=user, reason=form.cleaned_data["reason"], days=form.cleaned_data["days"]
-    )
-    return task_answer(number, user)
+def task_pause(request: Request, task_id: int) -> Response:
+    user = caller(request)
+    values = inputs.cleaned(case_forms.PauseForm(inputs.body(request)))
+    services.task_pause(task_id=task_id, user=user, reason=values["reason"], days=values["days"])
+    return task_answer(task_id, user)
 
 
 @extend_schema(
@@ -355,10 +356,10 @@ def task_pause(request: Request, task_id: str) -> Response:
     responses={200: answers.TaskOut, **ERRORS},
 )
 @api_view(["POST"])
-def task_resume(request: Request, task_id: str) -> Response:
-    user, number = caller(request), task_number(task_id)
-    services.task_resume(task_id=number, user=user)
-    return task_answer(number, user)
+def task_resume(request: Request, task_id: int) -> Response:
+    user = caller(request)
+    services.task_resume(task_id=task_id, user=user)
+    return task_answer(task_id, user)
 
 
 @extend_schema(
@@ -366,43 +367,34 @@ def task_resume(request: Request, task_id: str) -> Response:
     description="The fields of the task's step, as its form on the task page takes them. The task's step "
     "decides which of the step completions applies: the one named after the case's kind and the task's "
     "`step` (a `help_request`'s `advise_legal` task takes a `HelpRequestAdviseLegalCompletion`).",
-    responses={200: answers.TaskOut, **ERRORS},
+    responses={200: answers.TaskOut, **BODY_ERRORS},
 )
 @api_view(["POST"])
-def task_complete(request: Request, task_id: str) -> Response:
-    user, number = caller(request), task_number(task_id)
-    task = task_selectors.task_get_for_user(task_id=number, user=user)
-    form = task.flow_task.step.form_for(task.process.caseprocess.case, body(request))
-    if not form.is_valid():
-        return form_errors(form)
-    services.task_complete(task_id=number, user=user, data=form.cleaned_data)
-    return task_answer(number, user)
+def task_complete(request: Request, task_id: int) -> Response:
+    user = caller(request)
+    task = task_selectors.task_get_for_user(task_id=task_id, user=user)
+    values = inputs.cleaned(task.flow_task.step.form_for(task.process.caseprocess.case, inputs.body(request)))
+    services.task_complete(task_id=task_id, user=user, data=values)
+    return task_answer(task_id, user)
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("after", int)],
+    parameters=[bodies.NotificationListQuery],
     responses={200: answers.NotificationList, **ERRORS},
     operation_id="v1_notifications_list",
 )
 @api_view(["GET"])
 def notification_list(request: Request) -> Response:
-    after = request.query_params.get("after", "0")
-    rows = notification_selectors.notification_list_after(
-        user=caller(request), after=int(after) if after.isdigit() else 0
-    )
+    query = inputs.cleaned(case_forms.NotificationListForm(request.query_params))
+    rows = notification_selectors.notification_list_after(user=caller(request), after=query["after"] or 0)
     return Response(answers.NotificationList({"results": [row.as_message() for row in rows]}).data)
 
 
-@extend_schema(request=bodies.ReadIn, responses={200: answers.Unread, **ERRORS})
+@extend_schema(request=bodies.ReadIn, responses={200: answers.Unread, **BODY_ERRORS})
 @api_view(["POST"])
 def notification_read(request: Request) -> Response:
     user = caller(request)
-    ids = body(request).get("ids")
-    up_to = body(request).get("up_to")
-    notification_services.notifications_mark_read(
-        user=user,
-        ids=[int(i) for i in ids if str(i).isdigit()] if isinstance(ids, list) else None,
-        up_to=int(str(up_to)) if str(up_to).isdigit() else None,
-    )
+    values = inputs.cleaned(case_forms.MarkReadForm(inputs.body(request)))
+    notification_services.notifications_mark_read(user=user, ids=values["ids"], up_to=values["up_to"])
     unread = notification_selectors.notification_unread_count(user=user)
     return Response(answers.Unread({"unread": unread}).data)

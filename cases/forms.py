@@ -38,6 +38,21 @@ class AsciiIntegerField(forms.IntegerField):
 
 # A refused choice never repeats what was sent (it may be 100,000 characters long).
 CHOICE_ERRORS = {"invalid_choice": _("Choose one of the listed options.")}
+# Django's messages that repeat the input: a choice that is not listed, a list item that is no id.
+ECHOES = ("%(value)s", "%(pk)s")
+
+
+class Form(forms.Form):
+    """The base of every form here. No refusal repeats what was sent: a message of Django's that would quote
+    the input (a choice, a list item) says "Choose one of the listed options." instead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # each form has its own copies of its fields and their messages
+            for code, message in field.error_messages.items():
+                if any(echo in str(message) for echo in ECHOES):
+                    field.error_messages[code] = CHOICE_ERRORS["invalid_choice"]
+
 
 DISPUTE_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE, Channel.GRID)]
 HELP_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE)]
@@ -45,7 +60,7 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class DisputeIntakeForm(forms.Form):
+class DisputeIntakeForm(Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     channel = forms.ChoiceField(label=_("Channel"), choices=DISPUTE_CHANNELS)
     description = forms.CharField(label=_("What happened"), widget=TEXTAREA, max_length=limits.DESCRIPTION)
@@ -62,7 +77,7 @@ class DisputeIntakeForm(forms.Form):
     may_escalate = forms.BooleanField(label=_("May intensify (raises the priority)"), required=False)
 
 
-class HelpRequestIntakeForm(forms.Form):
+class HelpRequestIntakeForm(Form):
     enterprise_name = forms.CharField(label=_("Enterprise"), max_length=100)
     credit_code = forms.CharField(label=_("Unified social credit code"), validators=[validate_credit_code])
     contact_name = forms.CharField(label=_("Contact person"), max_length=50)
@@ -89,13 +104,13 @@ class HelpRequestIntakeForm(forms.Form):
 # ---- steps -----------------------------------------------------------------------------------------------
 
 
-class TriageForm(forms.Form):
+class TriageForm(Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     note = forms.CharField(label=_("Triage note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     scheduled_at = forms.DateTimeField(label=_("Time"), widget=DATETIME)
     place = forms.CharField(label=_("Place"), max_length=200)
     departments = forms.CharField(label=_("Outside departments"), max_length=300, required=False)
@@ -132,22 +147,22 @@ class JointSessionForm(MeetingForm):
     decisions = forms.CharField(label=_("Decisions"), widget=TEXTAREA, max_length=limits.TEXT)
 
 
-class DisputeResolveForm(forms.Form):
+class DisputeResolveForm(Form):
     agreement_text = forms.CharField(label=_("Mediation agreement"), widget=TEXTAREA, max_length=limits.TEXT)
     outcome = forms.CharField(label=_("Outcome"), max_length=200)
 
 
-class HelpResolveForm(forms.Form):
+class HelpResolveForm(Form):
     solution = forms.CharField(label=_("Solution"), widget=TEXTAREA, max_length=limits.TEXT)
     proxy_service_done = forms.BooleanField(label=_("Proxy service done for the enterprise"), required=False)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     answer = forms.ChoiceField(label=_("Applicant's answer"), choices=FollowUpAnswer.choices)
     note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(Form):
     specialties = forms.MultipleChoiceField(
         label=_("Specialties needed"), choices=Specialty.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -155,21 +170,21 @@ class DispatchForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
-class AdviseForm(forms.Form):
+class AdviseForm(Form):
     text = forms.CharField(label=_("Professional advice"), widget=TEXTAREA, max_length=limits.TEXT)
 
 
 SCORES = [(n, str(n)) for n in range(1, 6)]
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     rating = forms.TypedChoiceField(label=_("Enterprise rating (1-5)"), choices=SCORES, coerce=int)
     comment = forms.CharField(
         label=_("Enterprise comment"), widget=TEXTAREA, required=False, max_length=limits.REASON
     )
 
 
-class AssessForm(forms.Form):
+class AssessForm(Form):
     quality_score = forms.TypedChoiceField(label=_("Quality score (1-5)"), choices=SCORES, coerce=int)
     comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
@@ -177,8 +192,13 @@ class AssessForm(forms.Form):
 # ---- actions ---------------------------------------------------------------------------------------------
 
 
-class ReleaseForm(forms.Form):
-    reason = forms.CharField(label=_("Why release it"), widget=TEXTAREA, max_length=limits.REASON)
+class ReleaseForm(Form):
+    reason = forms.CharField(
+        label=_("Why release it"),
+        widget=TEXTAREA,
+        max_length=limits.REASON,
+        error_messages={"required": _("Say why you release the task.")},
+    )
 
 
 def _days_help() -> str:
@@ -187,7 +207,7 @@ def _days_help() -> str:
     }
 
 
-class PauseForm(forms.Form):
+class PauseForm(Form):
     """The holder waits for a party: why, and for how many working days at most (then the step resumes by
     itself). The rule is ``cases.services.clocks.pause_checked``, the API's too."""
 
@@ -213,23 +233,78 @@ class PauseForm(forms.Form):
         return data
 
 
-class ReassignForm(forms.Form):
+NAME_THE_PERSON = _("Name the person (their login) to reassign the task to.")
+NAME_THE_TASK_AND_PERSON = _("Name the task (its id) and the person (their login) to reassign it to.")
+
+
+class ReassignForm(Form):
+    """Who gets the task, and why. The page offers ``candidates`` (the people who may take the step) by id;
+    the API names the person by login (``by_login``) and leaves the service to say why one may not have it."""
+
     to_user = forms.ModelChoiceField(label=_("Reassign to"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Why"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
-    def __init__(self, *args, candidates=None, **kwargs):
+    def __init__(self, *args, candidates=None, by_login: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        to_user = cast("forms.ModelChoiceField[User]", self.fields["to_user"])
         if candidates is not None:
-            cast("forms.ModelChoiceField[User]", self.fields["to_user"]).queryset = candidates
+            to_user.queryset = candidates
+        if by_login:
+            to_user.to_field_name = "username"
+            to_user.error_messages.update(required=NAME_THE_PERSON, invalid_choice=NAME_THE_PERSON)
 
 
-class SideExitForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=limits.REASON)
-    to = forms.CharField(label=_("Referred to (department or unit)"), max_length=100, required=False)
+class CaseReassignForm(ReassignForm):
+    """v1's ``cases/{reference}/actions/reassign/``: the body names the task too, and every refusal of the
+    input asks for both."""
+
+    task = AsciiIntegerField(label=_("Task"), min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, by_login=True, **kwargs)
+        for name in ("to_user", "task"):
+            self.fields[name].error_messages.update(
+                required=NAME_THE_TASK_AND_PERSON, invalid_choice=NAME_THE_TASK_AND_PERSON
+            )
 
 
-class CaseFilterForm(forms.Form):
-    """The case list's query: the filters and the page cursor (pages and API alike)."""
+class SideExitForm(Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=TEXTAREA,
+        max_length=limits.REASON,
+        error_messages={"required": _("Give a reason.")},
+    )
+    to = forms.CharField(
+        label=_("Referred to (department or unit)"), max_length=limits.REFERRED_TO, required=False
+    )
+
+
+class UnmaskForm(Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=limits.REASON,
+        error_messages={"required": _("Say why you need to see the personal data.")},
+    )
+
+
+class IntakeUnitForm(Form):
+    """The API's intake may name the ``unit`` to register in (a supervisor's, below them)."""
+
+    unit = AsciiIntegerField(label=_("Unit"), min_value=1, required=False)
+
+
+# ---- queries -------------------------------------------------------------------------------------------------
+
+PAGE_SIZE_MAX = 200
+
+
+def page_size_field() -> AsciiIntegerField:
+    return AsciiIntegerField(label=_("Page size"), min_value=1, max_value=PAGE_SIZE_MAX, required=False)
+
+
+class CaseFilterForm(Form):
+    """The case list's query: the filters, the page cursor and the page size (pages and API alike)."""
 
     state = forms.ChoiceField(
         label=_("State"), choices=CaseState.choices, required=False, error_messages=CHOICE_ERRORS
@@ -240,17 +315,42 @@ class CaseFilterForm(forms.Form):
     unit = AsciiIntegerField(label=_("Unit"), min_value=1, required=False)
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     after = forms.CharField(label=_("Page"), max_length=40, required=False)
+    page_size = page_size_field()
 
     def filters(self) -> dict:
         """The cleaned query as ``case_page_for_user`` takes it."""
         data = self.cleaned_data
+        size = {"size": data["page_size"]} if data["page_size"] else {}
         return {
             "after": data["after"],
             "state": data["state"],
             "kind": data["kind"],
             "unit_id": data["unit"],
             "q": data["q"].strip(),
+            **size,
         }
+
+
+TASK_SCOPES = [(scope, scope) for scope in ("queue", "inbox", "archive")]
+
+
+class TaskListForm(Form):
+    """The API's task list: which list, which page of it."""
+
+    scope = forms.ChoiceField(
+        label=_("List"),
+        choices=TASK_SCOPES,
+        required=False,
+        error_messages={"invalid_choice": _("scope is one of queue, inbox, archive.")},
+    )
+    page = AsciiIntegerField(label=_("Page"), min_value=1, required=False)
+    page_size = page_size_field()
+
+
+class NotificationListForm(Form):
+    """The API's notification stream: those after the id the client saw last."""
+
+    after = AsciiIntegerField(label=_("After"), min_value=0, required=False)
 
 
 def first_error(form: forms.Form) -> tuple[str, str]:
@@ -278,13 +378,13 @@ class AsciiIntegerListField(forms.Field):
         numbers = []
         for item in value:
             text = str(item).strip() if isinstance(item, int | str) and not isinstance(item, bool) else ""
-            if not text.isascii() or not text.isdigit():
+            if not text.isascii() or not text.isdigit() or len(text) > 18:  # 18 digits: a 64-bit id
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             numbers.append(int(text))
         return numbers
 
 
-class MarkReadForm(forms.Form):
+class MarkReadForm(Form):
     """Which of one's notifications to mark read: some ``ids``, all ``up_to`` an id, or (neither) all."""
 
     ids = AsciiIntegerListField(label=_("Notifications"), required=False)

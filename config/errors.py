@@ -6,6 +6,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 413: "too_large", 500: "server_error"}
 
@@ -44,6 +45,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_answer(request, 404)
+
+
+@csrf_exempt  # whatever the method: nothing is done, and a POST is told "not found", not about its CSRF token
+def api_path_not_found(request: HttpRequest) -> HttpResponse:
+    """An API path that matches no pattern, as a view of its own: the JSON 404 with DEBUG on too (Django
+    answers such a path with its debug page there, and ``handler404`` only serves when DEBUG is off)."""
     return error_answer(request, 404)
 
 

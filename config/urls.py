@@ -2,9 +2,12 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from api.views import SchemaView
+from config import errors
 
 admin.site.site_header = _("Tongxin casework administration")
 admin.site.site_title = _("Tongxin casework")
@@ -16,7 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", SchemaView.as_view(), name="api_schema"),
     # Swagger UI styles itself inline; its script is a file of its own (the split view), so only styles relax.
     path(
         "api/docs/",
@@ -25,6 +28,10 @@ urlpatterns = [
         ),
         name="api_docs",
     ),
+    # An API path that matches nothing (the path converters refuse a malformed id or reference that way):
+    # the JSON 404. A path without its last slash matches nothing here, so that CommonMiddleware still
+    # redirects it to the one with.
+    re_path(r"^api/(?:.*/)?$", errors.api_path_not_found),
     path("", include("web.urls")),
 ]
 

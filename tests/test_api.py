@@ -75,7 +75,7 @@ def test_intake_with_an_idempotency_key_makes_one_case(people):
         ),
         ("contact_phone", "1391234567", "手机号"),
         ("card_code", "TXK-EXPIRED", "已于"),
-        ("specialties", ["astrology"], "astrology"),
+        ("specialties", ["astrology"], "请从列出的选项中选择。"),  # a refused choice is never repeated
     ],
 )
 def test_invalid_intake_is_a_400_in_chinese_and_writes_nothing(people, field, value, message):

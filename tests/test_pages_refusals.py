@@ -122,7 +122,7 @@ def test_a_side_exit_without_reason_is_refused(client, people):
     client.force_login(people["mediator"])
     response = client.post(reverse("case_action", args=[case.reference, "reject"]), {"reason": ""})
     assert response.status_code == 400
-    assert "该字段是必填项" in response.content.decode()
+    assert "请填写原因。" in response.content.decode()  # the form's words, the API's too
     assert case_snapshot(case) == before
 
 

@@ -63,15 +63,49 @@ def test_repeated_wrong_passwords_lock_the_login(people):
     assert response.status_code == 429
     assert "登录失败次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    # the API's token view is guarded by the same lock
+    # the API's token view is guarded by the same lock, and says so as the login page does: a 429, not the
+    # 400 of a wrong password
     response = Client().post(
         "/api/v1/auth/token/",
         json.dumps({"username": "mediator", "password": "right-password-1"}),
         content_type="application/json",
     )
-    assert response.status_code == 400
-    assert response.json()["error"]["message"] == "无法使用提供的认证信息登录。"
+    assert response.status_code == 429
+    assert response.json() == {"error": {"code": "locked_out", "message": LOCKED, "fields": {}}}
+    assert response["Retry-After"] == "1800"
     assert not Token.objects.filter(user=people["mediator"]).exists()
+
+
+LOCKED = "多次输入错误密码，该账号已被暂时锁定。请稍后再试，或联系系统管理员。"
+
+
+def test_repeated_wrong_passwords_on_the_token_endpoint_lock_it_with_a_429_in_the_users_language(people):
+    people["liaison"].set_password("right-password-1")
+    people["liaison"].save()
+
+    def token(password, language="zh-hans"):
+        body = json.dumps({"username": "liaison", "password": password})
+        return Client(HTTP_ACCEPT_LANGUAGE=language).post(
+            "/api/v1/auth/token/", body, content_type="application/json"
+        )
+
+    answers = [token("wrong") for _ in range(5)]
+    # the fifth failure locks, as on the login page; until then a wrong password is a 400
+    assert [a.status_code for a in answers] == [400, 400, 400, 400, 429]
+    assert answers[0].json()["error"]["message"] == "无法使用提供的认证信息登录。"
+    assert answers[4].json()["error"]["message"] == LOCKED
+    locked = token("right-password-1", language="en")
+    assert locked.status_code == 429
+    assert locked.json()["error"] == {
+        "code": "locked_out",
+        "message": "This account is locked for a while after repeated wrong passwords. Try again later or "
+        "ask an administrator.",
+        "fields": {},
+    }
+    assert not Token.objects.filter(user=people["liaison"]).exists()
+    # the login page is locked too
+    page = Client().post(reverse("login"), {"username": "liaison", "password": "right-password-1"})
+    assert page.status_code == 429
 
 
 def test_a_flooded_intake_gets_429_and_writes_nothing_more(people, settings):

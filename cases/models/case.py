@@ -177,7 +177,7 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     paused = models.BooleanField(_("paused"), default=False)  # every open step waits for a party
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     exit_reason = models.TextField(_("reason"), blank=True, max_length=limits.REASON)
-    referred_to = models.CharField(_("referred to"), max_length=100, blank=True)
+    referred_to = models.CharField(_("referred to"), max_length=limits.REFERRED_TO, blank=True)
 
     class Meta:
         verbose_name = _("case")

@@ -1,11 +1,13 @@
 """Side exits: reject (不予受理), refer (转办), escalate (上报) and withdraw (撤回), with their input rules."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
 from cases import rules
 from cases.errors import Conflict, InvalidInput
-from cases.models import Case, Unit, User
+from cases.models import Case, Unit, User, limits
 from cases.services.transitions import case_apply_transition
 from cases.transactions import in_transaction
 
@@ -23,6 +25,12 @@ def side_exit_input(*, action: str, reason: str, to: str = "") -> dict:
     to = (to or "").strip()
     if action == "refer" and not to:
         raise InvalidInput(_("Say where the case is referred to."), field="to")
+    # The forms refuse longer text already; a caller without one must not reach the columns with it either.
+    for field, value, limit in (("reason", reason, limits.REASON), ("to", to, limits.REFERRED_TO)):
+        try:
+            MaxLengthValidator(limit)(value)
+        except ValidationError as error:
+            raise InvalidInput(error.messages[0], field=field) from None
     return {"reason": reason, "to": to}
 
 

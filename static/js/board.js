@@ -33,7 +33,7 @@
     var li = el("li", undefined, "board-case priority-" + c.priority);
     li.dataset.reference = c.reference;
     var link = el("a", c.reference);
-    link.href = caseUrl.replace("REFERENCE", c.reference);
+    link.href = caseUrl.replace("TX-0000-000000", c.reference);
     li.appendChild(link);
     li.appendChild(el("span", " " + (kindLabels[c.kind] || c.kind) + " "));
     li.appendChild(el("span", stateLabels[c.state] || c.state, "state state-" + c.state));
