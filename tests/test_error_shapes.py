@@ -73,7 +73,11 @@ def test_an_api_path_no_converter_matches_is_the_json_404_with_debug_on_too(peop
     pages = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
     pages.force_login(people["mediator"])
     for path in ("/api/v1/tasks/%C2%B2/claim/", "/api/v1/cases/%00/", "/api/v1/nothing-here/"):
-        for response in (pages.get(path), pages.post(path), api(people["mediator"], language="en").post(path)):
+        for response in (
+            pages.get(path),
+            pages.post(path),
+            api(people["mediator"], language="en").post(path),
+        ):
             assert response.status_code == 404, path  # a POST without its CSRF token too: nothing happens
             assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
     # a path without its last slash is still redirected to the one with
