@@ -318,6 +318,10 @@ class NotificationOut(s.Serializer[dict[str, Any]]):
 
 class NotificationList(s.Serializer[dict[str, Any]]):
     results = NotificationOut(many=True)
+    horizon = s.IntegerField(
+        help_text="Send it back as `horizon` with the last id seen as `after`: what committed late, whatever its "
+        "id, comes then (0 where ids commit in order)."
+    )
 
 
 class Unread(s.Serializer[dict[str, Any]]):

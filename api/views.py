@@ -41,6 +41,7 @@ from cases.services import privacy
 from cases.services.side_exits import SIDE_EXITS
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
+from notifications.horizon import replay_horizon
 from workflow import selectors as task_selectors
 from workflow import services
 from workflow.selectors import case_get_for_user, case_page_for_user, case_shows_personal_data
@@ -386,8 +387,12 @@ def task_complete(request: Request, task_id: int) -> Response:
 @api_view(["GET"])
 def notification_list(request: Request) -> Response:
     query = inputs.cleaned(case_forms.NotificationListForm(request.query_params))
-    rows = notification_selectors.notification_list_after(user=caller(request), after=query["after"] or 0)
-    return Response(answers.NotificationList({"results": [row.as_message() for row in rows]}).data)
+    horizon = replay_horizon()  # before the read: what it cannot see committed at or after this
+    rows = notification_selectors.notification_list_unseen(
+        user=caller(request), after=query["after"] or 0, horizon=query["horizon"]
+    )
+    answer = {"results": [row.as_message() for row in rows], "horizon": horizon}
+    return Response(answers.NotificationList(answer).data)
 
 
 @extend_schema(request=bodies.ReadIn, responses={200: answers.Unread, **BODY_ERRORS})

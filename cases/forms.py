@@ -348,9 +348,11 @@ class TaskListForm(Form):
 
 
 class NotificationListForm(Form):
-    """The API's notification stream: those after the id the client saw last."""
+    """The API's notification stream: those the client has not seen, from its cursor (the last id it saw and the
+    last horizon it was given)."""
 
     after = AsciiIntegerField(label=_("After"), min_value=0, required=False)
+    horizon = AsciiIntegerField(label=_("Horizon"), min_value=0, max_value=2**63 - 1, required=False)
 
 
 def first_error(form: forms.Form) -> tuple[str, str]:

@@ -1,15 +1,22 @@
 """Websocket consumers: thin — authenticate, check access, join groups, replay from the database, forward.
 
 ``ws/notifications/``: the signed-in user's own stream. The client may first send
-``{"type": "resume", "after": <last id seen>}`` to get every stored notification after that id, in order;
-then live ones follow. ``{"type": "read", "ids": [...]}`` or ``{"type": "read", "up_to": <id>}`` marks read.
+``{"type": "resume", "after": <last id seen>, "horizon": <the last horizon it was given>, "seen": [<ids it
+received lately>]}`` to get every stored notification it has not seen, in id order, even those that committed after a
+higher id (``notifications.horizon``); the replay ends with ``{"type": "resumed", "horizon": <h>}``. Then live
+ones follow.
+While the socket is open it catches up by itself every ``CATCH_UP_SECONDS``: a push lost on the way (the channel
+layer failed after the commit) arrives then, and the client is given a fresh ``{"type": "horizon"}``, so its next
+resume sends little twice. ``{"type": "read", "ids": [...]}`` or ``{"type": "read", "up_to": <id>}`` marks read.
 Texts are rendered in the socket's language (its ``django_language`` cookie or ``Accept-Language``).
 
 Each socket remembers the ids it has sent and never sends one twice; clients drop duplicates by id too.
 ``DedupingConsumer`` is the base of every socket that forwards group messages (the board's is in ``web``).
 """
 
+import asyncio
 import logging
+import random
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -18,6 +25,7 @@ from django.utils import translation
 
 from notifications import selectors, services
 from notifications.events import client_text, notify_group
+from notifications.horizon import replay_horizon
 from notifications.language import scope_language
 from notifications.models import message_from_fields
 
@@ -28,6 +36,8 @@ UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 # The server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server).
 TRY_AGAIN = 4503
+# Seconds between an open socket's catch-ups from the database (each one indexed query; spread by a random tenth).
+CATCH_UP_SECONDS = 60.0
 
 
 class DedupingConsumer(AsyncJsonWebsocketConsumer):
@@ -66,6 +76,7 @@ class DedupingConsumer(AsyncJsonWebsocketConsumer):
 
 class NotificationConsumer(DedupingConsumer):
     forwarding = frozenset({"notification"})
+    catching_up: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -80,28 +91,40 @@ class NotificationConsumer(DedupingConsumer):
             await self.close(code=TRY_AGAIN)
             return
         self.sent = set()
+        # The socket's cursor (``notifications.horizon``), where its next catch-up starts: every row up to id
+        # ``after`` that committed before ``horizon``, and those in ``seen``, are the client's already (a row
+        # this socket sent is in ``sent``). Until the client resumes with its own, the stream starts now.
+        start = await database_sync_to_async(selectors.notification_stream_start)(user=self.user)
+        self.after, self.horizon, self.seen = start.after, start.horizon or None, set(start.seen)
         await self.accept()
         unread = await database_sync_to_async(selectors.notification_unread_count)(user=self.user)
-        await self.send_json({"type": "hello", "unread": unread})
+        # A page with no cursor of its own starts from this one.
+        await self.send_json(
+            {
+                "type": "hello",
+                "unread": unread,
+                "after": start.after,
+                "horizon": start.horizon,
+                "seen": start.seen,
+            }
+        )
+        self.catching_up = asyncio.get_running_loop().create_task(self.catch_up_every())
 
     async def disconnect(self, code: int) -> None:
+        if self.catching_up is not None:
+            self.catching_up.cancel()
         if getattr(self, "sent", None) is not None:
             await self.channel_layer.group_discard(notify_group(self.user.pk), self.channel_name)
 
     async def receive_json(self, content: object, **kwargs: object) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if isinstance(content, dict) and kind == "resume":
-            after = message_int(content.get("after"))
-            while True:
-                rows = await database_sync_to_async(selectors.notification_list_after)(
-                    user=self.user, after=after
-                )
-                for row in rows:
-                    await self.forward_once(row.pk, self.render(row.stored_fields()))
-                if len(rows) < selectors.REPLAY_LIMIT:
-                    break
-                after = rows[-1].pk
-            await self.send_json({"type": "resumed"})
+            # The client knows what it has seen better than the socket's start: its cursor replaces that.
+            self.after = message_int(content.get("after"))
+            self.horizon = message_int(content.get("horizon")) or None
+            seen = content.get("seen")
+            self.seen = {message_int(key) for key in seen[:SENT_MEMORY]} if isinstance(seen, list) else set()
+            await self.send_json({"type": "resumed", "horizon": await self.replay()})
         elif isinstance(content, dict) and kind == "read":
             ids = content.get("ids")
             id_list = [message_int(i) for i in ids] if isinstance(ids, list) else None
@@ -113,6 +136,37 @@ class NotificationConsumer(DedupingConsumer):
             await self.send_json({"type": "unread", "unread": unread})
         else:
             await self.send_json({"type": "error", "error": "unknown message type"})
+
+    async def replay(self) -> int:
+        """Send what the client may not have seen (``selectors.notification_list_unseen``), once each; returns
+        the horizon to give it, which is also where the socket's next catch-up starts."""
+        horizon = await database_sync_to_async(replay_horizon)()
+        beyond = 0
+        while True:
+            rows = await database_sync_to_async(selectors.notification_list_unseen)(
+                user=self.user, after=self.after, horizon=self.horizon, beyond=beyond
+            )
+            for row in rows:
+                if row.pk not in self.seen:
+                    await self.forward_once(row.pk, self.render(row.stored_fields()))
+            if len(rows) < selectors.REPLAY_LIMIT:
+                break
+            beyond = rows[-1].pk
+        if rows:
+            self.after = max(self.after, rows[-1].pk)
+        self.horizon = horizon or None
+        return horizon
+
+    async def catch_up_every(self) -> None:
+        """Catch up from the database now and then: what a lost push left out arrives, the horizon moves on."""
+        while True:
+            await asyncio.sleep(CATCH_UP_SECONDS * (0.9 + random.random() / 5))
+            try:
+                horizon = await self.replay()
+            except Exception:  # the database is away for a moment: the next round tries again
+                logger.warning("notification catch-up failed", exc_info=True)
+                continue
+            await self.send_json({"type": "horizon", "horizon": horizon})
 
     def render(self, fields: dict) -> str:
         with translation.override(self.language):

@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from notifications.horizon import CurrentTransactionId
 from notifications.types import EventType
 
 
@@ -20,6 +21,8 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The writing transaction (PostgreSQL): a replay sends what committed after its reader's horizon.
+    txid = models.BigIntegerField(null=True, editable=False, db_default=CurrentTransactionId())
 
     class Meta:
         verbose_name = _("notification")
@@ -27,6 +30,7 @@ class Notification(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["recipient", "id"], name="notification_stream"),
+            models.Index(fields=["recipient", "txid"], name="notification_horizon"),
             models.Index(
                 fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"
             ),

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from notifications.horizon import Cursor, cursor_now, unseen_q
 from notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -12,9 +13,20 @@ if TYPE_CHECKING:
 REPLAY_LIMIT = 1000
 
 
-def notification_list_after(*, user: "User", after: int, limit: int = REPLAY_LIMIT) -> list[Notification]:
-    """The user's own notifications after id ``after``, oldest first."""
-    return list(Notification.objects.filter(recipient=user, pk__gt=after).order_by("pk")[:limit])
+def notification_list_unseen(
+    *, user: "User", after: int, horizon: int | None = None, beyond: int = 0, limit: int = REPLAY_LIMIT
+) -> list[Notification]:
+    """The user's own notifications a reader who saw up to id ``after`` (with the replay ``horizon`` it was
+    given, ``notifications.horizon``) may not have seen, oldest first: the rows after that id and the rows that
+    committed at or after that horizon, whatever their id. ``beyond``: the last id of the previous page."""
+    rows = Notification.objects.filter(unseen_q(after=after, horizon=horizon), recipient=user, pk__gt=beyond)
+    return list(rows.order_by("pk")[:limit])
+
+
+def notification_stream_start(*, user: "User") -> Cursor:
+    """Where a socket that did not resume starts: after what the user has now, so what commits later, whatever
+    its id, is still to be sent."""
+    return cursor_now(Notification.objects.filter(recipient=user))
 
 
 def notification_unread_count(*, user: "User") -> int:

@@ -84,8 +84,8 @@ def test_a_redis_outage_loses_no_notification(live):
     with redis_server() as (redis_url, stop_redis, start_redis), asgi_server(redis_url=redis_url) as server:
 
         async def client(received: list, stop: asyncio.Event):
-            """A client as the page's script is: resume after the last id on every (re)connect, back off."""
-            last = 0
+            """A client as the page's script is: resume from its cursor on every (re)connect, back off."""
+            cursor: dict = {}
             delay = 0.2
             while not stop.is_set():
                 try:
@@ -96,16 +96,22 @@ def test_a_redis_outage_loses_no_notification(live):
                     continue
                 delay = 0.2
                 try:
-                    await socket.send(json.dumps({"type": "resume", "after": last}))
                     while not stop.is_set():
                         try:
                             async with asyncio.timeout(0.5):
                                 message = json.loads(await socket.recv())
                         except TimeoutError:
                             continue
-                        if message["type"] == "notification":
+                        if message["type"] == "hello" and cursor:
+                            await socket.send(json.dumps({"type": "resume", **cursor}))
+                        elif message["type"] == "hello":
+                            cursor = {k: message[k] for k in ("after", "horizon", "seen")}
+                        elif message["type"] in ("resumed", "horizon"):
+                            cursor["horizon"] = message["horizon"]
+                        elif message["type"] == "notification":
                             received.append(message["notification"]["id"])
-                            last = max(last, message["notification"]["id"])
+                            cursor["after"] = max(cursor["after"], message["notification"]["id"])
+                            cursor["seen"].append(message["notification"]["id"])
                 except Exception:
                     await asyncio.sleep(delay)
                 finally:

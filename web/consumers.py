@@ -1,6 +1,9 @@
 """The supervisor's live board socket, ``ws/board/``: a snapshot of their unit's subtree on connect, then events
-(each with ``seq``, the audit row id); ``{"type": "resume", "after": <seq>}`` replays the events after a seq,
-``{"type": "snapshot"}`` asks for a fresh snapshot. Administrators watch the whole tree.
+(each with ``seq``, the audit row id). The first snapshot carries a ``horizon`` and the ``seen`` events at or
+after it: ``{"type": "resume", "after":
+<seq>, "horizon": <h>, "seen": [<seqs received lately>]}`` replays the events the board has not seen, even those
+that committed after a higher seq (``notifications.horizon``), and ends with ``{"type": "resumed", "horizon":
+<h>}``; ``{"type": "snapshot"}`` asks for a fresh snapshot. Administrators watch the whole tree.
 
 What the board shows is the cases' board read model (``cases.selectors.board``); the fan-out to the sockets of
 one root is ``notifications.fanout.BoardRoom``.
@@ -13,8 +16,16 @@ from channels.db import database_sync_to_async
 
 from cases import rules
 from cases.selectors import board
-from notifications.consumers import FORBIDDEN, TRY_AGAIN, UNAUTHENTICATED, DedupingConsumer, message_int
+from notifications.consumers import (
+    FORBIDDEN,
+    SENT_MEMORY,
+    TRY_AGAIN,
+    UNAUTHENTICATED,
+    DedupingConsumer,
+    message_int,
+)
 from notifications.fanout import BoardRoom
+from notifications.horizon import replay_horizon
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +54,11 @@ class BoardConsumer(DedupingConsumer):
             await self.close(code=TRY_AGAIN)
             return
         await self.accept()
+        start = await database_sync_to_async(board.board_cursor)(
+            root=self.root
+        )  # before the snapshot's reads
         snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
-        await self.send_json(snapshot)
+        await self.send_json({**snapshot, "horizon": start.horizon, "seen": start.seen})
 
     async def disconnect(self, code):
         if getattr(self, "room", None) is not None:
@@ -53,14 +67,22 @@ class BoardConsumer(DedupingConsumer):
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "resume":
             after = message_int(content.get("after"))
+            horizon = message_int(content.get("horizon")) or None
+            seen = content.get("seen")
+            for key in seen[:SENT_MEMORY] if isinstance(seen, list) else []:
+                self.remember(message_int(key))
+            fresh = await database_sync_to_async(replay_horizon)()
+            beyond = 0
             while True:
-                events = await database_sync_to_async(board.board_events_after)(root=self.root, after=after)
+                events = await database_sync_to_async(board.board_events_unseen)(
+                    root=self.root, after=after, horizon=horizon, beyond=beyond
+                )
                 for event in events:
                     await self.send_once(event["seq"], event)
                 if len(events) < board.REPLAY_LIMIT:
                     break
-                after = events[-1]["seq"]
-            await self.send_json({"type": "resumed"})
+                beyond = events[-1]["seq"]
+            await self.send_json({"type": "resumed", "horizon": fresh})
         elif isinstance(content, dict) and content.get("type") == "snapshot":
             snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
             await self.send_json(snapshot)

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import limits
+from notifications.horizon import CurrentTransactionId
 from notifications.types import EventType
 
 
@@ -62,6 +63,8 @@ class AuditEntry(models.Model):
     )
     on_time = models.BooleanField(_("on time"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # The writing transaction (PostgreSQL): a board's replay sends what committed after its horizon.
+    txid = models.BigIntegerField(null=True, editable=False, db_default=CurrentTransactionId())
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -69,6 +72,7 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["txid"], name="audit_horizon")]
 
     def __str__(self) -> str:
         return f"{self.case_id}·{self.action}·{self.name}"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from cases.models import AuditEntry, Case, Unit
 from cases.models.audit import BOARD_ACTIONS
 from cases.models.case import TERMINAL_STATES
+from notifications.horizon import Cursor, cursor_now, unseen_q
 
 NEWEST = 10
 OVERDUE = 20
@@ -82,12 +83,27 @@ def board_snapshot(*, root: Unit) -> dict:
     }
 
 
-def board_events_after(*, root: Unit, after: int, limit: int = REPLAY_LIMIT) -> list[dict]:
-    """Board events of the subtree after sequence ``after`` (audit ids), oldest first, with each case as it is
-    now. Only audit rows that were pushed live are events: an unmasking or a card redemption is not."""
+def board_cursor(*, root: Unit) -> Cursor:
+    """Where a board of the subtree that opens now starts (``notifications.horizon``): its snapshot shows what
+    happened before, and a resume sends what commits later, whatever its sequence."""
+    return cursor_now(
+        AuditEntry.objects.filter(case__unit__path__startswith=root.path, action__in=BOARD_ACTIONS)
+    )
+
+
+def board_events_unseen(
+    *, root: Unit, after: int, horizon: int | None = None, beyond: int = 0, limit: int = REPLAY_LIMIT
+) -> list[dict]:
+    """Board events of the subtree a board that saw up to sequence ``after`` (audit ids) with ``horizon``
+    (``notifications.horizon``) may not have seen, oldest first, with each case as it is now; ``beyond``: the
+    last sequence of the previous page. Only audit rows that were pushed live are events: an unmasking or a card
+    redemption is not."""
     entries = (
         AuditEntry.objects.filter(
-            case__unit__path__startswith=root.path, pk__gt=after, action__in=BOARD_ACTIONS
+            unseen_q(after=after, horizon=horizon),
+            case__unit__path__startswith=root.path,
+            pk__gt=beyond,
+            action__in=BOARD_ACTIONS,
         )
         .select_related("case__unit")
         .order_by("pk")[:limit]

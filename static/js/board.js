@@ -19,7 +19,9 @@
   var caseUrl = root.dataset.caseUrl;
   var status = document.getElementById("board-status");
   var lastSeq = 0;  // the highest seq seen, to resume after on reconnect
+  var horizon = 0;  // the server's horizon: a resume also sends what committed after it, whatever its seq
   var seen = {};    // seqs already applied: a transaction that committed late can carry a lower seq
+  var recent = [];  // the latest of those, sent with a resume so they do not come twice
   var newest = [];
 
   function el(tag, text, className) {
@@ -69,6 +71,7 @@
   function onEvent(event) {
     if (seen[event.seq]) return;
     seen[event.seq] = true;
+    recent = recent.concat([event.seq]).slice(-500);
     lastSeq = Math.max(lastSeq, event.seq);
     newest = [event.case].concat(newest.filter(function (c) { return c.reference !== event.case.reference; }))
       .slice(0, 10);
@@ -85,12 +88,18 @@
   window.Tongxin.connect("/ws/board/", {
     open: function (socket) {
       setStatus(true);
-      if (lastSeq) socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
+      if (lastSeq) socket.send(JSON.stringify({ type: "resume", after: lastSeq, horizon: horizon, seen: recent }));
     },
     message: function (message) {
       if (message.type === "snapshot") {
         render(message);
         lastSeq = Math.max(lastSeq, message.seq);
+        if (message.horizon !== undefined && !horizon) {
+          horizon = message.horizon;
+          recent = message.seen;
+        }
+      } else if (message.type === "resumed") {
+        horizon = message.horizon;
       } else if (message.type === "event") {
         onEvent(message);
       }

@@ -1,6 +1,6 @@
 /* Live notifications: the bell's count and short toasts, over ws/notifications/.
- * A socket that drops reconnects with backoff and resumes after the last id it saw, so nothing is lost;
- * ids already shown are dropped. window.Tongxin.connect is shared with the board page. */
+ * A socket that drops reconnects with backoff and resumes from its cursor, so nothing is lost, even what
+ * committed out of id order; ids already shown are dropped. window.Tongxin.connect is shared with the board page. */
 (function () {
   "use strict";
 
@@ -37,8 +37,23 @@
   var bell = document.getElementById("bell-count");
   var toasts = document.getElementById("toasts");
   if (!bell) return;
-  var key = "tongxin.lastNotification." + (document.body.dataset.user || "");
-  var seen = {};
+  // The cursor of this person's stream, kept across pages: the last id seen, the last horizon the server gave
+  // and the ids seen lately (a resume sends what committed late, whatever its id; these are not sent
+  // twice). See notifications/consumers.py.
+  var key = "tongxin.notifications." + (document.body.dataset.user || "");
+  var SEEN_MAX = 1000;
+
+  function cursor() {
+    try {
+      var stored = JSON.parse(localStorage.getItem(key) || "null");
+      if (stored && typeof stored.after === "number") return stored;
+    } catch (e) { /* a cursor from an older page: start again */ }
+    return null;
+  }
+  function keep(state) {
+    if (state.seen.length > SEEN_MAX) state.seen = state.seen.slice(-SEEN_MAX);
+    localStorage.setItem(key, JSON.stringify(state));
+  }
 
   function setCount(n) {
     bell.textContent = n;
@@ -56,24 +71,30 @@
   }
 
   connect("/ws/notifications/", {
-    open: function (socket) {
-      var last = parseInt(localStorage.getItem(key) || "0", 10);
-      if (last) socket.send(JSON.stringify({ type: "resume", after: last }));
-    },
-    message: function (message) {
-      if (message.type === "hello" || message.type === "unread") {
+    message: function (message, socket) {
+      var state = cursor();
+      if (message.type === "hello") {
         setCount(message.unread);
+        if (state) {
+          socket.send(JSON.stringify({ type: "resume", after: state.after, horizon: state.horizon, seen: state.seen }));
+        } else {
+          keep({ after: message.after, horizon: message.horizon, seen: message.seen });
+        }
+      } else if (message.type === "unread") {
+        setCount(message.unread);
+      } else if (message.type === "resumed" || message.type === "horizon") {
+        // The ids seen stay: one seen live may have committed after this horizon's oldest running transaction.
+        if (state) keep({ after: state.after, horizon: message.horizon, seen: state.seen });
       } else if (message.type === "notification") {
         var n = message.notification;
-        if (seen[n.id]) return;
-        seen[n.id] = true;
-        var last = parseInt(localStorage.getItem(key) || "0", 10);
-        if (n.id > last) {
-          localStorage.setItem(key, String(n.id));
-          if (!n.read) {
-            setCount((parseInt(bell.textContent, 10) || 0) + 1);
-            toast(n);
-          }
+        state = state || { after: 0, horizon: 0, seen: [] };
+        if (state.seen.indexOf(n.id) !== -1) return;
+        state.seen.push(n.id);
+        state.after = Math.max(state.after, n.id);
+        keep(state);
+        if (!n.read) {
+          setCount((parseInt(bell.textContent, 10) || 0) + 1);
+          toast(n);
         }
       }
     }
