@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install migrate demo lint check clean
+.PHONY: run test bench cluster nginx install migrate demo lint check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,19 @@ run: demo
 	trap 'kill $$runner 2>/dev/null; wait $$runner 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
+# The production topology on this machine: nginx (Debian's, installed when missing) on http://127.0.0.1:8080 in
+# front of three ASGI workers and two timer runners, on PostgreSQL (DATABASE_URL, or the machine's, database
+# tongxin_cluster) and Redis (REDIS_URL, or one of its own); migrates, loads the demo, prints the logins.
+# Ctrl-C stops everything it started and nothing else.
+cluster: install nginx
+	$(BIN)/python -m bench.cluster
+
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default without them).
-test: install
+test: install nginx
 	DJANGO_DEBUG=1 $(BIN)/pytest -q
 
 # Benchmarks on PostgreSQL + Redis (loopback, databases of their own): prints the table, writes bench/results/.

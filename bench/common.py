@@ -62,16 +62,22 @@ def free_port() -> int:
 
 @contextmanager
 def asgi_server(
-    env: dict[str, str], *, wrap=(), output=subprocess.DEVNULL, stop=signal.SIGTERM, stop_timeout=10.0
+    env: dict[str, str],
+    *,
+    wrap=(),
+    options=(),
+    output=subprocess.DEVNULL,
+    stop=signal.SIGTERM,
+    stop_timeout=10.0,
 ):
     """The project on a real daphne subprocess, with ``env`` over this process's environment; yields
     ``127.0.0.1:<port>`` once it listens and stops it on any exit of the block (``stop`` first, then a kill).
-    ``wrap`` goes before the command (a profiler), ``output`` takes its output. Used by the benches and by the
-    suite's live tests."""
+    ``wrap`` goes before the command (a profiler), ``options`` after daphne's own, ``output`` takes its output.
+    Used by the benches, the cluster and the suite's live tests."""
     port = free_port()
     daphne = Path(sys.executable).with_name("daphne")
     process = subprocess.Popen(
-        [*wrap, str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [*wrap, str(daphne), "-b", "127.0.0.1", "-p", str(port), *options, "config.asgi:application"],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=output,

@@ -7,13 +7,19 @@ django_asgi_app = get_asgi_application()
 
 # These need the app registry loaded.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from config.proxy import ProxyHeaders  # noqa: E402
 from notifications.auth import TokenOrSessionAuth  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
-    }
+application = ProxyHeaders(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
+        }
+    ),
+    proxies=settings.TRUSTED_PROXIES,
+    worker=settings.WORKER_NAME,
 )

@@ -227,8 +227,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(env_str("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks), and this
+# worker's name in the X-Served-By header (``config/proxy.py``). Headers from any other peer are ignored, so
+# HTTPS behind a TLS proxy is seen through the trusted proxy's X-Forwarded-Proto, never a client's.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+WORKER_NAME = env_str("TONGXIN_WORKER_NAME", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

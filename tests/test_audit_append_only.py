@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(case):
-    return list(AuditEntry.objects.filter(case=case).order_by("pk").values_list("pk", "action", "name", "reason"))
+    return list(
+        AuditEntry.objects.filter(case=case).order_by("pk").values_list("pk", "action", "name", "reason")
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,4 +43,3 @@ def test_the_orm_refuses_too(people):
     with pytest.raises(TypeError, match="append-only"):
         AuditEntry.objects.filter(case=case).delete()
     assert rows(case) == before
-
