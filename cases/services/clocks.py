@@ -5,8 +5,9 @@ steps no longer open stop and their pending timers are cancelled; a new step's c
 its timers are created (one INSERT each for the clocks and the timers); the case's own clock starts at intake
 and stops when the case ends. A first claim switches a step to the window the claim opens (``clock_taken``); the
 holder pauses and resumes (``clock_pause``, ``clock_resume``; the runner resumes when a pause ends). The case's
-due moment and light follow (``case_moments_keep``). Each function runs inside its command's transaction, with
-the case locked, and counts with one ``WorkCalendar``.
+due moment and light follow (``case_moments_keep``). An approved extension request moves a step's due moment
+(``cases.services.extensions``); one still awaiting a decision lapses when its step's clock stops. Each function
+runs inside its command's transaction, with the case locked, and counts with one ``WorkCalendar``.
 """
 
 from __future__ import annotations
