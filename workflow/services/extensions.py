@@ -1,7 +1,8 @@
 """Commands on extension requests (延期申请): the holder of a step asks, a supervisor of the case decides.
 
 Each locks the case (``workflow.locks``), as every change of a case does, re-reads what it changes under the
-lock and leaves the rules to ``cases.services.extensions``. Each is the outermost command: it owns the
+lock and leaves the rules to ``cases.services.extensions``. Asking is a command on one task: it takes the task
+commands' lock and holder check (``workflow.services.tasks``). Each is the outermost command: it owns the
 transaction. Two supervisors deciding one request at once: the second waits for the first's lock, then finds it
 decided (a conflict).
 """
@@ -43,4 +44,5 @@ def extension_decide(*, extension_id: int, user: User, approve: bool, reason: st
     if case is None:
         raise NotFound()
     request = ExtensionRequest.objects.select_related("requested_by", "decided_by").get(pk=extension_id)
+    request.case = case  # the locked row
     return extensions.extension_decide(case=case, request=request, actor=user, approve=approve, reason=reason)
