@@ -29,6 +29,7 @@ from workflow.nodes import CaseTask
 from workflow.selectors import case_shows_personal_data
 
 PAGE_SIZE = 50
+EXTENSION_IDS = "extension_%s"  # the page's other forms have a reason field too: ids of its own
 LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
 
 
@@ -96,7 +97,7 @@ def _task_context(
     return {
         "extensions": extensions,
         "extension_form": extension_form
-        or (case_forms.ExtensionAskForm() if holds and cannot_ask is None else None),
+        or (case_forms.ExtensionAskForm(auto_id=EXTENSION_IDS) if holds and cannot_ask is None else None),
         "extension_note": cannot_ask.message if cannot_ask and task.clock.due_at else "",
         "sla": sla,
         "clock": task.clock,
@@ -242,7 +243,7 @@ def task_pause(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def task_extension_ask(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
-    form = case_forms.ExtensionAskForm(request.POST)
+    form = case_forms.ExtensionAskForm(request.POST, auto_id=EXTENSION_IDS)
     if not form.is_valid():
         return render(
             request, "tasks/detail.html", _task_context(request, task, extension_form=form), status=400
