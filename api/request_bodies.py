@@ -145,6 +145,16 @@ PauseIn = form_serializer(
     doc="Which party the step waits for, and for how many working days.",
 )
 
+ExtensionAskIn = form_serializer(
+    case_forms.ExtensionAskForm(),
+    name="ExtensionAskIn",
+    doc="The new due moment asked for (ISO 8601; without an offset, Asia/Shanghai time) and why.",
+)
+ExtensionDecisionIn = form_serializer(
+    case_forms.ExtensionDecisionForm(),
+    name="ExtensionDecisionIn",
+    doc="`approve` or `refuse` an extension request; a refusal says why.",
+)
 
 ReassignIn = form_serializer(
     case_forms.ReassignForm(by_login=True),

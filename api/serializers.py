@@ -29,12 +29,15 @@ from cases.models import (
     Category,
     Channel,
     DisputeDetail,
+    ExtensionRequest,
+    ExtensionState,
     FollowUpAnswer,
     HelpRequestDetail,
     Light,
     Priority,
     Specialty,
 )
+from cases.selectors.extensions import extension_list_of_case, extension_list_of_task
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from cases.steps import STEPS
 from notifications.types import EventType
@@ -193,6 +196,42 @@ class TaskOut(s.Serializer[Task]):
         return SlaOut(deadlines.clock_sla(task.clock, timezone.now())).data
 
 
+class ExtensionOut(s.Serializer[ExtensionRequest]):
+    """An extension request (延期申请) of a step: who asked, why, the due moment then and the one asked for, and
+    the decision (`state` pending until a supervisor approves or refuses it; lapsed when the step ended first)."""
+
+    id = s.IntegerField(source="pk")
+    reference = s.CharField(source="case.reference")
+    task = s.IntegerField(source="task_id")
+    step = s.ChoiceField(choices=STEP_CHOICES)
+    number = s.IntegerField(help_text="1 or 2: a step has at most two requests.")
+    state = s.ChoiceField(choices=ExtensionState.choices)
+    requested_by = s.CharField(source="requested_by.username")
+    reason = s.CharField()
+    due_before = Timestamp(help_text="The step's due moment when it was asked.")
+    due_requested = Timestamp(help_text="The due moment asked for; the step's once approved.")
+    asked_at = Timestamp()
+    decided_by = s.CharField(source="decided_by.username", allow_null=True)
+    decision_reason = s.CharField(allow_blank=True)
+    decided_at = Timestamp(allow_null=True)
+
+    class Meta:
+        ref_name = "Extension"
+
+
+class TaskDetail(TaskOut):
+    """One task as it is now, with its step's extension requests, oldest first."""
+
+    extensions = s.SerializerMethodField()
+
+    class Meta:
+        ref_name = "TaskDetail"
+
+    @extend_schema_field(ExtensionOut(many=True))
+    def get_extensions(self, task: Task) -> ReturnList:
+        return s.ListSerializer(extension_list_of_task(task_id=task.pk), child=ExtensionOut()).data
+
+
 class AuditRow(s.Serializer[AuditEntry]):
     id = s.IntegerField(source="pk")
     at = Timestamp(source="created_at")
@@ -215,18 +254,20 @@ class AuditRow(s.Serializer[AuditEntry]):
 
 class CaseDetail(CaseSummary):
     """A case with its kind's data in `fields` (phone and ID numbers masked unless you work the case or
-    unmasked it), its audit trail, its open tasks and the side exits you may take now."""
+    unmasked it), its audit trail, its open tasks, its steps' extension requests and the side exits you may take
+    now."""
 
     # Context: ``user``, the reader (for ``actions``), and ``show_personal``.
 
     timeline = s.SerializerMethodField()
     open_tasks = s.SerializerMethodField()
+    extensions = s.SerializerMethodField()
     actions = s.SerializerMethodField()
 
     def get_fields(self) -> dict[str, s.Field]:
         # The key ``fields`` as a class attribute would shadow ``Serializer.fields``. It comes after the summary.
         summary = super().get_fields()
-        read = {name: summary.pop(name) for name in ("timeline", "open_tasks", "actions")}
+        read = {name: summary.pop(name) for name in ("timeline", "open_tasks", "extensions", "actions")}
         kind_fields = KindFields(
             help_text="Kind-specific data; phone and ID numbers masked unless you work the case."
         )
@@ -240,6 +281,11 @@ class CaseDetail(CaseSummary):
     def get_open_tasks(self, case: Case) -> ReturnList:
         tasks = with_clocks(case_open_tasks(case=case).select_related("process__caseprocess__case"))
         return s.ListSerializer(tasks, child=TaskOut()).data
+
+    @extend_schema_field(ExtensionOut(many=True))
+    def get_extensions(self, case: Case) -> ReturnList:
+        """The extension requests of the case's steps, oldest first."""
+        return s.ListSerializer(extension_list_of_case(case=case), child=ExtensionOut()).data
 
     @extend_schema_field(s.ListField(child=s.ChoiceField(choices=SIDE_EXITS)))
     def get_actions(self, case: Case) -> list[str]:

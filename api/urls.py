@@ -19,6 +19,8 @@ urlpatterns = [
     path("tasks/<id:task_id>/reassign/", views.task_reassign, name="api_task_reassign"),
     path("tasks/<id:task_id>/pause/", views.task_pause, name="api_task_pause"),
     path("tasks/<id:task_id>/resume/", views.task_resume, name="api_task_resume"),
+    path("tasks/<id:task_id>/extensions/", views.task_extension_ask, name="api_task_extension_ask"),
+    path("extensions/<id:extension_id>/decide/", views.extension_decide, name="api_extension_decide"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
 ]

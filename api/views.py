@@ -302,11 +302,11 @@ def task_list(request: Request) -> Response:
 
 
 def task_answer(task_id: int, user: User) -> Response:
-    """The task as it is now, as the user sees it."""
-    return Response(answers.TaskOut(task_selectors.task_get_for_user(task_id=task_id, user=user)).data)
+    """The task as it is now, as the user sees it, with its step's extension requests."""
+    return Response(answers.TaskDetail(task_selectors.task_get_for_user(task_id=task_id, user=user)).data)
 
 
-@extend_schema(request=None, responses={200: answers.TaskOut, **ERRORS})
+@extend_schema(request=None, responses={200: answers.TaskDetail, **ERRORS})
 @api_view(["POST"])
 def task_claim(request: Request, task_id: int) -> Response:
     user = caller(request)
@@ -326,7 +326,7 @@ def task_release(request: Request, task_id: int) -> Response:
     request=bodies.ReassignIn,
     description="A supervisor of the task's case gives it to someone who may work it (claimed or waiting "
     "in a queue). The answer is the task, with its new owner.",
-    responses={200: answers.TaskOut, **BODY_ERRORS},
+    responses={200: answers.TaskDetail, **BODY_ERRORS},
 )
 @api_view(["POST"])
 def task_reassign(request: Request, task_id: int) -> Response:
@@ -340,7 +340,7 @@ def task_reassign(request: Request, task_id: int) -> Response:
     "working days (the setting `PAUSE_MAX_WORKING_DAYS` when not given), after which it resumes by itself. The "
     "paused working time is not counted. 400 without a reason or beyond the limit, 403 for someone who sees the "
     "task but does not hold it, 404 for a task you may not see, 409 when it is paused already or finished.",
-    responses={200: answers.TaskOut, **BODY_ERRORS},
+    responses={200: answers.TaskDetail, **BODY_ERRORS},
 )
 @api_view(["POST"])
 def task_pause(request: Request, task_id: int) -> Response:
@@ -354,7 +354,7 @@ def task_pause(request: Request, task_id: int) -> Response:
     request=None,
     description="The holder resumes a paused step before its pause ends; its due moment moves on by the working "
     "time it was paused. 409 when it is not paused.",
-    responses={200: answers.TaskOut, **ERRORS},
+    responses={200: answers.TaskDetail, **ERRORS},
 )
 @api_view(["POST"])
 def task_resume(request: Request, task_id: int) -> Response:
@@ -368,7 +368,7 @@ def task_resume(request: Request, task_id: int) -> Response:
     description="The fields of the task's step, as its form on the task page takes them. The task's step "
     "decides which of the step completions applies: the one named after the case's kind and the task's "
     "`step` (a `help_request`'s `advise_legal` task takes a `HelpRequestAdviseLegalCompletion`).",
-    responses={200: answers.TaskOut, **BODY_ERRORS},
+    responses={200: answers.TaskDetail, **BODY_ERRORS},
 )
 @api_view(["POST"])
 def task_complete(request: Request, task_id: int) -> Response:
@@ -377,6 +377,44 @@ def task_complete(request: Request, task_id: int) -> Response:
     values = inputs.cleaned(task.flow_task.step.form_for(task.process.caseprocess.case, inputs.body(request)))
     services.task_complete(task_id=task_id, user=user, data=values)
     return task_answer(task_id, user)
+
+
+@extend_schema(
+    request=bodies.ExtensionAskIn,
+    description="The step's holder asks for a later due moment (延期申请), before the current one, with a reason; "
+    "the supervisors of the case's unit hear of it. A step has at most two requests, one awaiting a decision at a "
+    "time. The answer is the request. 400 without a reason, for a moment not after the current due moment or "
+    "more than `EXTENSION_MAX_WORKING_DAYS` working days past it; 403 for someone who sees the task but does "
+    "not hold it; 404 for a task you may not see; 409 when the step is due already, paused, has a request "
+    "awaiting a decision or has had its two, or has no due moment.",
+    responses={201: answers.ExtensionOut, **BODY_ERRORS},
+)
+@api_view(["POST"])
+def task_extension_ask(request: Request, task_id: int) -> Response:
+    user = caller(request)
+    values = inputs.cleaned(case_forms.ExtensionAskForm(inputs.body(request)))
+    asked = services.task_extension_ask(
+        task_id=task_id, user=user, due_at=values["due_at"], reason=values["reason"]
+    )
+    return Response(answers.ExtensionOut(asked).data, status=201)
+
+
+@extend_schema(
+    request=bodies.ExtensionDecisionIn,
+    description="A supervisor of the case's unit (or of a unit above it) approves (`approve`) or refuses "
+    "(`refuse`, with a `reason`) an extension request; whoever asked hears of it. An approval moves the step's "
+    "due moment to the one asked for, with a fresh yellow moment and reminders. The answer is the request. 400 "
+    "for a refusal without a reason; 403 for someone who sees the case but does not supervise it, or who asked; "
+    "404 for a request of a case you may not see; 409 when it was decided already or its step ended.",
+    responses={200: answers.ExtensionOut, **BODY_ERRORS},
+)
+@api_view(["POST"])
+def extension_decide(request: Request, extension_id: int) -> Response:
+    values = inputs.cleaned(case_forms.ExtensionDecisionForm(inputs.body(request)))
+    decided = services.extension_decide(
+        extension_id=extension_id, user=caller(request), approve=values["approve"], reason=values["reason"]
+    )
+    return Response(answers.ExtensionOut(decided).data)
 
 
 @extend_schema(

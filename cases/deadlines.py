@@ -73,6 +73,18 @@ def yellow_moment(calendar: WorkCalendar, start: datetime, due: datetime) -> dat
     return start + (due - start) * YELLOW_SHARE
 
 
+def extended_yellow(
+    calendar: WorkCalendar, *, start: datetime, due: datetime, paused_for: timedelta
+) -> datetime:
+    """The yellow moment of a clock counted from ``start`` whose due moment an approved extension moved to ``due``:
+    when 75 % of its working time from ``start`` to ``due`` is used, the working time it was paused not counted
+    (as ``moments`` moves a paused clock's yellow moment on by it)."""
+    allowed = calendar.working_time_between(start, due) - paused_for
+    if allowed > timedelta(0):
+        return calendar.add_working_time(start, allowed * YELLOW_SHARE + paused_for)
+    return start + (due - start) * YELLOW_SHARE
+
+
 def moments(
     calendar: WorkCalendar, start: datetime, window: Window | None, paused_for: timedelta = timedelta(0)
 ) -> tuple[datetime | None, datetime | None]:

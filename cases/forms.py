@@ -21,6 +21,7 @@ from cases.models import (
     limits,
 )
 from cases.services.clocks import pause_checked
+from cases.services.extensions import decision_checked
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 
 ASCII_DIGITS = RegexValidator(r"^[0-9]+\Z", _("Enter a whole number in digits 0-9."), code="ascii_digits")
@@ -228,6 +229,62 @@ class PauseForm(Form):
         if not self.errors:
             try:
                 data["reason"], data["days"] = pause_checked(reason=data["reason"], days=data.get("days"))
+            except InvalidInput as error:
+                self.add_error(error.field, str(error.message))
+        return data
+
+
+class ExtensionAskForm(Form):
+    """The holder of a step asks for a later due moment (延期申请), and says why. When the step may have one, and
+    how late, is the service's (``cases.services.extensions``): it knows the step's clock."""
+
+    due_at = forms.DateTimeField(
+        label=_("New due moment"),
+        widget=DATETIME,
+        error_messages={"required": _("Give the new due moment.")},
+    )
+    reason = forms.CharField(
+        label=_("Why the step needs more time"),
+        widget=TEXTAREA,
+        max_length=limits.REASON,
+        error_messages={"required": _("Say why the step needs more time.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_at"].help_text = lazy(_extension_help, str)()
+
+
+def _extension_help() -> str:
+    return _("After the current due moment, at most %(limit)s working days past it.") % {
+        "limit": settings.EXTENSION_MAX_WORKING_DAYS
+    }
+
+
+EXTENSION_DECISIONS = [("approve", _("Approve")), ("refuse", _("Refuse"))]
+
+
+class ExtensionDecisionForm(Form):
+    """A supervisor's decision on an extension request: approve, or refuse with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=EXTENSION_DECISIONS,
+        error_messages={
+            "required": _("Approve or refuse the request."),
+            "invalid_choice": _("Approve or refuse the request."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to refuse)"), widget=TEXTAREA, required=False, max_length=limits.REASON
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.errors:
+            data["approve"] = data["decision"] == "approve"
+            try:
+                data["reason"] = decision_checked(approve=data["approve"], reason=data["reason"])
             except InvalidInput as error:
                 self.add_error(error.field, str(error.message))
         return data

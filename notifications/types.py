@@ -23,6 +23,8 @@ class Hears(StrEnum):
     NAMED = "named"  # the people the step names: attendees, people awarded points
     # the supervisors of the nearest unit above the case's that has any (the automatic 督办)
     SUPERVISORS_ABOVE = "supervisors_above"
+    # the supervisors of the nearest unit that has any, the case's own or one above it (an extension request)
+    SUPERVISORS = "supervisors"
 
 
 class EventType(StrEnum):
@@ -112,6 +114,26 @@ class EventType(StrEnum):
         "deadline.supervised",
         _("Please supervise (督办): %(reference)s · %(step)s at %(unit)s is overdue since %(due)s"),
         Hears.SUPERVISORS_ABOVE,
+        False,
+    )
+
+    # ---- extension requests (延期申请): asked by a step's holder, decided by a supervisor of the case's unit
+    EXTENSION_ASKED = (
+        "extension.asked",
+        _("%(reference)s · %(step)s: %(person)s asks to extend its due moment from %(due)s to %(requested)s"),
+        Hears.SUPERVISORS,
+        False,
+    )
+    EXTENSION_APPROVED = (
+        "extension.approved",
+        _("%(reference)s · %(step)s: your extension request was approved; it is now due by %(due)s"),
+        Hears.OWNER,  # who asked (they held the step then)
+        False,
+    )
+    EXTENSION_REFUSED = (
+        "extension.refused",
+        _("%(reference)s · %(step)s: your extension request was refused; it is still due by %(due)s"),
+        Hears.OWNER,
         False,
     )
 

@@ -233,6 +233,7 @@ def test_a_supervisor_reassigns_a_task_through_its_own_endpoint_and_gets_the_tas
         "owner": "lawyer2",
         "created": task.created.isoformat(),
         "sla": {"due_at": due.isoformat(), "light": "green", "paused": False},  # its clock goes on as it was
+        "extensions": [],
     }
     assert Clock.objects.get(task_id=task.pk).due_at == due
     entry = AuditEntry.objects.filter(case=case).latest("id")

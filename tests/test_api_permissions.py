@@ -2,10 +2,12 @@
 Each cell has its expected status, and no body carries another unit's case."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from rest_framework.authtoken.models import Token
 
+from cases.models import Clock, ExtensionRequest
 from demo.lifecycles import dispute_to, help_request_to
 from tests.factories import MediatorFactory
 from tests.helpers import dispute_body, help_request_body, open_tasks
@@ -47,6 +49,19 @@ EXPECTED_PAUSE = {
     "supervisor_taixing": (403, 403),
     "supervisor_hailing": (404, 404),
     "admin": (403, 403),
+}
+# Extension requests (延期申请): (the holder of the taixing dispute's convene task asks for a later due moment,
+# ``POST /api/v1/tasks/{id}/extensions/``; a request on that step is approved and one on the hailing dispute's
+# convene step is refused, ``POST /api/v1/extensions/{id}/decide/``). Only the holder asks and only a supervisor
+# of the case decides; whoever else sees the task or the case gets a 403.
+EXPECTED_EXTENSIONS = {
+    "mediator": (201, 403, 404),
+    "liaison": (404, 404, 404),
+    "lawyer": (404, 404, 404),
+    "accountant": (404, 404, 404),
+    "supervisor_taixing": (403, 200, 404),
+    "supervisor_hailing": (404, 404, 200),
+    "admin": (403, 403, 403),
 }
 # (register a dispute, register a help request, read notifications, unmask the taixing dispute)
 EXPECTED_MORE = {
@@ -121,6 +136,24 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     ]
     assert tuple(r.status_code for r in pauses) == EXPECTED_PAUSE[role]
 
+    # asking for an extension of that step, and deciding on a request of each dispute
+    later = Clock.objects.get(task_id=convene.pk).due_at + timedelta(days=1)
+    asked = post(
+        f"/api/v1/tasks/{convene.pk}/extensions/", {"due_at": later.isoformat(), "reason": "当事人出差"}
+    )
+    pending = [
+        ExtensionRequest.objects.filter(case=case, state="pending").first()
+        or services.task_extension_ask(task_id=task.pk, user=task.owner, due_at=later, reason="当事人出差")
+        for case in (taixing, hailing)
+        for task in [open_tasks(case)["convene"]]  # read afresh: its holder now
+    ]
+    extensions = [
+        asked,
+        post(f"/api/v1/extensions/{pending[0].pk}/decide/", {"decision": "approve"}),
+        post(f"/api/v1/extensions/{pending[1].pk}/decide/", {"decision": "refuse", "reason": "不同意"}),
+    ]
+    assert tuple(r.status_code for r in extensions) == EXPECTED_EXTENSIONS[role]
+
     # registering, reading one's own notifications and showing personal data
     statuses = (
         post("/api/v1/disputes/", DISPUTE).status_code,
@@ -136,6 +169,6 @@ def test_every_role_on_every_endpoint(client, people, world, role):
     listed = {name for name, case in world.items() if case.reference in listing.content.decode()}
     assert listed == SEES[role]
     hidden = [case.reference for name, case in world.items() if name not in SEES[role]]
-    for response in [*responses, *reassignments, *pauses, listing, queue]:
+    for response in [*responses, *reassignments, *pauses, *extensions, listing, queue]:
         for reference in hidden:
             assert reference not in response.content.decode(), (role, reference)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from itertools import zip_longest
 from pathlib import Path
 
@@ -22,12 +23,13 @@ from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Task
 
 from api.request_bodies import serializer_field
-from cases.models import Case, CaseKind
+from cases.models import Case, CaseKind, Clock
 from cases.steps import STEPS
 from demo.lifecycles import dispute_to, help_request_to, step_data
 from tests.helpers import dispute_body, help_request_body, open_tasks
 from tests.live import asgi_server
 from tests.test_live_servers import live  # noqa: F401  (the fixture)
+from workflow import services
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -77,7 +79,7 @@ def interleaved(first: list, second: list) -> list:
     return [item for pair in zip_longest(first, second) for item in pair if item is not None]
 
 
-def schemathesis_config(*, task_ids: list[int], references: list[str]) -> str:
+def schemathesis_config(*, task_ids: list[int], references: list[str], extension_ids: list[int]) -> str:
     """The run's ``schemathesis.toml``: the dictionaries, which parameters take them, the examples."""
 
     def values(items: list) -> str:
@@ -89,10 +91,12 @@ def schemathesis_config(*, task_ids: list[int], references: list[str]) -> str:
         f"[dictionaries.reasons]\nvalues = {values(HOSTILE_REASONS)}",
         f"[dictionaries.tasks]\nvalues = {values(interleaved(HOSTILE_DIGITS, [str(pk) for pk in task_ids]))}",
         f"[dictionaries.references]\nvalues = {values(interleaved(HOSTILE_REFERENCES, references))}",
+        f"[dictionaries.extensions]\nvalues = {values(interleaved(HOSTILE_DIGITS, [str(pk) for pk in extension_ids]))}",
         '[dictionaries.actions]\nvalues = ["reject", "refer", "escalate", "withdraw", "reassign"]',
         "[parameters]",
         '"path.task_id" = { dictionary = "tasks", probability = 0.9 }',
         '"path.reference" = { dictionary = "references", probability = 0.9 }',
+        '"path.extension_id" = { dictionary = "extensions", probability = 0.9 }',
         '"path.action" = { dictionary = "actions", probability = 0.9 }',
         '"body.reason" = { dictionary = "reasons", probability = 0.5 }',
         *(f'"{name}" = {{ dictionary = "text", probability = 0.3 }}' for name in TEXT_PARAMETERS),
@@ -110,16 +114,26 @@ def test_schemathesis_finds_no_server_error_and_only_documented_answers_as_any_r
     tmp_path,
 ):
     # given cases in every unit and state a side exit, a claim, a release or a reassignment can act on
-    for _ in range(8):  # a side exit uses one up
-        dispute_to("triaged", live)
+    disputes = [dispute_to("triaged", live) for _ in range(8)]  # a side exit uses one up
     dispute_to("triaged", live, actor=live["mediator_chengxi"])
     for _ in range(2):
         help_request_to("dispatched", live, specialties=["legal", "tax"])
         help_request_to("claimed", live, specialties=["legal"])
     open_ids = list(Task.objects.filter(status__in=["NEW", "ASSIGNED"]).values_list("pk", flat=True))
     references = list(Case.objects.values_list("reference", flat=True))
+    # and extension requests awaiting a decision on some of the disputes' steps
+    extension_ids = []
+    for case in disputes[:4]:
+        task = open_tasks(case)["convene"]
+        later = Clock.objects.get(task_id=task.pk).due_at + timedelta(days=1)
+        asked = services.task_extension_ask(
+            task_id=task.pk, user=task.owner, due_at=later, reason="当事人出差"
+        )
+        extension_ids.append(asked.pk)
     config = tmp_path / "schemathesis.toml"
-    config.write_text(schemathesis_config(task_ids=open_ids, references=references))
+    config.write_text(
+        schemathesis_config(task_ids=open_ids, references=references, extension_ids=extension_ids)
+    )
     monkeypatch.setenv("API_INTAKE_RATE", "100000/min")  # fuzzing is not flooding
     with asgi_server(redis_url=settings.REDIS_URL) as server:
         # the first schemas a fresh server makes, at once (drf-spectacular's lazy loading once raced: a 500)

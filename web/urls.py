@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, notifications, tasks
+from web.views import cases, extensions, notifications, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("tasks/<id:task_id>/reassign/", tasks.task_reassign, name="task_reassign"),
     path("tasks/<id:task_id>/pause/", tasks.task_pause, name="task_pause"),
     path("tasks/<id:task_id>/resume/", tasks.task_resume, name="task_resume"),
+    path("tasks/<id:task_id>/extensions/", tasks.task_extension_ask, name="task_extension_ask"),
+    path("extensions/", extensions.extension_list, name="extensions"),
+    path("extensions/<id:extension_id>/decide/", extensions.extension_decide, name="extension_decide"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications_read"),
     path("board/", notifications.board, name="board"),

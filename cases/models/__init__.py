@@ -24,6 +24,7 @@ from cases.models.clocks import (
     TimeUnit,
 )
 from cases.models.commendation import Assessment, PointAward
+from cases.models.extensions import ExtensionRequest, ExtensionState
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
@@ -50,6 +51,8 @@ __all__ = [
     "DayKind",
     "DisputeDetail",
     "ExperienceCard",
+    "ExtensionRequest",
+    "ExtensionState",
     "FollowUpAnswer",
     "HelpRequestDetail",
     "Light",

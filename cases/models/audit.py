@@ -20,10 +20,14 @@ class AuditAction(models.TextChoices):
     UNMASKED = "unmasked", _("Personal data shown")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
+    EXTENSION_ASKED = "extension_asked", _("Extension asked")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause, a resume, an extension request and its decision
+# are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

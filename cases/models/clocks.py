@@ -167,6 +167,9 @@ class Clock(models.Model):
     pause_reason = models.TextField(_("why paused"), blank=True, max_length=limits.REASON)
     paused_for = models.DurationField(_("working time paused"), default=timedelta(0))
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    # An extension request (``ExtensionRequest``) awaits a decision: when the clock stops, it lapses. Kept here so
+    # that stopping clocks costs no statement when none awaits one (nearly always).
+    extension_pending = models.BooleanField(_("extension awaiting a decision"), default=False)
 
     class Meta:
         verbose_name = _("clock")

@@ -5,8 +5,9 @@ steps no longer open stop and their pending timers are cancelled; a new step's c
 its timers are created (one INSERT each for the clocks and the timers); the case's own clock starts at intake
 and stops when the case ends. A first claim switches a step to the window the claim opens (``clock_taken``); the
 holder pauses and resumes (``clock_pause``, ``clock_resume``; the runner resumes when a pause ends). The case's
-due moment and light follow (``case_moments_keep``). Each function runs inside its command's transaction, with
-the case locked, and counts with one ``WorkCalendar``.
+due moment and light follow (``case_moments_keep``). An approved extension request moves a step's due moment
+(``cases.services.extensions``); one still awaiting a decision lapses when its step's clock stops. Each function
+runs inside its command's transaction, with the case locked, and counts with one ``WorkCalendar``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import deadlines
 from cases.errors import Conflict, InvalidInput
-from cases.models import AuditAction, Case, Clock, CountedFrom, Timer, TimerKind, User
+from cases.models import (
+    AuditAction,
+    Case,
+    Clock,
+    CountedFrom,
+    ExtensionRequest,
+    ExtensionState,
+    Timer,
+    TimerKind,
+    User,
+)
 from cases.services.audit import audit_write
 from cases.transactions import in_transaction
 from cases.workdays import WorkCalendar
@@ -122,15 +133,24 @@ def _start(clocks: list[Clock], calendar: WorkCalendar) -> None:
 
 
 def _stop(clocks: list[Clock], now: datetime, calendar: WorkCalendar) -> None:
-    """Stop the clocks (a paused one counts its pause out first) and cancel their pending timers."""
+    """Stop the clocks (a paused one counts its pause out first) and cancel their pending timers; an extension
+    request still awaiting a decision lapses with its step."""
     if not clocks:
         return
-    paused = [clock for clock in clocks if clock.paused_at is not None]
-    for clock in paused:
-        _unpause(clock, now, calendar)
-        clock.stopped_at = now
-        clock.save(update_fields=[*PAUSE_FIELDS, "stopped_at"])
-    plain = [clock for clock in clocks if clock not in paused]
+    lapsing = [clock for clock in clocks if clock.extension_pending]
+    if lapsing:
+        ExtensionRequest.objects.filter(clock__in=lapsing, state=ExtensionState.PENDING).update(
+            state=ExtensionState.LAPSED, decided_at=now
+        )
+    special = [clock for clock in clocks if clock.paused_at is not None or clock.extension_pending]
+    for clock in special:
+        fields = ["stopped_at", "extension_pending"]
+        if clock.paused_at is not None:
+            _unpause(clock, now, calendar)
+            fields += PAUSE_FIELDS
+        clock.stopped_at, clock.extension_pending = now, False
+        clock.save(update_fields=fields)
+    plain = [clock for clock in clocks if clock not in special]
     for clock in plain:
         clock.stopped_at = now
     if plain:

@@ -16,6 +16,7 @@ from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
 from cases.models import Case, CaseKind, CaseState, Role, Unit, User
 from cases.selectors import CasePage
+from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
@@ -73,9 +74,18 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _case_context(
-    request: AuthenticatedHttpRequest, case: Case, side_exit_form: case_forms.SideExitForm | None = None
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    side_exit_form: case_forms.SideExitForm | None = None,
+    decision_form: case_forms.ExtensionDecisionForm | None = None,
+    decision_for: int | None = None,
 ) -> dict[str, Any]:
     return {
+        # The steps' extension requests; a supervisor of the case decides the pending ones here.
+        "extensions": extension_list_of_case(case=case),
+        "may_decide": rules.supervises_case(case, request.user),
+        "decision_form": decision_form,
+        "decision_for": decision_for,
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
         "timeline": case_timeline(case=case),

@@ -1,5 +1,5 @@
-"""Task pages: inbox, queue, archive and the task page with its step form, claim, release, reassign, pause and
-resume."""
+"""Task pages: inbox, queue, archive and the task page with its step form, claim, release, reassign, pause,
+resume and the extension request (延期申请)."""
 
 from typing import Any
 
@@ -20,6 +20,8 @@ from cases import deadlines, rules
 from cases import forms as case_forms
 from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Case, User
+from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
+from cases.services.extensions import ask_refusal
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from workflow import selectors, services
@@ -27,13 +29,17 @@ from workflow.nodes import CaseTask
 from workflow.selectors import case_shows_personal_data
 
 PAGE_SIZE = 50
+EXTENSION_IDS = "extension_%s"  # the page's other forms have a reason field too: ids of its own
 LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
 
 
 def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
     page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_clocks(page.object_list)
-    return render(request, "tasks/list.html", {"scope": scope, "page": page})
+    context: dict[str, Any] = {"scope": scope, "page": page}
+    if scope == "inbox":  # a supervisor's inbox links the extension requests awaiting their decision
+        context["extensions_pending"] = extension_list_pending_for_user(user=request.user).count()
+    return render(request, "tasks/list.html", context)
 
 
 @login_required
@@ -71,6 +77,7 @@ def _task_context(
     release_form: case_forms.ReleaseForm | None = None,
     reassign_form: case_forms.ReassignForm | None = None,
     pause_form: case_forms.PauseForm | None = None,
+    extension_form: case_forms.ExtensionAskForm | None = None,
 ) -> dict[str, Any]:
     """The task page's context; ``task`` carries its ``clock`` (``selectors.task_get_for_user``)."""
     node = task.flow_task
@@ -80,7 +87,18 @@ def _task_context(
     can_reassign = rules.supervises_case(case, user) and task.status in (STATUS.NEW, STATUS.ASSIGNED)
     sla = deadlines.clock_sla(task.clock, timezone.now())
     holds = task.owner_id == user.pk and task.status == STATUS.ASSIGNED and task.clock is not None
+    extensions = list(extension_list_of_task(task_id=task.pk))
+    # The holder asks for an extension here, or reads why they may not now (when the step has a due moment).
+    cannot_ask = (
+        ask_refusal(clock=task.clock, asked=extensions, now=timezone.now())
+        if holds and task.clock.stopped_at is None
+        else None
+    )
     return {
+        "extensions": extensions,
+        "extension_form": extension_form
+        or (case_forms.ExtensionAskForm(auto_id=EXTENSION_IDS) if holds and cannot_ask is None else None),
+        "extension_note": cannot_ask.message if cannot_ask and task.clock.due_at else "",
         "sla": sla,
         "clock": task.clock,
         "can_resume": holds and sla.paused,
@@ -218,6 +236,30 @@ def task_pause(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
             request, error, "tasks/detail.html", _task_context(request, task, pause_form=form), form
         )
     messages.success(request, _("The step is paused: its clock stands still until it resumes."))
+    return redirect("task", task_id=task.pk)
+
+
+@login_required
+@require_POST
+def task_extension_ask(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id)
+    form = case_forms.ExtensionAskForm(request.POST, auto_id=EXTENSION_IDS)
+    if not form.is_valid():
+        return render(
+            request, "tasks/detail.html", _task_context(request, task, extension_form=form), status=400
+        )
+    try:
+        services.task_extension_ask(
+            task_id=task.pk,
+            user=request.user,
+            due_at=form.cleaned_data["due_at"],
+            reason=form.cleaned_data["reason"],
+        )
+    except CaseError as error:
+        return refuse(
+            request, error, "tasks/detail.html", _task_context(request, task, extension_form=form), form
+        )
+    messages.success(request, _("Your extension request is with the supervisors of the case's unit."))
     return redirect("task", task_id=task.pk)
 
 

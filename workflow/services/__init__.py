@@ -1,6 +1,7 @@
 """Case operations that move a flow, each one command that owns its transaction: intake, claim, release,
-reassign, complete, pause, resume, side exits; and the timer runner's."""
+reassign, complete, pause, resume, side exits, extension requests and their decisions; and the timer runner's."""
 
+from workflow.services.extensions import extension_decide, task_extension_ask
 from workflow.services.intake import dispute_intake, help_request_intake
 from workflow.services.side_exits import case_side_exit
 from workflow.services.tasks import (
@@ -16,9 +17,11 @@ from workflow.services.timers import timers_run
 __all__ = [
     "case_side_exit",
     "dispute_intake",
+    "extension_decide",
     "help_request_intake",
     "task_claim",
     "task_complete",
+    "task_extension_ask",
     "task_pause",
     "task_reassign",
     "task_release",
