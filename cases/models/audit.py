@@ -19,10 +19,12 @@ class AuditAction(models.TextChoices):
     UNMASKED = "unmasked", _("Personal data shown")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
+    RETURN_DECIDED = "return_decided", _("Return decided")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause, a resume and a return's decision are audited
+# but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

@@ -19,6 +19,7 @@ from cases.selectors import CasePage
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.views.case_returns import case_returns_context
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -73,8 +74,12 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _case_context(
-    request: AuthenticatedHttpRequest, case: Case, side_exit_form: case_forms.SideExitForm | None = None
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    side_exit_form: case_forms.SideExitForm | None = None,
+    **return_forms: Any,
 ) -> dict[str, Any]:
+    """The case page's context; ``return_forms``: bound forms of its returns part (``case_returns_context``)."""
     return {
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
@@ -85,6 +90,7 @@ def _case_context(
         "actions": case_side_exits_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
+        **case_returns_context(request.user, case, **return_forms),
     }
 
 
