@@ -384,6 +384,7 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     )
     def send_back(self) -> None:
         """The unit an escalated dispute went to returns it, before triaging it, to the unit that escalated it."""
+        assert self.escalated_from is not None  # the condition rules.was_escalated
         self.unit = self.escalated_from
         self.escalated_from = None
         self.exit_reason = ""

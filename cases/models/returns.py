@@ -45,14 +45,21 @@ class CaseReturn(models.Model):
     # Who gives it back: a unit (the professional's, the unit a dispute was escalated to), or for a referred
     # dispute the outside department (``from_name``, the case's ``referred_to``), which is no unit here.
     from_unit = models.ForeignKey(
-        Unit, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Unit,
+        verbose_name=_("returned by (unit)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     from_name = models.CharField(_("from (outside department)"), max_length=limits.REFERRED_TO, blank=True)
-    to_unit = models.ForeignKey(Unit, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(
+        Unit, verbose_name=_("returned to"), on_delete=models.PROTECT, related_name="+"
+    )
     step = models.CharField(_("step"), max_length=40, blank=True)
     task_id = models.BigIntegerField(null=True, blank=True)  # the released task (viewflow's)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("returned by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     decision = models.CharField(_("decision"), max_length=20, choices=ReturnDecision.choices, blank=True)

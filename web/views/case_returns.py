@@ -5,7 +5,7 @@ from typing import Any
 
 from cases import forms as case_forms
 from cases import rules
-from cases.models import Case, User
+from cases.models import Case, CaseReturn, User
 from cases.selectors.returns import returns_of_case
 from cases.services.returns import case_return_kind_for_user
 
@@ -16,15 +16,14 @@ def case_returns_context(
     return_form: case_forms.ReturnForm | None = None,
     decision_forms: dict[int, case_forms.ReturnDecisionForm] | None = None,
 ) -> dict[str, Any]:
-    """``returns`` (each with its ``decision_form``, or None), ``return_kind`` and ``return_form`` (None unless the
-    person may return the dispute now); bound forms given are shown with their errors."""
-    rows = list(returns_of_case(case=case))
+    """``returns``: (return, its decision form or None) pairs; ``return_kind`` and ``return_form`` (None unless
+    the person may return the dispute now). Bound forms given are shown with their errors."""
     decision_forms = decision_forms or {}
-    for row in rows:
+    rows: list[tuple[CaseReturn, case_forms.ReturnDecisionForm | None]] = []
+    for row in returns_of_case(case=case):
         decides = row.is_pending and rules.decides_return(kind=case.kind, to_unit=row.to_unit, user=user)
-        row.decision_form = (
-            (decision_forms.get(row.pk) or case_forms.ReturnDecisionForm()) if decides else None
-        )
+        form = (decision_forms.get(row.pk) or case_forms.ReturnDecisionForm()) if decides else None
+        rows.append((row, form))
     kind = case_return_kind_for_user(case=case, user=user)
     return {
         "returns": rows,

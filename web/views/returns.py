@@ -71,11 +71,11 @@ def case_return(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
 def return_decide(request: AuthenticatedHttpRequest, return_id: int) -> HttpResponse:
     try:
         returned = return_get_for_user(return_id=return_id, user=request.user)
-    except NotFound as error:
-        raise Http404(str(error.message)) from error
+    except NotFound as unseen:
+        raise Http404(str(unseen.message)) from unseen
     reference = returned.case.reference
     form = case_forms.ReturnDecisionForm(request.POST)
-    error: CaseError | None = None
+    refusal: CaseError | None = None
     if form.is_valid():
         try:
             services.return_decide(
@@ -85,21 +85,23 @@ def return_decide(request: AuthenticatedHttpRequest, return_id: int) -> HttpResp
                 note=form.cleaned_data["note"],
             )
         except CaseError as refused:
-            error = refused
+            refusal = refused
         else:
             messages.success(request, _("The return of %(reference)s is decided.") % {"reference": reference})
             return _after(request, reference)
     # Refused: the case page again, the form with its errors; the returns page if the case is out of sight.
     case = _visible_case(request, reference)
     if case is None:
-        refusals = [error.message] if error else [text for texts in form.errors.values() for text in texts]
+        refusals = (
+            [refusal.message] if refusal else [text for texts in form.errors.values() for text in texts]
+        )
         for text in refusals:
             messages.error(request, str(text))
-        status = error.status_code if error else 400
+        status = refusal.status_code if refusal else 400
         return render(request, "returns/list.html", _returns_page(request.user), status=status)
     context = _case_context(request, case, decision_forms={return_id: form})
-    if error is not None:
-        return refuse(request, error, "cases/detail.html", context, form)
+    if refusal is not None:
+        return refuse(request, refusal, "cases/detail.html", context, form)
     return render(request, "cases/detail.html", context, status=400)
 
 
