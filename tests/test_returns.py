@@ -837,3 +837,47 @@ def test_two_deciders_at_once_decide_a_return_once(postgres_only, committed_peop
     winner = next(o for o in outcomes if not isinstance(o, Exception))
     assert (returned.decision, returned.decided_by_id) == (winner.decision, winner.decided_by_id)
     assert Case.objects.get(pk=case.pk).state == CaseState.DISPATCHED
+
+
+# ---- the permission matrix of the returns API ---------------------------------------------------------------
+
+# For each role: (send back a dispute escalated from 祥泰社区 to 济川街道, uphold a lawyer's release of a 泰兴
+# request, the counts per unit), each on fresh cases. Who sees a case but may not act gets a 403, who does not
+# see it a 404.
+EXPECTED = {
+    "mediator": (403, 404, 403),  # sees the dispute she registered; the request is not her unit's
+    "mediator_street": (201, 404, 403),
+    "liaison": (404, 200, 403),
+    "lawyer": (404, 403, 403),  # sees the request again through his queue
+    "accountant": (404, 404, 403),
+    "supervisor_taixing": (201, 200, 200),
+    "supervisor_hailing": (404, 404, 200),
+    "admin": (403, 403, 200),  # sees everything, works and supervises nothing
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_every_role_gets_its_status_from_every_returns_endpoint(people, role):
+    dispute = dispute_to("registered", people)
+    services.case_side_exit(
+        reference=dispute.reference, user=people["mediator"], action="escalate", reason="跨社区"
+    )
+    request = help_request_to("dispatched", people, specialties=["legal"])
+    legal = open_tasks(request)["advise_legal"]
+    services.task_claim(task_id=legal.pk, user=people["lawyer"])
+    services.task_release(task_id=legal.pk, user=people["lawyer"], code="function")
+    release = CaseReturn.objects.get(case=request)
+    user = people[role]
+
+    statuses = (
+        send(user, f"/api/v1/cases/{dispute.reference}/return/", {"code": "function"}).status_code,
+        send(user, f"/api/v1/returns/{release.pk}/decide/", {"decision": "upheld"}).status_code,
+        api(user).get("/api/v1/returns/counts/").status_code,
+    )
+
+    assert statuses == EXPECTED[role]
+    sent_back = CaseReturn.objects.filter(case=dispute).count()
+    assert (sent_back, described(release)["decision"]) == (
+        int(statuses[0] == 201),
+        "upheld" if statuses[1] == 200 else "",
+    )
