@@ -138,7 +138,12 @@ Completion = AnyOfProxySerializer(
     resource_type_field_name=None,
 )
 
-ReleaseIn = form_serializer(case_forms.ReleaseForm(), name="ReleaseIn", doc="Why the task goes back.")
+ReleaseIn = form_serializer(
+    case_forms.ReleaseForm(),
+    name="ReleaseIn",
+    doc="Why the task goes back: a code, and a text (required with `other`).",
+    help={"reason": "Why, in words: required with the code `other`, optional with the others."},
+)
 PauseIn = form_serializer(
     case_forms.PauseForm(),
     name="PauseIn",
@@ -176,6 +181,17 @@ CaseActionIn = AnyOfProxySerializer(
     component_name="CaseActionIn",
     serializers=[SideExitIn, CaseReassignIn],
     resource_type_field_name=None,
+)
+CaseReturnIn = form_serializer(
+    case_forms.ReturnForm(),
+    name="CaseReturnIn",
+    doc="Why the dispute goes back (退回): a code, and a text (required with `other`).",
+    help={"reason": "Why, in words: required with the code `other`, optional with the others."},
+)
+ReturnDecisionIn = form_serializer(
+    case_forms.ReturnDecisionForm(),
+    name="ReturnDecisionIn",
+    doc="The receiving unit's decision on a return, and a note (required to re-dispatch a dispute).",
 )
 UnmaskIn = form_serializer(
     case_forms.UnmaskForm(), name="UnmaskIn", doc="Why you need to see the personal data."

@@ -25,6 +25,7 @@ from cases.models import (
     Brand,
     Case,
     CaseKind,
+    CaseReturn,
     CaseState,
     Category,
     Channel,
@@ -35,9 +36,13 @@ from cases.models import (
     HelpRequestDetail,
     Light,
     Priority,
+    ReturnDecision,
+    ReturnKind,
+    ReturnReason,
     Specialty,
 )
 from cases.selectors.extensions import extension_list_of_case, extension_list_of_task
+from cases.selectors.returns import returns_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from cases.steps import STEPS
 from notifications.types import EventType
@@ -252,10 +257,36 @@ class AuditRow(s.Serializer[AuditEntry]):
         return {**fields, **states, **after}
 
 
+class ReturnOut(s.Serializer[CaseReturn]):
+    """A return (退回): work given back with a `code` (and its text `reason`), from a unit (`from_unit`) or, for
+    a referred dispute, an outside department (`from_name`), to the unit that decides it (`to_unit`). `decision`
+    is empty until that unit re-dispatches it or upholds it."""
+
+    id = s.IntegerField(source="pk")
+    reference = s.CharField(source="case.reference")
+    kind = s.ChoiceField(choices=ReturnKind.choices)
+    code = s.ChoiceField(choices=ReturnReason.choices)
+    reason = s.CharField(allow_blank=True)
+    from_unit = UnitRef(allow_null=True)
+    from_name = s.CharField(allow_blank=True)
+    to_unit = UnitRef()
+    step = s.ChoiceField(choices=STEP_CHOICES, allow_blank=True)
+    task = s.IntegerField(source="task_id", allow_null=True)
+    by = s.CharField(source="created_by.username")
+    created_at = Timestamp()
+    decision = s.ChoiceField(choices=ReturnDecision.choices, allow_blank=True)
+    decided_by = s.CharField(source="decided_by.username", allow_null=True)
+    decided_at = Timestamp(allow_null=True)
+    decision_note = s.CharField(allow_blank=True)
+
+    class Meta:
+        ref_name = "Return"
+
+
 class CaseDetail(CaseSummary):
     """A case with its kind's data in `fields` (phone and ID numbers masked unless you work the case or
-    unmasked it), its audit trail, its open tasks, its steps' extension requests and the side exits you may take
-    now."""
+    unmasked it), its audit trail, its open tasks, its steps' extension requests, the side exits you may take
+    now and its returns (退回)."""
 
     # Context: ``user``, the reader (for ``actions``), and ``show_personal``.
 
@@ -263,11 +294,14 @@ class CaseDetail(CaseSummary):
     open_tasks = s.SerializerMethodField()
     extensions = s.SerializerMethodField()
     actions = s.SerializerMethodField()
+    returns = s.SerializerMethodField()
 
     def get_fields(self) -> dict[str, s.Field]:
         # The key ``fields`` as a class attribute would shadow ``Serializer.fields``. It comes after the summary.
         summary = super().get_fields()
-        read = {name: summary.pop(name) for name in ("timeline", "open_tasks", "extensions", "actions")}
+        read = {
+            name: summary.pop(name) for name in ("timeline", "open_tasks", "extensions", "actions", "returns")
+        }
         kind_fields = KindFields(
             help_text="Kind-specific data; phone and ID numbers masked unless you work the case."
         )
@@ -290,6 +324,10 @@ class CaseDetail(CaseSummary):
     @extend_schema_field(s.ListField(child=s.ChoiceField(choices=SIDE_EXITS)))
     def get_actions(self, case: Case) -> list[str]:
         return case_side_exits_for_user(case=case, user=self.context["user"])
+
+    @extend_schema_field(ReturnOut(many=True))
+    def get_returns(self, case: Case) -> ReturnList:
+        return s.ListSerializer(returns_of_case(case=case), child=ReturnOut()).data
 
 
 class CasePage(s.Serializer[dict[str, Any]]):
@@ -344,6 +382,33 @@ class BoardSnapshot(s.Serializer[dict[str, Any]]):
     newest = BoardCase(many=True)
     overdue = BoardCase(many=True)
     open = s.IntegerField()
+
+
+# ---- returns (退回) ------------------------------------------------------------------------------------------
+
+
+class PendingReturns(s.Serializer[dict[str, Any]]):
+    results = ReturnOut(many=True, help_text="Newest first, at most 200.")
+
+
+class ReturnUnitCounts(BoardUnit):
+    """A unit's returns: sent (by its people, or its sending back of escalated disputes) and received (to
+    decide), the received ones re-dispatched, upheld and not yet decided, and both by code."""
+
+    sent = s.IntegerField()
+    received = s.IntegerField()
+    redispatched = s.IntegerField()
+    upheld = s.IntegerField()
+    pending = s.IntegerField()
+    sent_by_code = s.DictField(child=s.IntegerField(), help_text="Every code of the list, with its count.")
+    received_by_code = s.DictField(
+        child=s.IntegerField(), help_text="Every code of the list, with its count."
+    )
+
+
+class ReturnCounts(s.Serializer[dict[str, Any]]):
+    unit = BoardUnit()
+    units = ReturnUnitCounts(many=True, help_text="The subtree's units, its root first, by path.")
 
 
 # ---- notifications (``Notification.as_message``, as the socket sends them) -----------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import views
+from api import returns, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("cases/<reference:reference>/", views.case_detail, name="api_case"),
     path("cases/<reference:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
     path("cases/<reference:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
+    path("cases/<reference:reference>/return/", returns.case_return, name="api_case_return"),
+    path("returns/", returns.return_list, name="api_returns"),
+    path("returns/counts/", returns.return_counts, name="api_return_counts"),
+    path("returns/<id:return_id>/decide/", returns.return_decide, name="api_return_decide"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),

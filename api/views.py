@@ -314,11 +314,19 @@ def task_claim(request: Request, task_id: int) -> Response:
     return task_answer(task_id, user)
 
 
-@extend_schema(request=bodies.ReleaseIn, responses={200: answers.Released, **BODY_ERRORS})
+@extend_schema(
+    request=bodies.ReleaseIn,
+    description="Gives a claimed task back to its queue: a return (退回) with a `code` from the one list and "
+    "`reason`, its text, required with `other`. The case's unit then decides it (`/returns/{id}/decide/`). The "
+    "step's clock runs on.",
+    responses={200: answers.Released, **BODY_ERRORS},
+)
 @api_view(["POST"])
 def task_release(request: Request, task_id: int) -> Response:
     values = inputs.cleaned(case_forms.ReleaseForm(inputs.body(request)))
-    task = services.task_release(task_id=task_id, user=caller(request), reason=values["reason"])
+    task = services.task_release(
+        task_id=task_id, user=caller(request), code=values["code"], reason=values["reason"]
+    )
     return Response(answers.Released(task).data)
 
 

@@ -146,7 +146,9 @@ class Engine:
         with transaction.atomic(durable=True):
             transaction.on_commit(lambda: committed.append(time.perf_counter()))
             if self.claimed:
-                services.task_release.within(task_id=self.setup["task_id"], user=lawyer, reason="bench")
+                services.task_release.within(
+                    task_id=self.setup["task_id"], user=lawyer, code="other", reason="bench"
+                )
             else:
                 services.task_claim.within(task_id=self.setup["task_id"], user=lawyer)
             # read before the commit, so that nothing of the bench's own runs while the push goes out

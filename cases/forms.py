@@ -16,12 +16,15 @@ from cases.models import (
     Channel,
     FollowUpAnswer,
     Priority,
+    ReturnDecision,
+    ReturnReason,
     Specialty,
     User,
     limits,
 )
 from cases.services.clocks import pause_checked
 from cases.services.extensions import decision_checked
+from cases.services.returns import return_input
 from cases.validators import validate_credit_code, validate_id_number, validate_mobile
 
 ASCII_DIGITS = RegexValidator(r"^[0-9]+\Z", _("Enter a whole number in digits 0-9."), code="ascii_digits")
@@ -193,13 +196,49 @@ class AssessForm(Form):
 # ---- actions ---------------------------------------------------------------------------------------------
 
 
-class ReleaseForm(Form):
+class ReturnForm(Form):
+    """A return (退回): a code from the one list, and a text (required with 其他). The rule is
+    ``cases.services.returns.return_input``, the API's too."""
+
+    code = forms.ChoiceField(
+        label=_("Why it goes back"),
+        choices=ReturnReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose why it goes back.")},
+    )
     reason = forms.CharField(
-        label=_("Why release it"),
+        label=_("Details"),
         widget=TEXTAREA,
         max_length=limits.REASON,
-        error_messages={"required": _("Say why you release the task.")},
+        required=False,
+        help_text=_("Required with “Other”."),
     )
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                data["code"], data["reason"] = return_input(code=data["code"], reason=data.get("reason"))
+            except InvalidInput as error:
+                self.add_error(error.field, str(error.message))
+        return data
+
+
+class ReleaseForm(ReturnForm):
+    """Releasing a claimed task to the queue is a return: its code, and a text (with 其他)."""
+
+
+class ReturnDecisionForm(Form):
+    """The receiving unit's decision on a return; re-dispatching a dispute needs a note (the reason it goes out
+    again: ``cases.services.returns.decision_input``, which the command applies)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=ReturnDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose re-dispatch or uphold.")},
+    )
+    note = forms.CharField(label=_("Note"), widget=TEXTAREA, max_length=limits.REASON, required=False)
 
 
 def _days_help() -> str:

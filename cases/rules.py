@@ -66,6 +66,11 @@ def has_parent_unit(case: Case) -> bool:
     return case.unit.depth > 1
 
 
+def was_escalated(case: Case) -> bool:
+    """The dispute came here by an escalation, from the unit it may be sent back to (``Case.send_back``)."""
+    return case.escalated_from_id is not None
+
+
 def worker_role_for_kind(kind: str) -> Role:
     """The role that registers and works a case of this kind at its unit."""
     return Role.MEDIATOR if kind == CaseKind.DISPUTE else Role.LIAISON
@@ -138,6 +143,46 @@ def supervisors_above_people_q(case: Case) -> Q:
 
 def works_or_supervises_case(case: Case, user: User) -> bool:
     return works_case(case, user) or supervises_case(case, user)
+
+
+# ---- decides a return (退回): a worker of the case's kind at the unit that received it, or a supervisor of it ----
+
+
+def decides_return(*, kind: str, to_unit: Unit, user: User) -> bool:
+    if not _active(user):
+        return False
+    if user.has_role(worker_role_for_kind(kind)) and user.unit_id == to_unit.pk:
+        return True
+    return user.has_role(Role.SUPERVISOR) and unit_contains(user.unit, to_unit)
+
+
+def decides_return_people_q(*, kind: str, to_unit: Unit) -> Q:
+    return Q(is_active=True, groups__name=worker_role_for_kind(kind), unit_id=to_unit.pk) | Q(
+        is_active=True, groups__name=Role.SUPERVISOR, unit__path__in=unit_and_ancestor_paths(to_unit)
+    )
+
+
+def decides_return_returns_q(user: User) -> Q:
+    """The returns (``CaseReturn`` rows) the person decides."""
+    if not _active(user):
+        return NOTHING
+    decided = NOTHING
+    if user.unit_id is not None:
+        for kind in CaseKind:
+            if user.has_role(worker_role_for_kind(kind)):
+                decided |= Q(case__kind=kind, to_unit_id=user.unit_id)
+        if user.has_role(Role.SUPERVISOR) and user.unit is not None:
+            decided |= Q(to_unit__path__startswith=user.unit.path)
+    return decided
+
+
+def decides_returns_somewhere(user: User) -> bool:
+    """``decides_return`` holds for some unit (their own): the returns page and its menu link."""
+    return (
+        _active(user)
+        and user.unit_id is not None
+        and any(user.has_role(role) for role in (Role.MEDIATOR, Role.LIAISON, Role.SUPERVISOR))
+    )
 
 
 # ---- serves a specialty there: a professional of it whose service pool covers the unit -------------------

@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "HelpRequestChannelEnum": "cases.forms.HELP_CHANNELS",
         "FollowUpAnswerEnum": "cases.models.FollowUpAnswer",
         "ScoreEnum": "cases.forms.SCORES",
+        "KindEnum": "cases.models.CaseKind",  # the name it had before returns (退回) had a kind too
+        "ReturnKindEnum": "cases.models.ReturnKind",
     },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.

@@ -125,3 +125,13 @@ def build_cases(people: dict[str, User]) -> None:
     services.case_side_exit(
         reference=case.reference, user=people["liaison"], action="withdraw", reason="企业已自行解决"
     )
+    # returns (退回), waiting for the receiving unit's decision: a legal task given back by the lawyer, a dispute
+    # sent back by the street it was escalated to
+    case = help_request_to("claimed", people, specialties=["legal"])
+    task = open_tasks(case).get()
+    services.task_release(task_id=task.pk, user=task.owner, code="incomplete", reason="缺少劳动合同文本")
+    case = dispute_to("registered", people, description="相邻社区之间的通道占用纠纷。")
+    services.case_side_exit(
+        reference=case.reference, user=people["mediator"], action="escalate", reason="跨社区"
+    )
+    services.case_return(reference=case.reference, user=people["mediator_street"], code="territory")

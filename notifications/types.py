@@ -25,6 +25,9 @@ class Hears(StrEnum):
     SUPERVISORS_ABOVE = "supervisors_above"
     # the supervisors of the nearest unit that has any, the case's own or one above it (an extension request)
     SUPERVISORS = "supervisors"
+    # the people of the unit a return (退回) went to who decide it: its workers of the kind, its own supervisors
+    DECIDERS = "deciders"
+    RETURNER = "returner"  # who sent the return back (退回)
 
 
 class EventType(StrEnum):
@@ -85,6 +88,27 @@ class EventType(StrEnum):
     CASE_REFER = "case.refer", _("Case %(reference)s was referred to %(to)s"), Hears.FOLLOWERS, True
     CASE_ESCALATE = "case.escalate", _("Case %(reference)s was escalated to %(unit)s"), Hears.FOLLOWERS, True
     CASE_WITHDRAW = "case.withdraw", _("Case %(reference)s was withdrawn"), Hears.FOLLOWERS, True
+    # The returns' transitions are board events; who must act hears ``return.received``.
+    CASE_SEND_BACK = "case.send_back", _("Case %(reference)s was sent back to %(unit)s"), Hears.NOBODY, True
+    CASE_REFER_BACK = (
+        "case.refer_back",
+        _("Case %(reference)s came back from its referral and waits for triage at %(unit)s"),
+        Hears.NOBODY,
+        True,
+    )
+    # ---- returns (退回)
+    RETURN_RECEIVED = (
+        "return.received",
+        _("%(reference)s was returned to %(unit)s (%(code)s): re-dispatch it or uphold the return"),
+        Hears.DECIDERS,
+        False,
+    )
+    RETURN_DECIDED = (
+        "return.decided",
+        _("Your return of %(reference)s was decided by %(unit)s: %(decision)s"),
+        Hears.RETURNER,
+        False,
+    )
     # ---- meetings, points, deadlines (a step's clock turning yellow, then red, then the automatic 督办)
     MEETING_INVITED = (
         "meeting.invited",

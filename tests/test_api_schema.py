@@ -261,7 +261,8 @@ def test_every_answer_of_both_lifecycles_is_what_the_schema_says(client, people)
     waiting = help_request_to("dispatched", people, specialties=["legal"])
     legal = open_tasks(waiting)["advise_legal"]
     post(lawyer, "/api/v1/tasks/{task_id}/claim/", f"/api/v1/tasks/{legal.pk}/claim/")
-    post(lawyer, "/api/v1/tasks/{task_id}/release/", f"/api/v1/tasks/{legal.pk}/release/", {"reason": "出差"})
+    url = f"/api/v1/tasks/{legal.pk}/release/"
+    post(lawyer, "/api/v1/tasks/{task_id}/release/", url, {"code": "other", "reason": "出差"})
     action = "/api/v1/cases/{reference}/actions/{action}/"
     url = f"/api/v1/cases/{waiting.reference}/actions/reassign/"
     post(supervisor, action, url, {"task": legal.pk, "to_user": "lawyer2"})

@@ -194,7 +194,7 @@ def test_an_advice_is_claimed_within_a_day_of_dispatch_and_given_within_five_of_
 
     # when it goes back to the queue and is claimed again, then given to another by a supervisor
     frozen("2026-11-04 09:00")
-    services.task_release(task_id=advice.pk, user=people["tax_advisor"], reason="出差")
+    services.task_release(task_id=advice.pk, user=people["tax_advisor"], code="other", reason="出差")
     services.task_claim(task_id=advice.pk, user=people["tax_advisor"])
     services.task_reassign(
         task_id=advice.pk, user=people["supervisor"], to_user=ProfessionalFactory(specialty="tax")

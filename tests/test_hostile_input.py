@@ -179,7 +179,7 @@ def test_nul_bytes_where_no_form_looked_before_are_a_400_or_a_404_and_change_not
     url = f"/api/v1/cases/{dispute.reference}/unmask/"
     refused(send(supervisor, url, {"reason": "a\x00"}), 400, {"reason": NUL_REFUSED})
     url = f"/api/v1/tasks/{legal.pk}/release/"
-    refused(send(lawyer, url, {"reason": "\x00"}), 400, {"reason": NUL_REFUSED})
+    refused(send(lawyer, url, {"code": "other", "reason": "\x00"}), 400, {"reason": NUL_REFUSED})
     url = f"/api/v1/tasks/{legal.pk}/reassign/"
     refused(send(supervisor, url, {"to_user": "lawyer2\x00"}), 400, {"to_user": NUL_REFUSED})
     url = f"/api/v1/cases/{help_request.reference}/actions/reassign/"
@@ -249,7 +249,9 @@ def test_texts_over_their_limit_are_refused_before_the_database_and_change_nothi
     url = f"/api/v1/cases/{dispute.reference}/unmask/"
     refused(send(supervisor, url, {"reason": "理" * 1001}), 400, {"reason": too_long})
     refused(
-        send(lawyer, f"/api/v1/tasks/{legal.pk}/release/", {"reason": "理" * 1001}), 400, {"reason": too_long}
+        send(lawyer, f"/api/v1/tasks/{legal.pk}/release/", {"code": "other", "reason": "理" * 1001}),
+        400,
+        {"reason": too_long},
     )
     body = {"to_user": "lawyer2", "reason": "理" * 1001}
     refused(send(supervisor, f"/api/v1/tasks/{legal.pk}/reassign/", body), 400, {"reason": too_long})

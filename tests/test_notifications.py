@@ -46,7 +46,7 @@ def test_release_and_reassign_notify_the_people_concerned(people):
         f"{case.reference} · 法律意见 已改派给吴律师",
     )
     assert inbox(people["lawyer2"])[-1] == ("task.assigned", f"{case.reference} · 法律意见 已交由您办理")
-    services.task_release(task_id=task.pk, user=people["supervisor"], reason="另行安排")
+    services.task_release(task_id=task.pk, user=people["supervisor"], code="other", reason="另行安排")
     assert inbox(people["lawyer2"])[-2:] == [
         ("task.released", f"{case.reference} · 法律意见 已从您名下释放，回到待认领"),
         ("queue.new", f"待认领任务：{case.reference} · 法律意见"),

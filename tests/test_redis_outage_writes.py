@@ -151,10 +151,12 @@ def test_every_api_write_commits_and_stores_its_notifications_while_redis_is_dow
     assert heard_since(mark) == [("case.claimed", "liaison")]
 
     mark = newest_notification()
-    status, answer = api(server, f"/api/v1/tasks/{legal.pk}/release/", lawyer, {"reason": "出差"})
+    status, answer = api(
+        server, f"/api/v1/tasks/{legal.pk}/release/", lawyer, {"code": "other", "reason": "出差"}
+    )
     assert status == 200, answer
     assert task_state(legal) == (STATUS.NEW, None)
-    assert heard_since(mark) == [("queue.new", "lawyer2")]
+    assert heard_since(mark) == [("queue.new", "lawyer2"), ("return.received", "liaison")]
 
     mark = newest_notification()
     status, answer = api(server, f"/api/v1/tasks/{legal.pk}/reassign/", supervisor, {"to_user": "lawyer"})
@@ -236,9 +238,12 @@ def test_every_page_write_commits_and_stores_its_notifications_while_redis_is_do
     assert heard_since(mark) == [("case.claimed", "liaison")]
 
     mark = newest_notification()
-    assert post(server, f"/tasks/{legal.pk}/release/", sessions["lawyer"], {"reason": "出差"}) == 302
+    assert (
+        post(server, f"/tasks/{legal.pk}/release/", sessions["lawyer"], {"code": "other", "reason": "出差"})
+        == 302
+    )
     assert task_state(legal) == (STATUS.NEW, None)
-    assert heard_since(mark) == [("queue.new", "lawyer2")]
+    assert heard_since(mark) == [("queue.new", "lawyer2"), ("return.received", "liaison")]
 
     mark = newest_notification()
     data = {"to_user": live["lawyer"].pk, "reason": "回原律师"}

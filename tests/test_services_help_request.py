@@ -296,7 +296,7 @@ def test_release_of_the_only_claim_puts_the_request_back_to_dispatched(people, d
     services.task_claim(task_id=legal.pk, user=people["lawyer"])
 
     # when he releases it with a reason
-    services.task_release(task_id=legal.pk, user=people["lawyer"], reason=" 出差一周 ")
+    services.task_release(task_id=legal.pk, user=people["lawyer"], code="other", reason=" 出差一周 ")
 
     # then the task is back in the queue and the request dispatched again
     dispatched.refresh_from_db()
@@ -319,7 +319,9 @@ def test_release_while_another_specialty_is_claimed_keeps_the_request_claimed(pe
     services.task_claim(task_id=tasks["advise_tax"].pk, user=people["tax_advisor"])
 
     # when the lawyer releases his
-    services.task_release(task_id=tasks["advise_legal"].pk, user=people["lawyer"], reason="利益冲突")
+    services.task_release(
+        task_id=tasks["advise_legal"].pk, user=people["lawyer"], code="other", reason="利益冲突"
+    )
 
     # then the request stays claimed: the tax advisor still works on it
     dispatched.refresh_from_db()
@@ -327,16 +329,25 @@ def test_release_while_another_specialty_is_claimed_keeps_the_request_claimed(pe
     assert audit_trail(dispatched)[-1] == ("released", "advise_legal", "", "", "lawyer")
 
 
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_release_without_a_reason_is_refused(people, dispatched, reason):
+@pytest.mark.parametrize(
+    ("code", "reason", "refusal"),
+    [
+        ("", "出差", ("Choose why it goes back.", "code")),
+        ("holiday", "出差", ("Choose one of the listed options.", "code")),
+        ("other", "   ", ("With “Other”, say why it goes back.", "reason")),
+    ],
+)
+def test_release_without_a_code_or_with_other_and_no_text_is_refused(
+    people, dispatched, code, reason, refusal
+):
     legal = open_tasks(dispatched)["advise_legal"]
     services.task_claim(task_id=legal.pk, user=people["lawyer"])
     before = case_snapshot(dispatched)
 
     with pytest.raises(InvalidInput) as excinfo:
-        services.task_release(task_id=legal.pk, user=people["lawyer"], reason=reason)
+        services.task_release(task_id=legal.pk, user=people["lawyer"], code=code, reason=reason)
 
-    assert (str(excinfo.value), excinfo.value.field) == ("Say why you release the task.", "reason")
+    assert (str(excinfo.value), excinfo.value.field) == refusal
     assert case_snapshot(dispatched) == before
 
 
@@ -349,7 +360,9 @@ def test_releasing_someone_elses_task_is_refused(people, dispatched):
 
     # when the tax advisor releases the lawyer's task, then it does not exist for him
     with pytest.raises(NotFound):
-        services.task_release(task_id=tasks["advise_legal"].pk, user=people["tax_advisor"], reason="帮他退回")
+        services.task_release(
+            task_id=tasks["advise_legal"].pk, user=people["tax_advisor"], code="other", reason="帮他退回"
+        )
 
     assert case_snapshot(dispatched) == before
 

@@ -151,7 +151,7 @@ def test_personal_data_is_shown_to_the_claiming_professional_only_after_the_clai
     assert case_shows_personal_data(case=case, user=people["tax_advisor"]) is False
 
     # when he releases it, it is masked again
-    services.task_release(task_id=legal.pk, user=people["lawyer"], reason="时间冲突")
+    services.task_release(task_id=legal.pk, user=people["lawyer"], code="other", reason="时间冲突")
     legal.refresh_from_db()
     assert (legal.status, legal.owner) == (STATUS.NEW, None)
     assert case_shows_personal_data(case=case, user=people["lawyer"]) is False

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict:
         "may_register_dispute": rules.may_register_somewhere(user, CaseKind.DISPUTE),
         "may_register_help_request": rules.may_register_somewhere(user, CaseKind.HELP_REQUEST),
         "has_board": rules.has_board(user),
+        "may_decide_returns": rules.decides_returns_somewhere(user),
         # The bell's count on every page (one COUNT over the unread index).
         "unread_notifications": notification_unread_count(user=user),
         # Administrators are told on every page (and the admin's) when deadlines need a year the calendar lacks.

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, extensions, notifications, tasks
+from web.views import cases, extensions, notifications, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("cases/new/help-request/", cases.help_request_new, name="help_request_new"),
     path("cases/<reference:reference>/", cases.case_detail, name="case"),
     path("cases/<reference:reference>/actions/<str:action>/", cases.case_action, name="case_action"),
+    path("cases/<reference:reference>/return/", returns.case_return, name="case_return"),
+    path("returns/", returns.return_list, name="returns"),
+    path("returns/<id:return_id>/decide/", returns.return_decide, name="return_decide"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),

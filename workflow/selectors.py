@@ -12,8 +12,9 @@ from viewflow.workflow.status import STATUS
 from cases import rules
 from cases import selectors as case_selectors
 from cases.errors import NotFound
-from cases.models import Case, Role, User
+from cases.models import Case, CaseReturn, Role, User
 from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
+from cases.selectors.returns import return_get_for_user as _return_get_for_user
 from workflow.flows import FLOWS
 from workflow.nodes import CaseTask
 
@@ -158,3 +159,8 @@ def case_get_for_user(*, reference: str, user: User) -> Case:
 
 case_shows_personal_data = case_selectors.case_shows_personal_data
 case_timeline = case_selectors.case_timeline
+
+
+def return_get_for_user(*, return_id: int, user: User) -> CaseReturn:
+    """A return (退回) the person decides, or whose case they see (with their queue's reach); a 404 otherwise."""
+    return _return_get_for_user(return_id=return_id, user=user, reach=queue_reach_q(user))

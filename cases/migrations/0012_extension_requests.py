@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_deadline_policies_seed'),
+        ('cases', '0011_audit_append_only'),
     ]
 
     operations = [

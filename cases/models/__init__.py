@@ -29,6 +29,7 @@ from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
+from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnReason
 
 __all__ = [
     "Advice",
@@ -42,6 +43,7 @@ __all__ = [
     "Case",
     "CaseKind",
     "CaseParticipant",
+    "CaseReturn",
     "CaseState",
     "Category",
     "Channel",
@@ -60,6 +62,9 @@ __all__ = [
     "PointAward",
     "Priority",
     "ReferenceCounter",
+    "ReturnDecision",
+    "ReturnKind",
+    "ReturnReason",
     "Role",
     "Specialty",
     "TimeUnit",

@@ -23,11 +23,12 @@ class AuditAction(models.TextChoices):
     EXTENSION_ASKED = "extension_asked", _("Extension asked")
     EXTENSION_APPROVED = "extension_approved", _("Extension approved")
     EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+    RETURN_DECIDED = "return_decided", _("Return decided")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking, a card redemption, a pause, a resume, an extension request and its decision
-# are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause, a resume, an extension request and its
+# decision, and a return's decision are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

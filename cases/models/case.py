@@ -178,6 +178,15 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     exit_reason = models.TextField(_("reason"), blank=True, max_length=limits.REASON)
     referred_to = models.CharField(_("referred to"), max_length=limits.REFERRED_TO, blank=True)
+    # The unit that escalated the dispute here: where a return (退回, ``send_back``) sends it.
+    escalated_from = models.ForeignKey(
+        Unit,
+        verbose_name=_("escalated from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -360,8 +369,38 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     )
     def escalate(self, *, parent: Unit, reason: str) -> None:
         """上报: the dispute moves to the parent unit and is triaged again there."""
+        self.escalated_from = self.unit
         self.unit = parent
         self.exit_reason = reason
+
+    # ---- returns (退回, ``cases.models.returns``): the dispute waits for triage again at the unit it goes to ---
+
+    @transition(
+        field=state,
+        source=CaseState.ESCALATED,
+        target=CaseState.REGISTERED,
+        conditions=[rules.is_dispute, rules.was_escalated],
+        permission=rules.works_or_supervises_case,
+    )
+    def send_back(self) -> None:
+        """The unit an escalated dispute went to returns it, before triaging it, to the unit that escalated it."""
+        assert self.escalated_from is not None  # the condition rules.was_escalated
+        self.unit = self.escalated_from
+        self.escalated_from = None
+        self.exit_reason = ""
+
+    @transition(
+        field=state,
+        source=CaseState.REFERRED,
+        target=CaseState.REGISTERED,
+        conditions=[rules.is_dispute],
+        permission=rules.works_or_supervises_case,
+    )
+    def refer_back(self) -> None:
+        """The outside department a dispute was referred to returned it: the case is open again at its unit."""
+        self.referred_to = ""
+        self.exit_reason = ""
+        self.closed_at = None
 
     @transition(
         field=state,

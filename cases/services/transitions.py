@@ -12,7 +12,15 @@ from cases.transactions import in_transaction
 from notifications.types import EventType
 
 # Fields a transition may set, saved with the state.
-TRANSITION_FIELDS = ["state", "unit", "exit_reason", "referred_to", "closed_at", "updated_at"]
+TRANSITION_FIELDS = [
+    "state",
+    "unit",
+    "escalated_from",
+    "exit_reason",
+    "referred_to",
+    "closed_at",
+    "updated_at",
+]
 
 
 @in_transaction

@@ -20,6 +20,7 @@ from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.views.case_returns import case_returns_context
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -79,7 +80,9 @@ def _case_context(
     side_exit_form: case_forms.SideExitForm | None = None,
     decision_form: case_forms.ExtensionDecisionForm | None = None,
     decision_for: int | None = None,
+    **return_forms: Any,
 ) -> dict[str, Any]:
+    """The case page's context; ``return_forms``: bound forms of its returns part (``case_returns_context``)."""
     return {
         # The steps' extension requests; a supervisor of the case decides the pending ones here.
         "extensions": extension_list_of_case(case=case),
@@ -95,6 +98,7 @@ def _case_context(
         "actions": case_side_exits_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
+        **case_returns_context(request.user, case, **return_forms),
     }
 
 

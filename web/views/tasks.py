@@ -181,7 +181,12 @@ def task_release(request: AuthenticatedHttpRequest, task_id: int) -> HttpRespons
             request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400
         )
     try:
-        services.task_release(task_id=task.pk, user=request.user, reason=form.cleaned_data["reason"])
+        services.task_release(
+            task_id=task.pk,
+            user=request.user,
+            code=form.cleaned_data["code"],
+            reason=form.cleaned_data["reason"],
+        )
     except CaseError as error:
         return refuse(
             request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form

@@ -23,6 +23,7 @@ from cases.services.audit import audit_write
 from cases.services.claims import case_step_given_back, case_step_taken
 from cases.services.clocks import clock_pause, clock_resume, clock_taken, pause_checked
 from cases.services.participants import participant_remove, participants_add
+from cases.services.returns import return_input, return_of_release
 from cases.steps import ADVICE_STEPS
 from cases.transactions import command
 from notifications.types import EventType
@@ -86,10 +87,10 @@ def task_claim(*, task_id: int, user: User) -> Task:
 
 
 @command
-def task_release(*, task_id: int, user: User, reason: str) -> Task:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Say why you release the task."), field="reason")
+def task_release(*, task_id: int, user: User, code: str, reason: str = "") -> Task:
+    """Give a claimed task back to the queue: a return (退回) with a ``code`` (``ReturnReason``) and, with 其他,
+    a ``reason``; the case's unit decides it (``cases.services.returns``). The step's clock runs on."""
+    code, reason = return_input(code=code, reason=reason)
     with _task_locked(task_id, user) as (task, node, case):
         if task.status != STATUS.ASSIGNED:
             raise Conflict(_("This task is not claimed any more."))
@@ -122,6 +123,7 @@ def task_release(*, task_id: int, user: User, reason: str) -> Task:
             recipients=[previous_owner.pk],
             params={"step": node.step.title},
         )
+        return_of_release(case=case, actor=user, task_id=task.pk, step=node.name, code=code, reason=reason)
         task_announce(task=task, case=case, actor=user)
     return task
 
