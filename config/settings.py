@@ -170,6 +170,11 @@ WORKING_HOURS = [
 # The longest a step may be paused (its holder waits for a party), in working days; it resumes by itself then.
 PAUSE_MAX_WORKING_DAYS = int(env_str("PAUSE_MAX_WORKING_DAYS", "10"))
 
+# Supervision orders (督办单): the working days to reply when the issuer gives none (and for the automatic ones),
+# and the most an issuer may give.
+ORDER_REPLY_WORKING_DAYS = int(env_str("ORDER_REPLY_WORKING_DAYS", "3"))
+ORDER_REPLY_MAX_WORKING_DAYS = int(env_str("ORDER_REPLY_MAX_WORKING_DAYS", "10"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, notifications, tasks
+from web.views import cases, notifications, orders, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("cases/new/help-request/", cases.help_request_new, name="help_request_new"),
     path("cases/<reference:reference>/", cases.case_detail, name="case"),
     path("cases/<reference:reference>/actions/<str:action>/", cases.case_action, name="case_action"),
+    path("cases/<reference:reference>/orders/", orders.order_issue, name="case_order_issue"),
+    path("orders/<id:order_id>/reply/", orders.order_reply, name="order_reply"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),

@@ -26,6 +26,7 @@ from cases.models.clocks import (
 from cases.models.commendation import Assessment, PointAward
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
+from cases.models.orders import OrderState, SupervisionOrder
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
 
@@ -54,11 +55,13 @@ __all__ = [
     "HelpRequestDetail",
     "Light",
     "Meeting",
+    "OrderState",
     "PointAward",
     "Priority",
     "ReferenceCounter",
     "Role",
     "Specialty",
+    "SupervisionOrder",
     "TimeUnit",
     "Timer",
     "TimerKind",

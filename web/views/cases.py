@@ -19,6 +19,7 @@ from cases.selectors import CasePage
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.views.order_context import case_orders_context
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -73,13 +74,20 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _case_context(
-    request: AuthenticatedHttpRequest, case: Case, side_exit_form: case_forms.SideExitForm | None = None
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    side_exit_form: case_forms.SideExitForm | None = None,
+    **order_forms: Any,
 ) -> dict[str, Any]:
+    """``order_forms``: a refused order or reply form to show again (``case_orders_context``)."""
+    open_tasks = with_clocks(case_open_tasks(case=case))
+    holds_step = any(task.owner_id == request.user.pk for task in open_tasks)
     return {
+        **case_orders_context(request, case, holds_step=holds_step, **order_forms),
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
         "timeline": case_timeline(case=case),
-        "open_tasks": with_clocks(case_open_tasks(case=case)),
+        "open_tasks": open_tasks,
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
         "actions": case_side_exits_for_user(case=case, user=request.user),

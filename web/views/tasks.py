@@ -20,6 +20,7 @@ from cases import deadlines, rules
 from cases import forms as case_forms
 from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Case, User
+from cases.selectors.orders import case_open_orders, order_open_on_case_of_task, order_sla
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from workflow import selectors, services
@@ -31,7 +32,8 @@ LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive"
 
 
 def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
-    page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = LISTS[scope](user=request.user).annotate(has_open_order=order_open_on_case_of_task())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_clocks(page.object_list)
     return render(request, "tasks/list.html", {"scope": scope, "page": page})
 
@@ -98,6 +100,9 @@ def _task_context(
         or (case_forms.ReassignForm(candidates=_reassign_candidates(node, case)) if can_reassign else None),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
+        "open_orders": [
+            {"order": order, "sla": order_sla(order, timezone.now())} for order in case_open_orders(case=case)
+        ],
     }
 
 

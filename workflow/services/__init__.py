@@ -1,7 +1,8 @@
 """Case operations that move a flow, each one command that owns its transaction: intake, claim, release,
-reassign, complete, pause, resume, side exits; and the timer runner's."""
+reassign, complete, pause, resume, side exits, supervision orders; and the timer runner's."""
 
 from workflow.services.intake import dispute_intake, help_request_intake
+from workflow.services.orders import order_issue, order_reply
 from workflow.services.side_exits import case_side_exit
 from workflow.services.tasks import (
     task_claim,
@@ -17,6 +18,8 @@ __all__ = [
     "case_side_exit",
     "dispute_intake",
     "help_request_intake",
+    "order_issue",
+    "order_reply",
     "task_claim",
     "task_complete",
     "task_pause",
