@@ -185,7 +185,9 @@ OrderIn = form_serializer(
     name="OrderIn",
     doc="A supervision order (督办单): what the case's workers must answer for, and within how many working days.",
 )
-OrderReplyIn = form_serializer(order_forms.OrderReplyForm(), name="OrderReplyIn", doc="The reply to an order.")
+OrderReplyIn = form_serializer(
+    order_forms.OrderReplyForm(), name="OrderReplyIn", doc="The reply to an order."
+)
 OrderListQuery = form_serializer(
     order_forms.OrderListForm(), name="OrderListQuery", doc="Which orders (by state), which page."
 )

@@ -230,7 +230,9 @@ class OrderOut(s.Serializer[SupervisionOrder]):
     escalated_from = s.IntegerField(source="escalated_from_id", allow_null=True)
     escalated_to = s.SerializerMethodField()
     reason = s.CharField(source="reason_text")
-    step = s.ChoiceField(choices=STEP_CHOICES, allow_blank=True, help_text="An automatic order's overdue step.")
+    step = s.ChoiceField(
+        choices=STEP_CHOICES, allow_blank=True, help_text="An automatic order's overdue step."
+    )
     days = s.IntegerField(help_text="Working days to reply.")
     issued_at = Timestamp()
     due_at = Timestamp()

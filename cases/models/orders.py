@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from cases.models import limits
@@ -36,7 +37,7 @@ else:
 class OrderState(models.TextChoices):
     OPEN = "open", _("Awaiting a reply")
     ANSWERED = "answered", _("Answered")
-    ESCALATED = "escalated", _("Escalated")
+    ESCALATED = "escalated", pgettext_lazy("supervision order", "Escalated")
 
 
 class SupervisionOrder(ConcurrentTransitionMixin, models.Model):

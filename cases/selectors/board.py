@@ -97,10 +97,10 @@ def board_orders(*, units: list[Unit], children: list[dict]) -> dict:
     for unit_id, (opened, overdue) in counts.items():
         total["open"] += opened
         total["overdue"] += overdue
-        child = next((c for path, c in per_child.items() if path_of[unit_id].startswith(path)), None)
-        if child is not None:
-            child["open"] += opened
-            child["overdue"] += overdue
+        below = next((c for path, c in per_child.items() if path_of[unit_id].startswith(path)), None)
+        if below is not None:  # not the root's own cases
+            below["open"] += opened
+            below["overdue"] += overdue
     for child in children:
         child["orders"] = per_child[child["path"]]
     return total

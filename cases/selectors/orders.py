@@ -54,7 +54,9 @@ def order_list_for_user(*, user: User, reach: Q = NOTHING, state: str = "") -> Q
 
 def order_get_for_user(*, order_id: int, user: User, reach: Q = NOTHING) -> SupervisionOrder:
     order = (
-        SupervisionOrder.objects.filter(pk=order_id, case__in=Case.objects.filter(case_visible_q(user, reach)))
+        SupervisionOrder.objects.filter(
+            pk=order_id, case__in=Case.objects.filter(case_visible_q(user, reach))
+        )
         .select_related(*ORDER_RELATED)
         .first()
     )
@@ -95,7 +97,7 @@ def order_counts_by_unit(*, unit_ids: Sequence[int]) -> dict[int, tuple[int, int
     rows = (
         SupervisionOrder.objects.filter(state=OrderState.OPEN, case__unit_id__in=unit_ids)
         .values_list("case__unit_id")
-        .annotate(open=Count("*"), overdue=Count("*", filter=order_overdue_q(now)))
+        .annotate(open=Count("id"), overdue=Count("id", filter=order_overdue_q(now)))
         .order_by()
     )
     return {unit_id: (opened, overdue) for unit_id, opened, overdue in rows}

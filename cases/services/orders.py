@@ -96,7 +96,9 @@ def nearest_supervisors(people: Q) -> tuple[int | None, list[int]]:
 
 
 def unit_supervisor_ids(unit: Unit) -> list[int]:
-    return sorted(set(User.objects.filter(rules.unit_supervisors_people_q(unit)).values_list("pk", flat=True)))
+    return sorted(
+        set(User.objects.filter(rules.unit_supervisors_people_q(unit)).values_list("pk", flat=True))
+    )
 
 
 def order_issuers(order: SupervisionOrder) -> set[int]:

@@ -21,9 +21,7 @@ from notifications.types import EventType
 
 
 @in_transaction
-def overdue_supervise(
-    *, case: Case, clock: Clock, step: Step, answerers: Iterable[int]
-) -> SupervisionOrder:
+def overdue_supervise(*, case: Case, clock: Clock, step: Step, answerers: Iterable[int]) -> SupervisionOrder:
     """A step red for two working days: an order to whoever works the case (``answerers``), issued for the
     supervisors above, who hear of it."""
     assert clock.due_at is not None  # only a clock with a deadline has a 督办 timer
@@ -55,4 +53,3 @@ def overdue_supervise(
         },
     )
     return order
-

@@ -29,8 +29,8 @@ def case_orders_context(
     (refused) is shown in place of the empty one."""
     user, now = request.user, timezone.now()
     may_reply = rules.answers_order(case, user, holds_step=holds_step)
-    rows = []
-    for order in orders_of_case(case=case):
+    rows, orders = [], orders_of_case(case=case)
+    for order in orders:
         form = None
         if may_reply and order.is_open:
             prefix = reply_prefix(order.pk)
@@ -40,6 +40,6 @@ def case_orders_context(
     may_issue = rules.supervises_case(case, user) and case.is_open
     return {
         "orders": rows,
-        "open_order_count": sum(1 for row in rows if row["order"].is_open),
+        "open_order_count": sum(1 for order in orders if order.is_open),
         "order_form": order_form or (OrderForm() if may_issue else None),
     }

@@ -36,7 +36,9 @@ def order_answerers(case: Case) -> list[int]:
 
 
 @command
-def order_issue(*, reference: str, user: User, reason: str, days: int | str | None = None) -> SupervisionOrder:
+def order_issue(
+    *, reference: str, user: User, reason: str, days: int | str | None = None
+) -> SupervisionOrder:
     """A supervisor of the case's unit or of a unit above it issues an order from their unit: a reason, and a
     reply due in ``days`` working days (``ORDER_REPLY_WORKING_DAYS`` when not given)."""
     visible = case_get_for_user(reference=reference, user=user)  # a case you may not see: 404 before all else
