@@ -941,3 +941,16 @@ def test_two_runners_escalate_each_due_order_exactly_once(postgres_only, committ
     escalated = Notification.objects.filter(type="order.escalated")
     assert escalated.filter(recipient=people["supervisor"]).count() == 30
     assert escalated.values("recipient", "case").distinct().count() == escalated.count() == 90
+
+
+def test_administrators_read_the_orders_in_the_admin(client, people, frozen):
+    frozen("2026-11-02 09:00")
+    case = dispute_to("registered", people)
+    issue(people, case)
+    client.force_login(people["admin"])
+
+    response = client.get("/admin/cases/supervisionorder/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
+    assert client.get("/admin/cases/supervisionorder/add/").status_code == 403

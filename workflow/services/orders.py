@@ -5,7 +5,6 @@ did. The domain decides (``cases.services.orders``); this layer passes what only
 the case's open steps.
 """
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -85,6 +84,6 @@ def order_due(*, timer_id: int, case_id: int) -> int:
     case = case_lock(case_id)
     if case is None or not timer_claim(timer_id=timer_id, now=timezone.now()):
         return 0  # another runner fired it, or a reply came first (and took the timer away)
-    order = SupervisionOrder.objects.select_related("unit").get(Q(timers__pk=timer_id))
+    order = SupervisionOrder.objects.select_related("unit").get(timers__pk=timer_id)
     orders.order_overdue(case=case, order=order, answerers=order_answerers(case))
     return 1
