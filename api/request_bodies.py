@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
 from rest_framework import serializers as s
 
 from cases import forms as case_forms
+from cases import order_forms
 from cases.models import CaseKind
 from cases.steps import STEPS, Step
 
@@ -201,6 +202,20 @@ CaseListQuery = form_serializer(
     name="CaseListQuery",
     doc="The case list's filters and page.",
     help={"after": "The cursor of the page to read, from the previous page's `next` (omit for the first)."},
+)
+
+# ---- supervision orders ------------------------------------------------------------------------------------
+
+OrderIn = form_serializer(
+    order_forms.OrderForm(),
+    name="OrderIn",
+    doc="A supervision order (督办单): what the case's workers must answer for, and within how many working days.",
+)
+OrderReplyIn = form_serializer(
+    order_forms.OrderReplyForm(), name="OrderReplyIn", doc="The reply to an order."
+)
+OrderListQuery = form_serializer(
+    order_forms.OrderListForm(), name="OrderListQuery", doc="Which orders (by state), which page."
 )
 
 # ---- tasks and notifications -------------------------------------------------------------------------------

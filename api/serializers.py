@@ -35,13 +35,16 @@ from cases.models import (
     FollowUpAnswer,
     HelpRequestDetail,
     Light,
+    OrderState,
     Priority,
     ReturnDecision,
     ReturnKind,
     ReturnReason,
     Specialty,
+    SupervisionOrder,
 )
 from cases.selectors.extensions import extension_list_of_case, extension_list_of_task
+from cases.selectors.orders import order_sla, orders_of_case
 from cases.selectors.returns import returns_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from cases.steps import STEPS
@@ -283,6 +286,52 @@ class ReturnOut(s.Serializer[CaseReturn]):
         ref_name = "Return"
 
 
+class OrderOut(s.Serializer[SupervisionOrder]):
+    """A supervision order (督办单): from which unit (`issued_by` null when the system issued it: a step red for
+    two working days, or an escalation), its `level` (escalations so far), why, the reply due (`sla`: green,
+    yellow once 75 % of the window is used, red once due; an answered order shows how it was answered), its
+    state and the reply. An order unanswered when due is `escalated`: `escalated_to` is the order one level up."""
+
+    id = s.IntegerField(source="pk")
+    reference = s.CharField(source="case.reference")
+    unit = UnitRef(help_text="The issuing unit.")
+    issued_by = s.CharField(source="issued_by.username", allow_null=True)
+    level = s.IntegerField()
+    escalated_from = s.IntegerField(source="escalated_from_id", allow_null=True)
+    escalated_to = s.SerializerMethodField()
+    reason = s.CharField(source="reason_text")
+    step = s.ChoiceField(
+        choices=STEP_CHOICES, allow_blank=True, help_text="An automatic order's overdue step."
+    )
+    days = s.IntegerField(help_text="Working days to reply.")
+    issued_at = Timestamp()
+    due_at = Timestamp()
+    state = s.ChoiceField(choices=OrderState.choices)
+    sla = s.SerializerMethodField()
+    reply = s.CharField(allow_blank=True)
+    replied_by = s.CharField(source="replied_by.username", allow_null=True)
+    replied_at = Timestamp(allow_null=True)
+
+    class Meta:
+        ref_name = "Order"
+
+    @extend_schema_field(s.IntegerField(allow_null=True))
+    def get_escalated_to(self, order: SupervisionOrder) -> int | None:
+        successor = getattr(order, "escalated_to", None)
+        return None if successor is None else successor.pk
+
+    @extend_schema_field(SlaOut)
+    def get_sla(self, order: SupervisionOrder) -> dict[str, Any]:
+        return SlaOut(order_sla(order, timezone.now())).data
+
+
+class OrderPage(s.Serializer[dict[str, Any]]):
+    count = s.IntegerField()
+    next = s.URLField(allow_null=True)
+    previous = s.URLField(allow_null=True)
+    results = OrderOut(many=True)
+
+
 class CaseDetail(CaseSummary):
     """A case with its kind's data in `fields` (phone and ID numbers masked unless you work the case or
     unmasked it), its audit trail, its open tasks, its steps' extension requests, the side exits you may take
@@ -295,6 +344,7 @@ class CaseDetail(CaseSummary):
     extensions = s.SerializerMethodField()
     actions = s.SerializerMethodField()
     returns = s.SerializerMethodField()
+    orders = s.SerializerMethodField()
 
     def get_fields(self) -> dict[str, s.Field]:
         # The key ``fields`` as a class attribute would shadow ``Serializer.fields``. It comes after the summary.
@@ -302,6 +352,7 @@ class CaseDetail(CaseSummary):
         read = {
             name: summary.pop(name) for name in ("timeline", "open_tasks", "extensions", "actions", "returns")
         }
+        read = {name: summary.pop(name) for name in ("timeline", "open_tasks", "actions", "orders")}
         kind_fields = KindFields(
             help_text="Kind-specific data; phone and ID numbers masked unless you work the case."
         )
@@ -328,6 +379,11 @@ class CaseDetail(CaseSummary):
     @extend_schema_field(ReturnOut(many=True))
     def get_returns(self, case: Case) -> ReturnList:
         return s.ListSerializer(returns_of_case(case=case), child=ReturnOut()).data
+
+    @extend_schema_field(OrderOut(many=True))
+    def get_orders(self, case: Case) -> ReturnList:
+        """The case's supervision orders: the open ones first, by reply due."""
+        return s.ListSerializer(orders_of_case(case=case), child=OrderOut()).data
 
 
 class CasePage(s.Serializer[dict[str, Any]]):
@@ -369,8 +425,16 @@ class BoardUnit(s.Serializer[dict[str, Any]]):
     path = s.CharField()
 
 
+class BoardOrders(s.Serializer[dict[str, Any]]):
+    """Open supervision orders on the cases, and those overdue: due, or escalated already."""
+
+    open = s.IntegerField()
+    overdue = s.IntegerField()
+
+
 class BoardChild(BoardUnit):
     open = s.IntegerField()
+    orders = BoardOrders()
 
 
 class BoardSnapshot(s.Serializer[dict[str, Any]]):
@@ -382,6 +446,7 @@ class BoardSnapshot(s.Serializer[dict[str, Any]]):
     newest = BoardCase(many=True)
     overdue = BoardCase(many=True)
     open = s.IntegerField()
+    orders = BoardOrders()
 
 
 # ---- returns (退回) ------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from api.models import IdempotencyKey
 from api.parsers import JSONBodyParser
 from api.throttles import IntakeThrottle
 from cases import forms as case_forms
-from cases import rules
+from cases import order_forms, rules
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.models import Case, CaseKind, Unit, User
 from cases.selectors import board as board_selectors
@@ -449,3 +449,72 @@ def notification_read(request: Request) -> Response:
     notification_services.notifications_mark_read(user=user, ids=values["ids"], up_to=values["up_to"])
     unread = notification_selectors.notification_unread_count(user=user)
     return Response(answers.Unread({"unread": unread}).data)
+
+
+# ---- supervision orders (督办单) ----------------------------------------------------------------------------
+
+ORDER_PAGE_SIZE = 50
+
+
+def order_answer(order_id: int, user: User) -> ReturnDict:
+    """The order as it is now, as the user sees it."""
+    return answers.OrderOut(task_selectors.order_get_for_user(order_id=order_id, user=user)).data
+
+
+@extend_schema(
+    request=bodies.OrderIn,
+    description="A supervisor of the case's unit or of a unit above it issues a supervision order (督办单) from "
+    "their unit: a `reason`, and a reply due in `days` working days (the setting `ORDER_REPLY_WORKING_DAYS` when "
+    "not given, at most `ORDER_REPLY_MAX_WORKING_DAYS`). Whoever works the case hears of it and must reply. 400 "
+    "without a reason or with days out of range, 403 for someone who sees the case but does not supervise it, 404 "
+    "for a case you may not see, 409 for a case that has ended.",
+    responses={201: answers.OrderOut, **BODY_ERRORS},
+)
+@api_view(["POST"])
+def case_orders(request: Request, reference: str) -> Response:
+    user = caller(request)
+    case_get_for_user(reference=reference, user=user)  # a case you may not see: 404 before all else
+    values = inputs.cleaned(order_forms.OrderForm(inputs.body(request)))
+    order = services.order_issue(reference=reference, user=user, reason=values["reason"], days=values["days"])
+    return Response(order_answer(order.pk, user), status=201)
+
+
+@extend_schema(
+    request=bodies.OrderReplyIn,
+    description="Whoever works the case now (its unit's mediators or liaison officers, whoever holds one of its "
+    "open steps) replies to an open order; its issuer hears. 400 for an empty reply, 403 for someone who sees the "
+    "order but does not work the case, 404 for an order you may not see, 409 for an order answered or escalated "
+    "already (the message names the order to reply to instead).",
+    responses={200: answers.OrderOut, **BODY_ERRORS},
+)
+@api_view(["POST"])
+def order_reply(request: Request, order_id: int) -> Response:
+    user = caller(request)
+    task_selectors.order_get_for_user(order_id=order_id, user=user)  # an order you may not see: 404 first
+    values = inputs.cleaned(order_forms.OrderReplyForm(inputs.body(request)))
+    services.order_reply(order_id=order_id, user=user, reply=values["reply"])
+    return Response(order_answer(order_id, user))
+
+
+@extend_schema(
+    parameters=[bodies.OrderListQuery],
+    description="The supervision orders on the cases you see (a supervisor: their subtree's), a page at a time: "
+    "`state=open` lists the open ones by reply due; otherwise newest first.",
+    responses={200: answers.OrderPage, **ERRORS},
+    operation_id="v1_orders_list",
+)
+@api_view(["GET"])
+def order_list(request: Request) -> Response:
+    query = inputs.cleaned(order_forms.OrderListForm(request.query_params))
+    rows = task_selectors.order_list_for_user(user=caller(request), state=query["state"])
+    try:
+        page = Paginator(rows, query["page_size"] or ORDER_PAGE_SIZE).page(query["page"] or 1)
+    except EmptyPage:
+        raise NotFound() from None
+    answer = {
+        "count": page.paginator.count,
+        "next": page_link(request, page.next_page_number()) if page.has_next() else None,
+        "previous": page_link(request, page.previous_page_number()) if page.has_previous() else None,
+        "results": list(page.object_list),
+    }
+    return Response(answers.OrderPage(answer).data)

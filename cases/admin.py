@@ -26,6 +26,7 @@ from cases.models import (
     Clock,
     DeadlinePolicy,
     ExperienceCard,
+    SupervisionOrder,
     Unit,
     User,
 )
@@ -239,4 +240,15 @@ class ClockAdmin(ReadOnlyAdmin):
     list_display = ["case", "step", "started_at", "due_at", "paused_at", "stopped_at"]
     list_filter = ["step"]
     list_select_related = ["case"]
+    search_fields = ["case__reference"]
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(ReadOnlyAdmin):
+    """Supervision orders (督办单): read only, issued and answered on the case page and through the API, escalated
+    by the timer runner."""
+
+    list_display = ["case", "unit", "issued_by", "level", "state", "due_at", "replied_at"]
+    list_filter = ["state", "level"]
+    list_select_related = ["case", "unit", "issued_by"]
     search_fields = ["case__reference"]

@@ -13,6 +13,7 @@ visitor too (``AnonymousUser`` is never active, and each rule asks that first).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +140,40 @@ def supervisors_above_people_q(case: Case) -> Q:
     step is reported to (the nearest of them: ``cases.services.supervision``)."""
     paths = unit_and_ancestor_paths(case.unit)
     return Q(is_active=True, groups__name=Role.SUPERVISOR, unit__path__in=paths[:-1] or paths)
+
+
+def unit_supervisors_people_q(unit: Unit) -> Q:
+    """Supervisors of that very unit (who speak for it: an order the system issued on its behalf)."""
+    return Q(is_active=True, groups__name=Role.SUPERVISOR, unit=unit)
+
+
+def supervisors_above_unit_people_q(unit: Unit) -> Q:
+    """Supervisors of the units strictly above ``unit``: where a supervision order issued by ``unit`` escalates
+    (the nearest of them: ``cases.services.orders``)."""
+    paths = unit_and_ancestor_paths(unit)[:-1]
+    return Q(is_active=True, groups__name=Role.SUPERVISOR, unit__path__in=paths) if paths else NOTHING
+
+
+# ---- answers a supervision order: whoever works the case now ----------------------------------------------
+
+
+def answers_order(case: Case, user: User, *, holds_step: bool) -> bool:
+    """Who must reply to a case's supervision orders (督办单): whoever works it now, its unit's mediators or
+    liaison officers (``works_case``), and whoever holds one of its open steps (``holds_step``: the workflow
+    knows who holds a step)."""
+    return works_case(case, user) or (_active(user) and holds_step)
+
+
+def answers_order_people_q(case: Case, holders: Iterable[int]) -> Q:
+    """``holders``: the ids of the people who hold an open step of the case."""
+    return works_case_people_q(case) | Q(is_active=True, pk__in=list(holders))
+
+
+def answers_order_cases_q(user: User, prefix: str = "", holds: Q = NOTHING) -> Q:
+    """``holds``: the cases (or rows reaching them through ``prefix``) with an open step the user holds."""
+    if not _active(user):
+        return NOTHING
+    return works_case_cases_q(user, prefix) | holds
 
 
 def works_or_supervises_case(case: Case, user: User) -> bool:

@@ -172,6 +172,11 @@ PAUSE_MAX_WORKING_DAYS = int(env_str("PAUSE_MAX_WORKING_DAYS", "10"))
 # How far past a step's current due moment an extension (延期申请) may reach, in working days.
 EXTENSION_MAX_WORKING_DAYS = int(env_str("EXTENSION_MAX_WORKING_DAYS", "30"))
 
+# Supervision orders (督办单): the working days to reply when the issuer gives none (and for the automatic ones),
+# and the most an issuer may give.
+ORDER_REPLY_WORKING_DAYS = int(env_str("ORDER_REPLY_WORKING_DAYS", "3"))
+ORDER_REPLY_MAX_WORKING_DAYS = int(env_str("ORDER_REPLY_MAX_WORKING_DAYS", "10"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]

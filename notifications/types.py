@@ -28,6 +28,15 @@ class Hears(StrEnum):
     # the people of the unit a return (退回) went to who decide it: its workers of the kind, its own supervisors
     DECIDERS = "deciders"
     RETURNER = "returner"  # who sent the return back (退回)
+    # whoever works the case now: its unit's mediators or liaison officers and whoever holds one of its open
+    # steps (who must reply to a supervision order)
+    ANSWERERS = "answerers"
+    # a supervision order's issuer (the supervisors of its issuing unit for an order the system issued), and the
+    # issuers of the orders it was escalated from
+    ISSUERS = "issuers"
+    # the supervisors of the unit an order escalates to, and whoever works the case (an overdue order at the
+    # top: the supervisors of its issuing unit, and whoever works the case)
+    ESCALATION = "escalation"
 
 
 class EventType(StrEnum):
@@ -136,9 +145,40 @@ class EventType(StrEnum):
     )
     DEADLINE_SUPERVISED = (
         "deadline.supervised",
-        _("Please supervise (督办): %(reference)s · %(step)s at %(unit)s is overdue since %(due)s"),
+        _(
+            "Please supervise (督办): %(reference)s · %(step)s at %(unit)s is overdue since %(due)s; a "
+            "supervision order was issued on your unit's behalf, reply due by %(reply_due)s"
+        ),
         Hears.SUPERVISORS_ABOVE,
         False,
+    )
+    # ---- supervision orders (督办单)
+    ORDER_ISSUED = (
+        "order.issued",
+        _("Supervision order (督办单) on %(reference)s from %(unit)s: reply by %(due)s"),
+        Hears.ANSWERERS,
+        True,
+    )
+    ORDER_ANSWERED = (
+        "order.answered",
+        _("%(person)s replied to the supervision order on %(reference)s"),
+        Hears.ISSUERS,
+        True,
+    )
+    ORDER_ESCALATED = (
+        "order.escalated",
+        _(
+            "The supervision order on %(reference)s had no reply by %(overdue)s: escalated to %(unit)s, reply "
+            "by %(due)s"
+        ),
+        Hears.ESCALATION,
+        True,
+    )
+    ORDER_OVERDUE = (
+        "order.overdue",
+        _("The supervision order on %(reference)s from %(unit)s had no reply by %(overdue)s"),
+        Hears.ESCALATION,
+        True,
     )
 
     # ---- extension requests (延期申请): asked by a step's holder, decided by a supervisor of the case's unit

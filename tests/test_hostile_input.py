@@ -420,7 +420,14 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
     from django import forms
 
     from cases import forms as case_forms
-    from cases.models import Advice, Assessment, DisputeDetail, ExperienceCard, HelpRequestDetail
+    from cases.models import (
+        Advice,
+        Assessment,
+        DisputeDetail,
+        ExperienceCard,
+        HelpRequestDetail,
+        SupervisionOrder,
+    )
 
     # the columns each field's text ends in (a reason is the audit row's and the case's exit reason)
     columns = {
@@ -441,7 +448,8 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "solution": [HelpRequestDetail.solution],
         "text": [Advice.text],
         "comment": [HelpRequestDetail.rating_comment, Assessment.comment, AuditEntry.reason],
-        "reason": [AuditEntry.reason, Case.exit_reason],
+        "reason": [AuditEntry.reason, Case.exit_reason, SupervisionOrder.reason],
+        "reply": [SupervisionOrder.reply, AuditEntry.reason],
         "to": [Case.referred_to],
     }
     not_stored = {"q", "after"}  # the case list's search and cursor

@@ -4,6 +4,7 @@ superuser added), the predicate and each query form give the same answer."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.models import Q
 
 from cases import rules
 from cases.models import Case, Role, User
@@ -104,3 +105,31 @@ def test_the_inactive_person_is_in_no_rule(population):
         assert not rules.sees_case(case, retired)
         assert not rules.may_attend(case, retired)
     assert rules.board_root(retired) is None
+
+
+def test_who_answers_a_supervision_order_agrees_in_python_and_in_its_queries(population, people):
+    """``rules.answers_order``: whoever works the case now, its unit's workers and the holders of its open steps
+    (the workflow's fact, here from the tasks)."""
+    from django.db.models import Exists, OuterRef
+    from viewflow.workflow.models import Task
+
+    from workflow.selectors import OPEN_TASK_STATUSES
+
+    users, cases = population
+    claimed = help_request_to("claimed", people, specialties=["legal"])  # the lawyer holds its advice
+    cases = [*cases, Case.objects.select_related("unit", "created_by").get(pk=claimed.pk)]
+    open_steps = Task.objects.filter(status__in=OPEN_TASK_STATUSES, owner__isnull=False)
+    answered = 0
+    for case in cases:
+        holders = set(open_steps.filter(process__caseprocess__case=case).values_list("owner_id", flat=True))
+        answerers = people_of(rules.answers_order_people_q(case, holders))
+        for user in users:
+            held = Q(Exists(open_steps.filter(process__caseprocess__case=OuterRef("pk"), owner=user)))
+            answers = rules.answers_order(case, user, holds_step=user.pk in holders)
+            in_cases = case.pk in cases_of(rules.answers_order_cases_q(user, holds=held))
+            assert answers == (user.pk in answerers) == in_cases, f"{user.username} on {case.reference}"
+            answered += answers
+    assert 0 < answered < len(users) * len(cases)
+    # a professional holding a step answers without working the case
+    lawyer = next(user for user in users if user.username == "lawyer")
+    assert rules.answers_order(cases[-1], lawyer, holds_step=True) and not rules.works_case(cases[-1], lawyer)

@@ -1,8 +1,9 @@
 """Timers fire exactly once (``workflow.services.timers``, ``manage.py run_timers``): the yellow and red reminders
-to whoever holds the step or may take it, the automatic 督办 to the supervisors above two working days after red,
-the end of a pause. A step that is done or paused fires nothing. On PostgreSQL the runner reads due rows by the
-partial index, and two runner processes fire 500 due timers exactly once each, even when one is killed in the
-middle of a batch. Time is frozen with time-machine, except in the process test."""
+to whoever holds the step or may take it, the automatic 督办 two working days after red (a supervision order to
+whoever works the case, issued for the supervisors above, who hear of it), the end of a pause. A step that is
+done or paused fires nothing. On PostgreSQL the runner reads due rows by the partial index, and two runner
+processes fire 500 due timers exactly once each, even when one is killed in the middle of a batch. Time is frozen
+with time-machine, except in the process test."""
 
 import os
 import signal
@@ -19,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from cases.models import Clock, Timer, TimerKind
+from cases.models import AuditEntry, Clock, SupervisionOrder, Timer, TimerKind
 from cases.services.timers import timers_claim
 from cases.workdays import CALENDAR_ZONE
 from demo.lifecycles import dispute_to, help_request_to, step_data
@@ -89,7 +90,9 @@ def test_a_step_waiting_in_a_queue_is_told_to_everyone_who_may_take_it(people, f
     assert heard(people["lawyer"], "deadline.passed") == []
 
 
-def test_two_working_days_after_red_the_supervisors_of_the_unit_above_hear(people, frozen):
+def test_two_working_days_after_red_a_supervision_order_goes_to_the_workers_for_the_unit_above(
+    people, frozen
+):
     # given a dispute of 祥泰社区 (under 济川街道, which has no supervisor, under 泰兴市) whose triage is late
     frozen("2026-11-02 09:00")
     case = dispute_to("registered", people)
@@ -102,13 +105,39 @@ def test_two_working_days_after_red_the_supervisors_of_the_unit_above_hear(peopl
     frozen("2026-11-05 09:00")
     assert services.timers_run() == 1
 
-    # then 泰兴市's supervisor hears (not the city's, not 海陵区's, not the mediator), once
+    # then an order is issued by the system for 泰兴市 (not the city, not 海陵区), on the overdue triage, to be
+    # answered within 3 working days (Friday, Monday, Tuesday)
+    order = SupervisionOrder.objects.get(case=case)
+    assert (order.issued_by, order.unit.name, order.level, order.state, order.step, order.days) == (
+        None,
+        "泰兴市",
+        0,
+        "open",
+        "triage",
+        3,
+    )
+    assert order.due_at == at("2026-11-10 09:00")
+    assert list(Timer.objects.filter(order=order).values_list("kind", "due_at", "fired_at")) == [
+        ("reply", at("2026-11-10 09:00"), None)
+    ]
+    with translation.override("en"):
+        assert str(order.reason_text) == "Triage is overdue since 2026-11-03 09:00: supervised automatically."
+    # and 泰兴市's supervisor hears it was issued for them, once
     assert heard(people["supervisor_taixing"], "deadline.supervised") == [
-        f"Please supervise (督办): {case.reference} · Triage at 祥泰社区 is overdue since 2026-11-03 09:00"
+        f"Please supervise (督办): {case.reference} · Triage at 祥泰社区 is overdue since 2026-11-03 09:00; a "
+        "supervision order was issued on your unit's behalf, reply due by 2026-11-10 09:00"
     ]
     supervised = Notification.objects.filter(type="deadline.supervised")
     assert list(supervised.values_list("recipient__username", flat=True)) == ["supervisor_taixing"]
+    # and whoever works the case must reply: the unit's mediators (one of them holds the step)
+    issued = Notification.objects.filter(type="order.issued").order_by("recipient__username")
+    assert list(issued.values_list("recipient__username", flat=True)) == ["mediator", "mediator2"]
+    assert heard(people["mediator"], "order.issued") == [
+        f"Supervision order (督办单) on {case.reference} from 泰兴市: reply by 2026-11-10 09:00"
+    ]
+    assert AuditEntry.objects.filter(case=case, action="order_issued", actor=None).count() == 1
     assert services.timers_run() == 0
+    assert SupervisionOrder.objects.filter(case=case).count() == 1
 
 
 def test_a_step_done_in_time_cancels_its_reminders(people, frozen):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, extensions, notifications, returns, tasks
+from web.views import cases, extensions, notifications, orders, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/<reference:reference>/return/", returns.case_return, name="case_return"),
     path("returns/", returns.return_list, name="returns"),
     path("returns/<id:return_id>/decide/", returns.return_decide, name="return_decide"),
+    path("cases/<reference:reference>/orders/", orders.order_issue, name="case_order_issue"),
+    path("orders/<id:order_id>/reply/", orders.order_reply, name="order_reply"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),

@@ -12,7 +12,8 @@ from viewflow.workflow.status import STATUS
 from cases import rules
 from cases import selectors as case_selectors
 from cases.errors import NotFound
-from cases.models import Case, CaseReturn, Role, User
+from cases.models import Case, CaseReturn, Role, SupervisionOrder, User
+from cases.selectors import orders as order_selectors
 from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
 from cases.selectors.returns import return_get_for_user as _return_get_for_user
 from workflow.flows import FLOWS
@@ -155,6 +156,15 @@ def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
 
 def case_get_for_user(*, reference: str, user: User) -> Case:
     return case_selectors.case_get_for_user(reference=reference, user=user, reach=queue_reach_q(user))
+
+
+def order_list_for_user(*, user: User, state: str = "") -> QuerySet[SupervisionOrder]:
+    """The supervision orders on the cases the user sees (``order_selectors.order_list_for_user``)."""
+    return order_selectors.order_list_for_user(user=user, reach=queue_reach_q(user), state=state)
+
+
+def order_get_for_user(*, order_id: int, user: User) -> SupervisionOrder:
+    return order_selectors.order_get_for_user(order_id=order_id, user=user, reach=queue_reach_q(user))
 
 
 case_shows_personal_data = case_selectors.case_shows_personal_data

@@ -27,6 +27,7 @@ from cases.models.commendation import Assessment, PointAward
 from cases.models.extensions import ExtensionRequest, ExtensionState
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
+from cases.models.orders import OrderState, SupervisionOrder
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
 from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnReason
@@ -59,6 +60,7 @@ __all__ = [
     "HelpRequestDetail",
     "Light",
     "Meeting",
+    "OrderState",
     "PointAward",
     "Priority",
     "ReferenceCounter",
@@ -67,6 +69,7 @@ __all__ = [
     "ReturnReason",
     "Role",
     "Specialty",
+    "SupervisionOrder",
     "TimeUnit",
     "Timer",
     "TimerKind",

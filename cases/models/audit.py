@@ -24,6 +24,10 @@ class AuditAction(models.TextChoices):
     EXTENSION_APPROVED = "extension_approved", _("Extension approved")
     EXTENSION_REFUSED = "extension_refused", _("Extension refused")
     RETURN_DECIDED = "return_decided", _("Return decided")
+    ORDER_ISSUED = "order_issued", _("Supervision order issued")
+    ORDER_ANSWERED = "order_answered", _("Supervision order answered")
+    ORDER_ESCALATED = "order_escalated", _("Supervision order escalated")
+    ORDER_OVERDUE = "order_overdue", _("Supervision order overdue")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
@@ -35,6 +39,10 @@ AUDIT_EVENTS = {
     AuditAction.RELEASED: EventType.TASK_RELEASED,
     AuditAction.REASSIGNED: EventType.TASK_ASSIGNED,
     AuditAction.TASK_DONE: EventType.TASK_COMPLETED,
+    AuditAction.ORDER_ISSUED: EventType.ORDER_ISSUED,
+    AuditAction.ORDER_ANSWERED: EventType.ORDER_ANSWERED,
+    AuditAction.ORDER_ESCALATED: EventType.ORDER_ESCALATED,
+    AuditAction.ORDER_OVERDUE: EventType.ORDER_OVERDUE,
 }
 BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
 

@@ -15,8 +15,9 @@ is due. A pause (the holder waits for a party) stops it: on resume its moments m
 was paused. Releasing or reassigning a step leaves its clock alone.
 
 A **timer** is one moment at which something must happen for a clock: the yellow and the red reminder, the
-automatic 督办 two working days after red, the end of a pause. One row per (clock, kind); the runner
-(``manage.py run_timers``) fires each once, however many runners run.
+automatic 督办 two working days after red, the end of a pause, and a supervision order's reply due
+(``cases.models.orders``). One row per (clock, kind) or (order, kind); the runner (``manage.py run_timers``) fires
+each once, however many runners run.
 """
 
 from datetime import timedelta
@@ -60,6 +61,7 @@ class TimerKind(models.TextChoices):
     RED = "red", _("Overdue")
     SUPERVISE = "supervise", _("Supervision (督办)")
     RESUME = "resume", _("End of a pause")
+    REPLY = "reply", _("Reply due (督办单)")
 
 
 class DeadlinePolicy(models.Model):
@@ -192,10 +194,21 @@ class Clock(models.Model):
 
 
 class Timer(models.Model):
-    """A moment something must happen for a clock; ``due_at`` None while its clock is paused (parked)."""
+    """A moment something must happen for a clock, or for a supervision order (its reply due: exactly one of
+    the two); ``due_at`` None while its clock is paused (parked)."""
 
-    # The unique (clock, kind) index leads with the clock: no index of its own.
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="timers", db_index=False)
+    # The unique (clock, kind) and (order, kind) indexes lead with the clock and the order: no index of their own.
+    clock = models.ForeignKey(
+        Clock, on_delete=models.CASCADE, related_name="timers", db_index=False, null=True, blank=True
+    )
+    order = models.ForeignKey(
+        "cases.SupervisionOrder",
+        on_delete=models.CASCADE,
+        related_name="timers",
+        db_index=False,
+        null=True,
+        blank=True,
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=TimerKind.choices)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     fired_at = models.DateTimeField(_("fired"), null=True, blank=True)
@@ -203,11 +216,19 @@ class Timer(models.Model):
     class Meta:
         verbose_name = _("timer")
         verbose_name_plural = _("timers")
-        constraints = [models.UniqueConstraint(fields=["clock", "kind"], name="timer_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "kind"], name="timer_once"),
+            models.UniqueConstraint(fields=["order", "kind"], name="order_timer_once"),
+            models.CheckConstraint(
+                condition=models.Q(clock__isnull=False, order__isnull=True)
+                | models.Q(clock__isnull=True, order__isnull=False),
+                name="timer_of_clock_or_order",
+            ),
+        ]
         # The runner's read: due rows, earliest first, among the unfired ones only.
         indexes = [
             models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="timer_due")
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock_id}·{self.kind}·{self.due_at}"
+        return f"{self.clock_id or f'order {self.order_id}'}·{self.kind}·{self.due_at}"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from cases.models import AuditEntry, Case, Unit
 from cases.models.audit import BOARD_ACTIONS
 from cases.models.case import TERMINAL_STATES
+from cases.selectors.orders import order_counts_by_unit
 from notifications.horizon import Cursor, cursor_now, unseen_q
 
 NEWEST = 10
@@ -29,12 +30,14 @@ def board_case(case: Case) -> dict:
 
 
 def board_snapshot(*, root: Unit) -> dict:
-    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones.
+    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones, and the
+    open and overdue supervision orders (in all and per child unit).
 
-    Five queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
+    Six queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
     scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
     after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
-    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree)."""
+    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); and the open
+    orders' counts per unit (``order_open_due``, open orders only)."""
     units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [unit.pk for unit in units]
     counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
@@ -57,6 +60,7 @@ def board_snapshot(*, root: Unit) -> dict:
         for unit in units
         if unit.depth == root.depth + 1
     ]
+    orders = board_orders(units=units, children=children)
     related = Case.objects.filter(unit_id__in=unit_ids).select_related("unit")
     newest = [board_case(case) for case in related.order_by("-created_at", "-id")[:NEWEST]]
     overdue = [
@@ -80,7 +84,27 @@ def board_snapshot(*, root: Unit) -> dict:
         "newest": newest,
         "overdue": overdue,
         "open": sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
+        "orders": orders,
     }
+
+
+def board_orders(*, units: list[Unit], children: list[dict]) -> dict:
+    """The open and overdue supervision orders (督办单) of the subtree, on the cases of each unit: the totals,
+    returned, and each child's, set on it as ``orders`` (one query)."""
+    counts = order_counts_by_unit(unit_ids=[unit.pk for unit in units])
+    path_of = {unit.pk: unit.path for unit in units}
+    total = {"open": 0, "overdue": 0}
+    per_child = {child["path"]: {"open": 0, "overdue": 0} for child in children}
+    for unit_id, (opened, overdue) in counts.items():
+        total["open"] += opened
+        total["overdue"] += overdue
+        below = next((c for path, c in per_child.items() if path_of[unit_id].startswith(path)), None)
+        if below is not None:  # not the root's own cases
+            below["open"] += opened
+            below["overdue"] += overdue
+    for child in children:
+        child["orders"] = per_child[child["path"]]
+    return total
 
 
 def board_cursor(*, root: Unit) -> Cursor:

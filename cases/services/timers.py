@@ -86,3 +86,14 @@ def pause_ends_due(*, now: datetime, limit: int) -> list[tuple[int, int]]:
         .values_list("id", "clock__case_id")[:limit]
     )
     return list(rows)
+
+
+def order_replies_due(*, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(timer id, case id) of supervision orders whose reply is due, earliest first (read only, by the partial
+    index: each is claimed under its case's lock, as every change of a case is)."""
+    rows = (
+        Timer.objects.filter(kind=TimerKind.REPLY, fired_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "id")
+        .values_list("id", "order__case_id")[:limit]
+    )
+    return list(rows)

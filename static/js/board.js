@@ -62,10 +62,25 @@
       tr.appendChild(el("td", String(child.open)));
       return tr;
     }));
+    renderOrders(snapshot);
     newest = snapshot.newest;
     fill("board-newest", newest.map(caseItem));
     fill("board-overdue", snapshot.overdue.map(caseItem));
     document.getElementById("board-overdue-none").hidden = snapshot.overdue.length > 0;
+  }
+
+  // Supervision orders (督办单): open and overdue, in all and per child unit.
+  function renderOrders(snapshot) {
+    if (!snapshot.orders) return;
+    document.getElementById("board-orders-open").textContent = snapshot.orders.open;
+    document.getElementById("board-orders-overdue").textContent = snapshot.orders.overdue;
+    fill("board-orders", snapshot.children.map(function (child) {
+      var tr = el("tr");
+      tr.appendChild(el("td", child.name));
+      tr.appendChild(el("td", String(child.orders.open)));
+      tr.appendChild(el("td", String(child.orders.overdue), child.orders.overdue ? "late" : undefined));
+      return tr;
+    }));
   }
 
   function onEvent(event) {

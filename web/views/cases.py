@@ -15,12 +15,14 @@ from cases import forms as case_forms
 from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
 from cases.models import Case, CaseKind, CaseState, Role, Unit, User
+from cases.order_forms import OrderForm, OrderReplyForm
 from cases.selectors import CasePage
 from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.case_returns import case_returns_context
+from web.views.order_context import case_orders_context
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -80,25 +82,35 @@ def _case_context(
     side_exit_form: case_forms.SideExitForm | None = None,
     decision_form: case_forms.ExtensionDecisionForm | None = None,
     decision_for: int | None = None,
-    **return_forms: Any,
+    return_form: case_forms.ReturnForm | None = None,
+    decision_forms: dict[int, case_forms.ReturnDecisionForm] | None = None,
+    order_form: OrderForm | None = None,
+    reply_form: OrderReplyForm | None = None,
 ) -> dict[str, Any]:
-    """The case page's context; ``return_forms``: bound forms of its returns part (``case_returns_context``)."""
+    """The case page's context. A refused form given is shown again with its errors: an extension's decision
+    (``decision_form`` for request ``decision_for``), a return's (``return_form``, ``decision_forms``), a
+    supervision order or its reply (``order_form``, ``reply_form``)."""
+    open_tasks = with_clocks(case_open_tasks(case=case))
+    holds_step = any(task.owner_id == request.user.pk for task in open_tasks)
     return {
         # The steps' extension requests; a supervisor of the case decides the pending ones here.
         "extensions": extension_list_of_case(case=case),
         "may_decide": rules.supervises_case(case, request.user),
         "decision_form": decision_form,
         "decision_for": decision_for,
+        **case_orders_context(
+            request, case, holds_step=holds_step, order_form=order_form, reply_form=reply_form
+        ),
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
         "timeline": case_timeline(case=case),
-        "open_tasks": with_clocks(case_open_tasks(case=case)),
+        "open_tasks": open_tasks,
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
         "actions": case_side_exits_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
-        **case_returns_context(request.user, case, **return_forms),
+        **case_returns_context(request.user, case, return_form=return_form, decision_forms=decision_forms),
     }
 
 

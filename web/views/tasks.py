@@ -21,6 +21,7 @@ from cases import forms as case_forms
 from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Case, User
 from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
+from cases.selectors.orders import case_open_orders, order_open_on_case_of_task, order_sla
 from cases.services.extensions import ask_refusal
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
@@ -34,7 +35,8 @@ LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive"
 
 
 def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
-    page = Paginator(LISTS[scope](user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = LISTS[scope](user=request.user).annotate(has_open_order=order_open_on_case_of_task())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_clocks(page.object_list)
     context: dict[str, Any] = {"scope": scope, "page": page}
     if scope == "inbox":  # a supervisor's inbox links the extension requests awaiting their decision
@@ -116,6 +118,9 @@ def _task_context(
         or (case_forms.ReassignForm(candidates=_reassign_candidates(node, case)) if can_reassign else None),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
+        "open_orders": [
+            {"order": order, "sla": order_sla(order, timezone.now())} for order in case_open_orders(case=case)
+        ],
     }
 
 

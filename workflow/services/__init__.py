@@ -1,9 +1,10 @@
 """Case operations that move a flow, each one command that owns its transaction: intake, claim, release,
 reassign, complete, pause, resume, side exits, extension requests and their decisions, returns (退回) and their
-decisions; and the timer runner's."""
+decisions, supervision orders; and the timer runner's."""
 
 from workflow.services.extensions import extension_decide, task_extension_ask
 from workflow.services.intake import dispute_intake, help_request_intake
+from workflow.services.orders import order_issue, order_reply
 from workflow.services.returns import case_return, return_decide
 from workflow.services.side_exits import case_side_exit
 from workflow.services.tasks import (
@@ -23,6 +24,8 @@ __all__ = [
     "extension_decide",
     "help_request_intake",
     "return_decide",
+    "order_issue",
+    "order_reply",
     "task_claim",
     "task_complete",
     "task_extension_ask",

@@ -3,11 +3,12 @@ runners run (``cases.services.timers`` claims them).
 
 A batch of reminders is one transaction: the claim, then the notifications of each claimed timer, as the old
 deadline notices were: the step's owner, or everyone who may take it while it waits in a queue, hears when it
-turns yellow (``deadline.near``) and red (``deadline.passed``); two working days after red the supervisors above
-hear (``cases.services.supervision``, the automatic 督办). A batch never locks a case: the commands that lock a
-case wait at most for the batch, never the other way round. The end of a pause changes the case, so it is a
+turns yellow (``deadline.near``) and red (``deadline.passed``); two working days after red a supervision order
+goes to whoever works the case, issued for the supervisors above, who hear of it (``cases.services.supervision``,
+the automatic 督办). A batch never locks a case: the commands that lock a case wait at most for the batch, never
+the other way round. The end of a pause and an order's overdue reply (it escalates) change the case, so each is a
 command of its own that locks the case first and claims its timer under that lock, as every change of a case
-does.
+does (``pause_end``, ``workflow.services.orders.order_due``).
 """
 
 from django.utils import timezone
@@ -17,20 +18,21 @@ from cases.events import case_event
 from cases.models import Clock, TimerKind
 from cases.services.clocks import clock_resume
 from cases.services.supervision import overdue_supervise
-from cases.services.timers import pause_ends_due, timer_claim, timers_claim
+from cases.services.timers import order_replies_due, pause_ends_due, timer_claim, timers_claim
 from cases.transactions import command
 from notifications.types import EventType
 from workflow.locks import case_lock
 from workflow.selectors import OPEN_TASK_STATUSES
 from workflow.services.announce import takers
+from workflow.services.orders import order_answerers, order_due
 
 BATCH = 100
 REMINDERS = {TimerKind.YELLOW: EventType.DEADLINE_NEAR, TimerKind.RED: EventType.DEADLINE_PASSED}
 
 
 def timers_run(*, batch: int = BATCH) -> int:
-    """Fire every timer due now, a batch (one transaction) at a time, then end the pauses that are over;
-    returns how many fired here."""
+    """Fire every timer due now, a batch (one transaction) at a time, then end the pauses that are over and
+    escalate the orders whose reply is overdue; returns how many fired here."""
     fired = 0
     while True:
         count = timers_fire(batch=batch)
@@ -39,6 +41,12 @@ def timers_run(*, batch: int = BATCH) -> int:
             break
     for timer_id, case_id in pause_ends_due(now=timezone.now(), limit=batch):
         fired += pause_end(timer_id=timer_id, case_id=case_id)
+    while True:  # an escalated order's new window may be over already when the runner was away
+        due = order_replies_due(now=timezone.now(), limit=batch)
+        escalated = sum(order_due(timer_id=timer_id, case_id=case_id) for timer_id, case_id in due)
+        fired += escalated
+        if len(due) < batch or not escalated:
+            break
     return fired
 
 
@@ -59,7 +67,7 @@ def timers_fire(*, batch: int = BATCH) -> int:
             continue
         step, case = task.flow_task.step, clock.case
         if timer.kind == TimerKind.SUPERVISE:
-            overdue_supervise(case=case, clock=clock, step=step)
+            overdue_supervise(case=case, clock=clock, step=step, answerers=order_answerers(case))
             continue
         assert clock.due_at is not None  # only a clock with a deadline has reminders
         case_event(
