@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, notifications, tasks
+from web.views import attachments, cases, notifications, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("cases/new/help-request/", cases.help_request_new, name="help_request_new"),
     path("cases/<reference:reference>/", cases.case_detail, name="case"),
     path("cases/<reference:reference>/actions/<str:action>/", cases.case_action, name="case_action"),
+    path(
+        "cases/<reference:reference>/attachments/", attachments.case_attachment_add, name="case_attachments"
+    ),
+    path("attachments/<id:attachment_id>/", attachments.attachment_download, name="attachment"),
+    path("attachments/<id:attachment_id>/remove/", attachments.attachment_remove, name="attachment_remove"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),
@@ -19,6 +24,7 @@ urlpatterns = [
     path("tasks/<id:task_id>/reassign/", tasks.task_reassign, name="task_reassign"),
     path("tasks/<id:task_id>/pause/", tasks.task_pause, name="task_pause"),
     path("tasks/<id:task_id>/resume/", tasks.task_resume, name="task_resume"),
+    path("tasks/<id:task_id>/attachments/", attachments.task_attachment_add, name="task_attachments"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications_read"),
     path("board/", notifications.board, name="board"),

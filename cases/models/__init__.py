@@ -1,4 +1,5 @@
 from cases.models.advice import Advice
+from cases.models.attachments import Attachment, AttachmentType
 from cases.models.audit import AuditAction, AuditEntry
 from cases.models.calendar import CalendarDay, DayKind
 from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
@@ -32,6 +33,8 @@ from cases.models.participants import CaseParticipant
 __all__ = [
     "Advice",
     "Assessment",
+    "Attachment",
+    "AttachmentType",
     "AuditAction",
     "AuditEntry",
     "Brand",

@@ -19,10 +19,13 @@ class AuditAction(models.TextChoices):
     UNMASKED = "unmasked", _("Personal data shown")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause, a resume and an attachment are audited but are
+# not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,
@@ -31,6 +34,8 @@ AUDIT_EVENTS = {
     AuditAction.TASK_DONE: EventType.TASK_COMPLETED,
 }
 BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
+# An attachment's rows carry its file name as their ``reason``: shown only to whoever may see the attachments.
+ATTACHMENT_ACTIONS = [AuditAction.ATTACHMENT_ADDED, AuditAction.ATTACHMENT_REMOVED]
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from cases.errors import CaseError, InvalidInput, NotFound
 from cases.models import Case, CaseKind, CaseState, Role, Unit, User
 from cases.selectors import CasePage
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from workflow import services
@@ -85,6 +87,9 @@ def _case_context(
         "actions": case_side_exits_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
+        **attachments_context(
+            case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
+        ),
     }
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from cases import deadlines, rules
 from cases import forms as case_forms
 from cases.errors import CaseError, NotFound, NotTaskOwner
 from cases.models import Case, User
+from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from workflow import selectors, services
@@ -98,6 +100,7 @@ def _task_context(
         or (case_forms.ReassignForm(candidates=_reassign_candidates(node, case)) if can_reassign else None),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
+        **attachments_context(case=case, user=user, upload_url=reverse("task_attachments", args=[task.pk])),
     }
 
 
