@@ -59,8 +59,9 @@ EMPTY = _("The file is empty.")
 # Markup that would run if a browser took the bytes for a page. Anywhere in a photo: long enough that photo data
 # holds it by chance about once in 10^8 files of 10 MB. At the start (the first 1445 bytes, where browsers sniff
 # for HTML): the beginnings of an HTML or SVG document.
-ACTIVE_ANYWHERE = re.compile(rb"<script|<iframe|<object|<embed|javascript:", re.IGNORECASE)
-ACTIVE_AT_START = re.compile(rb"<html|<svg|<!doctype|<head|<body", re.IGNORECASE)
+# Plain lower-case byte searches: a case-insensitive regular expression takes most of a second over 10 MB.
+ACTIVE_ANYWHERE = (b"<script", b"<iframe", b"<object", b"<embed", b"javascript:")
+ACTIVE_AT_START = (b"<html", b"<svg", b"<!doctype", b"<head", b"<body")
 SNIFFED_BYTES = 1445
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -133,7 +134,10 @@ def evidence_type(data: bytes) -> AttachmentType:
 
 
 def _is_photo(data: bytes, kind: AttachmentType) -> bool:
-    if ACTIVE_ANYWHERE.search(data) or ACTIVE_AT_START.search(data, 0, SNIFFED_BYTES):
+    lowered = data.lower()
+    if any(marker in lowered for marker in ACTIVE_ANYWHERE):
+        return False
+    if any(marker in lowered[:SNIFFED_BYTES] for marker in ACTIVE_AT_START):
         return False
     try:
         with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]]) as image:

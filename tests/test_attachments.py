@@ -5,10 +5,13 @@ audit row, no file in the storage (its folder is listed before and after)."""
 import hashlib
 import io
 import json
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError
 from django.test import Client
@@ -19,7 +22,9 @@ from cases.models import Attachment, AuditAction, AuditEntry, Case, CaseParticip
 from cases.services import attachments as attachment_services
 from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import open_task, open_tasks
+from tests.live import asgi_server
 from tests.test_api_schema import Answers
+from tests.test_live_servers import live  # noqa: F401  (the fixture)
 from workflow import services
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -595,3 +600,45 @@ def test_every_attachment_answer_is_what_the_schema_says(client, people, dispute
     answers.check(lawyer.get(f"/api/v1/attachments/{created['id']}/"), one)
     answers.check(api(people["mediator2"]).delete(f"/api/v1/attachments/{created['id']}/"), one, "delete")
     assert len(answers.checked) == 6
+
+
+# ---- through a real server ---------------------------------------------------------------------------------------
+
+
+def test_on_daphne_an_upload_and_a_malformed_body_reach_the_api(live, tmp_path, monkeypatch):  # noqa: F811
+    # Twisted under daphne parses multipart bodies itself and answered a malformed one with a bare 400 (no body,
+    # no Content-Type) before Django saw it: config/daphne.py leaves them to Django.
+    evidence = tmp_path / "evidence"
+    monkeypatch.setenv("EVIDENCE_ROOT", str(evidence))
+    case = dispute_to("triaged", live)
+    token = Token.objects.get_or_create(user=live["mediator"])[0].key
+
+    def post(body: bytes, content_type: str) -> tuple[int, str, bytes]:
+        request = urllib.request.Request(
+            f"http://{server}/api/v1/cases/{case.reference}/attachments/",
+            data=body,
+            headers={
+                "Authorization": f"Token {token}",
+                "Content-Type": content_type,
+                "Accept-Language": "en",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.headers["Content-Type"], refused.read()
+
+    with asgi_server(redis_url=settings.REDIS_URL) as server:
+        status, content_type, body = post(b"--zzz--\r\n", "multipart/form-data; boundary=zzz")
+        assert (status, content_type) == (400, "application/json")
+        assert json.loads(body)["error"]["fields"] == {"file": ["This field is required."]}
+        part = (
+            b'--zzz\r\nContent-Disposition: form-data; name="file"; filename="scan.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--zzz--\r\n"
+        )
+        status, content_type, body = post(part, "multipart/form-data; boundary=zzz")
+        assert (status, content_type) == (201, "application/json")
+    attachment = Attachment.objects.get()
+    assert json.loads(body)["id"] == attachment.pk
+    assert stored(evidence) == [attachment.blob]
