@@ -12,9 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.serializers import Error
-from cases.errors import CaseError, Conflict, InvalidInput, NotAllowed, NotFound
+from cases.errors import CaseError, Conflict, InvalidInput, NotAllowed, NotFound, TooLarge
 
-CODES = {InvalidInput: "invalid", NotAllowed: "forbidden", NotFound: "not_found", Conflict: "conflict"}
+CODES = {
+    InvalidInput: "invalid",
+    NotAllowed: "forbidden",
+    NotFound: "not_found",
+    Conflict: "conflict",
+    TooLarge: "too_large",
+}
 
 
 def error_data(*, code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

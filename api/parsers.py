@@ -1,13 +1,17 @@
 """The API's one body parser: JSON, with a size and a depth limit, and text that is valid Unicode. What it
 returns is handed to a form (``api.inputs``); what it refuses is a 400 (413 when too large) in the error shape,
-never a ``RecursionError`` or a string the database cannot store."""
+never a ``RecursionError`` or a string the database cannot store. Evidence uploads alone take
+``multipart/form-data`` (``EvidenceMultiPartParser``), with the attachment size limit."""
 
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status
 from rest_framework.utils import json
+
+from cases.attachments import EvidenceUploadHandler
 
 # The largest body a form takes: a consultation's minutes and decisions (2 × limits.TEXT characters), each
 # character escaped as \uXXXX, is about 60 KiB; four times that leaves room and stops a flood.
@@ -64,3 +68,24 @@ class JSONBodyParser(parsers.JSONParser):
         except ValueError:  # not JSON, not in the charset, NaN or Infinity, an integer of 4,300 digits
             raise exceptions.ParseError(NOT_JSON) from None
         return checked(data)
+
+
+UNREADABLE_UPLOAD = _("The upload could not be read; send the file as multipart/form-data.")
+
+
+class EvidenceMultiPartParser(parsers.MultiPartParser):
+    """An evidence upload (``multipart/form-data``): ``cases.attachments.EvidenceUploadHandler`` goes first,
+    so a body or a file past ``ATTACHMENT_MAX_BYTES`` is a 413 as it arrives; a malformed body is a 400."""
+
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        request = (parser_context or {})["request"]
+        if not any(isinstance(handler, EvidenceUploadHandler) for handler in request.upload_handlers):
+            request.upload_handlers.insert(0, EvidenceUploadHandler(request))
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RequestDataTooBig:  # the form fields beside the file, past DATA_UPLOAD_MAX_MEMORY_SIZE
+            raise BodyTooLarge() from None
+        except (exceptions.ParseError, TooManyFieldsSent, TooManyFilesSent):
+            raise exceptions.ParseError(UNREADABLE_UPLOAD) from None

@@ -10,7 +10,8 @@ from typing import Any, cast
 
 from django import forms
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers as s
 
 from cases import forms as case_forms
@@ -239,3 +240,22 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="1–100 visible ASCII characters. A repeat of the request (the same caller, path, key and "
     "body) answers as the first did, without a second case; the same key with another body is a 422.",
 )
+
+# ---- attachments -------------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class BinaryFile(s.FileField):
+    """A file's bytes, a part of a multipart body (drf-spectacular documents a ``FileField`` as a URL)."""
+
+
+class AttachmentIn(s.Serializer[dict[str, Any]]):
+    """An evidence file, sent as `multipart/form-data`: one `file`, and `task`, the id of the case's task whose
+    step it belongs to (none: the case as a whole). Its type is judged by its content: a photo (JPEG, PNG,
+    WebP), a PDF or a Word file (.docx); at most the setting `ATTACHMENT_MAX_MB` (10 MB by default)."""
+
+    _form = case_forms.AttachmentForm()
+    file = BinaryFile(help_text="The file (one per upload).")
+    task = serializer_field(
+        _form.fields["task"], help_text="The id of the case's task whose step the file belongs to."
+    )

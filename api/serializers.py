@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers as s
@@ -20,6 +21,8 @@ from viewflow.workflow.status import STATUS
 from cases import deadlines
 from cases.masking import mask_id_number, mask_phone
 from cases.models import (
+    Attachment,
+    AttachmentType,
     AuditAction,
     AuditEntry,
     Brand,
@@ -43,9 +46,11 @@ from cases.models import (
     Specialty,
     SupervisionOrder,
 )
+from cases.models.audit import ATTACHMENT_ACTIONS
 from cases.selectors.extensions import extension_list_of_case, extension_list_of_task
 from cases.selectors.orders import order_sla, orders_of_case
 from cases.selectors.returns import returns_of_case
+from cases.services.attachments import attachment_may_remove
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from cases.steps import STEPS
 from notifications.types import EventType
@@ -259,6 +264,13 @@ class AuditRow(s.Serializer[AuditEntry]):
         }
         return {**fields, **states, **after}
 
+    def to_representation(self, instance: AuditEntry) -> dict[str, Any]:
+        row = super().to_representation(instance)
+        # An attachment's row names its file: only for whoever may see the attachments (context).
+        if instance.action in ATTACHMENT_ACTIONS and self.context.get("show_attachments") is not True:
+            row["reason"] = ""
+        return row
+
 
 class ReturnOut(s.Serializer[CaseReturn]):
     """A return (退回): work given back with a `code` (and its text `reason`), from a unit (`from_unit`) or, for
@@ -337,7 +349,8 @@ class CaseDetail(CaseSummary):
     unmasked it), its audit trail, its open tasks, its steps' extension requests, the side exits you may take
     now and its returns (退回)."""
 
-    # Context: ``user``, the reader (for ``actions``), and ``show_personal``.
+    # Context: ``user``, the reader (for ``actions``), ``show_personal`` and ``show_attachments`` (the names of
+    # attached files in the timeline).
 
     timeline = s.SerializerMethodField()
     open_tasks = s.SerializerMethodField()
@@ -360,7 +373,7 @@ class CaseDetail(CaseSummary):
 
     @extend_schema_field(AuditRow(many=True))
     def get_timeline(self, case: Case) -> ReturnList:
-        return s.ListSerializer(case_timeline(case=case), child=AuditRow()).data
+        return s.ListSerializer(case_timeline(case=case), child=AuditRow(), context=self.context).data
 
     @extend_schema_field(TaskOut(many=True))
     def get_open_tasks(self, case: Case) -> ReturnList:
@@ -403,6 +416,46 @@ class Released(s.Serializer[Task]):
 
     id = s.IntegerField(source="pk")
     status = s.ChoiceField(choices=STATUS.choices)
+
+
+# ---- attachments ------------------------------------------------------------------------------------------
+
+
+class AttachmentOut(s.Serializer[Attachment]):
+    """An evidence file of a case, or of one of its steps (`step` and `task`; `""` and null for the case as a
+    whole): its name (the extension its type's), its type as its content showed, who added it, where to
+    download it (`url`) and whether you may remove it now (`removable`)."""
+
+    # Context: ``user``, the reader, and ``took_part``, whether they hold or held a step of the case.
+
+    id = s.IntegerField(source="pk")
+    reference = s.CharField(source="case.reference")
+    step = s.ChoiceField(choices=STEP_CHOICES, allow_blank=True)
+    task = s.IntegerField(source="task_id", allow_null=True)
+    name = s.CharField()
+    content_type = s.ChoiceField(choices=AttachmentType.choices)
+    size = s.IntegerField(help_text="In bytes.")
+    sha256 = s.CharField(help_text="The SHA-256 of its content, in hex.")
+    uploaded_by = s.CharField(source="uploaded_by.username")
+    uploaded_at = Timestamp()
+    url = s.SerializerMethodField()
+    removable = s.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Attachment"
+
+    def get_url(self, attachment: Attachment) -> str:
+        """Where to download it (`GET`), or remove it (`DELETE`)."""
+        return reverse("api_attachment", args=[attachment.pk])
+
+    def get_removable(self, attachment: Attachment) -> bool:
+        return attachment_may_remove(
+            attachment=attachment, user=self.context["user"], took_part=self.context["took_part"]
+        )
+
+
+class AttachmentList(s.Serializer[dict[str, Any]]):
+    results = AttachmentOut(many=True)
 
 
 # ---- the board (the snapshot ``ws/board/`` sends on connect, from ``cases.selectors.board``) ------------------

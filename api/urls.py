@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import returns, views
+from api import attachments, returns, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("cases/<reference:reference>/orders/", views.case_orders, name="api_case_orders"),
     path("orders/", views.order_list, name="api_orders"),
     path("orders/<id:order_id>/reply/", views.order_reply, name="api_order_reply"),
+    path(
+        "cases/<reference:reference>/attachments/", attachments.case_attachments, name="api_case_attachments"
+    ),
+    path("attachments/<id:attachment_id>/", attachments.attachment_detail, name="api_attachment"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),

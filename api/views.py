@@ -36,6 +36,7 @@ from cases import order_forms, rules
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.models import Case, CaseKind, Unit, User
 from cases.selectors import board as board_selectors
+from cases.selectors.attachments import case_shows_attachments
 from cases.services import intake as case_intake
 from cases.services import privacy
 from cases.services.side_exits import SIDE_EXITS
@@ -101,9 +102,11 @@ TASK_PAGE_SIZE = 50
 def case_answer(case: Case, user: User, *, unmasked: bool = False) -> ReturnDict:
     """The case as ``CaseDetail`` answers it to ``user``: the parties' phone and ID numbers masked unless
     ``case_shows_personal_data`` says the user works the case, or ``unmasked`` (a supervisor's audited
-    unmasking)."""
+    unmasking); the names of attached files in its timeline only if ``case_shows_attachments``."""
     show_personal = unmasked or case_shows_personal_data(case=case, user=user)
-    return answers.CaseDetail(case, context={"user": user, "show_personal": show_personal}).data
+    show_attachments = case_shows_attachments(case=case, user=user)
+    context = {"user": user, "show_personal": show_personal, "show_attachments": show_attachments}
+    return answers.CaseDetail(case, context=context).data
 
 
 def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kind: str) -> Response:

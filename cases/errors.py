@@ -32,6 +32,11 @@ class Conflict(CaseError):
     default_message = _("Someone changed this meanwhile; reload and try again.")
 
 
+class TooLarge(CaseError):
+    status_code = 413
+    default_message = _("What you sent is too large.")
+
+
 class NotFound(CaseError):
     """Also for what exists but the caller may not see: never reveal existence."""
 

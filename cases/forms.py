@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases.attachments import ACCEPT, max_size
 from cases.errors import InvalidInput
 from cases.models import (
     CaseKind,
@@ -382,6 +383,34 @@ class UnmaskForm(Form):
         max_length=limits.REASON,
         error_messages={"required": _("Say why you need to see the personal data.")},
     )
+
+
+def _attachment_help() -> str:
+    return _("A photo (JPEG, PNG, WebP), a PDF or a Word file (.docx), at most %(size)s.") % {
+        "size": max_size()
+    }
+
+
+class AttachmentForm(Form):
+    """One evidence file per upload; what it is and whether it is too large is judged by its content when it
+    is attached (``cases.attachments``). The API names the step it belongs to by its task's id (``task``);
+    the pages by the task page the form is on."""
+
+    file = forms.FileField(label=_("File"), widget=forms.FileInput(attrs={"accept": ACCEPT}))
+    task = AsciiIntegerField(
+        label=_("Step (its task's id)"), min_value=1, max_value=10**18 - 1, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = lazy(_attachment_help, str)()
+
+    def clean(self):
+        data = super().clean() or {}
+        getlist = getattr(self.files, "getlist", None)
+        if getlist is not None and len(getlist(self.add_prefix("file"))) > 1:
+            self.add_error("file", _("Attach one file at a time."))
+        return data
 
 
 class IntakeUnitForm(Form):

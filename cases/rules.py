@@ -327,6 +327,26 @@ def may_unmask(case: Case, user: User) -> bool:
     return is_administrator(user) or supervises_case(case, user)
 
 
+# ---- evidence attachments: like the personal data, and the case's supervisors ----------------------------
+
+
+def sees_attachments(case: Case, user: User, *, took_part: bool) -> bool:
+    """A case's attachments (photos of IDs and contracts): to whoever sees its parties' personal data
+    (``shows_personal_data``: a professional only once they claimed one of its steps) and to its supervisors,
+    who judge the work and may remove a file. Someone who sees the case otherwise (a professional before
+    claiming, a worker of the other kind in the unit) does not."""
+    return shows_personal_data(case, user, took_part=took_part) or supervises_case(case, user)
+
+
+def may_remove_attachment(case: Case, user: User, *, uploaded_by_id: int, took_part: bool) -> bool:
+    """Removing one: whoever added it (while they still see it), a supervisor of the case or an
+    administrator. Adding one: whoever sees them (``sees_attachments``). Either only while the case is open
+    (``cases.services.attachments``)."""
+    if is_administrator(user) or supervises_case(case, user):
+        return True
+    return uploaded_by_id == user.pk and sees_attachments(case, user, took_part=took_part)
+
+
 # ---- the board -------------------------------------------------------------------------------------------
 
 

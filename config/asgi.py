@@ -2,8 +2,11 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from config.daphne import leave_multipart_to_django
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
+leave_multipart_to_django()
 
 # These need the app registry loaded.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

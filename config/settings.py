@@ -187,9 +187,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Evidence attachments (cases.attachments): kept by the storage named "evidence" under random names, served only
+# through views that apply the case's access rule: its folder is under no URL (nothing serves MEDIA_ROOT). An
+# object store can replace the disk by naming another backend here (e.g. django-storages' S3 with its options).
+EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", "") or BASE_DIR / "var" / "evidence")
+ATTACHMENT_MAX_BYTES = int(float(env_str("ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": EVIDENCE_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
 # In DEBUG, serve straight from the apps' and project's static folders (no collectstatic needed), so
 # the collected folder need not exist there.

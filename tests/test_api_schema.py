@@ -2,6 +2,7 @@
 says, and Schemathesis finds no 5xx and no answer that breaks the schema, for several roles, against a real
 server."""
 
+import io
 import json
 import re
 import subprocess
@@ -17,13 +18,14 @@ from django import forms
 from django.conf import settings
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
-from django.test import Client
+from django.test import Client, override_settings
 from jsonschema import Draft202012Validator
 from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Task
 
 from api.request_bodies import serializer_field
 from cases.models import Case, CaseKind, Clock
+from cases.services.attachments import attachment_add
 from cases.steps import STEPS
 from demo.lifecycles import dispute_to, help_request_to, step_data
 from tests.helpers import dispute_body, help_request_body, open_tasks
@@ -32,6 +34,7 @@ from tests.test_live_servers import live  # noqa: F401  (the fixture)
 from workflow import services
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
@@ -79,7 +82,9 @@ def interleaved(first: list, second: list) -> list:
     return [item for pair in zip_longest(first, second) for item in pair if item is not None]
 
 
-def schemathesis_config(*, task_ids: list[int], references: list[str], extension_ids: list[int]) -> str:
+def schemathesis_config(
+    *, task_ids: list[int], references: list[str], extension_ids: list[int], attachment_ids: list[int]
+) -> str:
     """The run's ``schemathesis.toml``: the dictionaries, which parameters take them, the examples."""
 
     def values(items: list) -> str:
@@ -92,11 +97,13 @@ def schemathesis_config(*, task_ids: list[int], references: list[str], extension
         f"[dictionaries.tasks]\nvalues = {values(interleaved(HOSTILE_DIGITS, [str(pk) for pk in task_ids]))}",
         f"[dictionaries.references]\nvalues = {values(interleaved(HOSTILE_REFERENCES, references))}",
         f"[dictionaries.extensions]\nvalues = {values(interleaved(HOSTILE_DIGITS, [str(pk) for pk in extension_ids]))}",
+        f"[dictionaries.attachments]\nvalues = {values(interleaved(HOSTILE_DIGITS, [str(pk) for pk in attachment_ids]))}",
         '[dictionaries.actions]\nvalues = ["reject", "refer", "escalate", "withdraw", "reassign"]',
         "[parameters]",
         '"path.task_id" = { dictionary = "tasks", probability = 0.9 }',
         '"path.reference" = { dictionary = "references", probability = 0.9 }',
         '"path.extension_id" = { dictionary = "extensions", probability = 0.9 }',
+        '"path.attachment_id" = { dictionary = "attachments", probability = 0.9 }',
         '"path.action" = { dictionary = "actions", probability = 0.9 }',
         '"body.reason" = { dictionary = "reasons", probability = 0.5 }',
         *(f'"{name}" = {{ dictionary = "text", probability = 0.3 }}' for name in TEXT_PARAMETERS),
@@ -130,9 +137,26 @@ def test_schemathesis_finds_no_server_error_and_only_documented_answers_as_any_r
             task_id=task.pk, user=task.owner, due_at=later, reason="当事人出差"
         )
         extension_ids.append(asked.pk)
+    # and evidence files on some of them, kept in a folder of the test's own (the server's too)
+    evidence = tmp_path / "evidence"
+    monkeypatch.setenv("EVIDENCE_ROOT", str(evidence))
+    storages = {
+        **settings.STORAGES,
+        "evidence": {**settings.STORAGES["evidence"], "OPTIONS": {"location": evidence}},
+    }
+    with override_settings(STORAGES=storages):
+        attachment_ids = [
+            attachment_add(case=case, actor=case.created_by, upload=io.BytesIO(PDF), name="证据.pdf").pk
+            for case in Case.objects.select_related("unit", "created_by").order_by("pk")[:6]
+        ]
     config = tmp_path / "schemathesis.toml"
     config.write_text(
-        schemathesis_config(task_ids=open_ids, references=references, extension_ids=extension_ids)
+        schemathesis_config(
+            task_ids=open_ids,
+            references=references,
+            extension_ids=extension_ids,
+            attachment_ids=attachment_ids,
+        )
     )
     monkeypatch.setenv("API_INTAKE_RATE", "100000/min")  # fuzzing is not flooding
     with asgi_server(redis_url=settings.REDIS_URL) as server:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, extensions, notifications, orders, returns, tasks
+from web.views import attachments, cases, extensions, notifications, orders, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -15,6 +15,11 @@ urlpatterns = [
     path("returns/<id:return_id>/decide/", returns.return_decide, name="return_decide"),
     path("cases/<reference:reference>/orders/", orders.order_issue, name="case_order_issue"),
     path("orders/<id:order_id>/reply/", orders.order_reply, name="order_reply"),
+    path(
+        "cases/<reference:reference>/attachments/", attachments.case_attachment_add, name="case_attachments"
+    ),
+    path("attachments/<id:attachment_id>/", attachments.attachment_download, name="attachment"),
+    path("attachments/<id:attachment_id>/remove/", attachments.attachment_remove, name="attachment_remove"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),
@@ -27,6 +32,7 @@ urlpatterns = [
     path("tasks/<id:task_id>/extensions/", tasks.task_extension_ask, name="task_extension_ask"),
     path("extensions/", extensions.extension_list, name="extensions"),
     path("extensions/<id:extension_id>/decide/", extensions.extension_decide, name="extension_decide"),
+    path("tasks/<id:task_id>/attachments/", attachments.task_attachment_add, name="task_attachments"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications_read"),
     path("board/", notifications.board, name="board"),

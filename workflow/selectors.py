@@ -6,13 +6,15 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import rules
 from cases import selectors as case_selectors
-from cases.errors import NotFound
-from cases.models import Case, CaseReturn, Role, SupervisionOrder, User
+from cases.errors import InvalidInput, NotFound
+from cases.models import Attachment, Case, CaseReturn, Role, SupervisionOrder, User
+from cases.selectors import attachments as attachment_selectors
 from cases.selectors import orders as order_selectors
 from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
 from cases.selectors.returns import return_get_for_user as _return_get_for_user
@@ -165,6 +167,22 @@ def order_list_for_user(*, user: User, state: str = "") -> QuerySet[SupervisionO
 
 def order_get_for_user(*, order_id: int, user: User) -> SupervisionOrder:
     return order_selectors.order_get_for_user(order_id=order_id, user=user, reach=queue_reach_q(user))
+
+
+def attachment_get_for_user(*, attachment_id: int, user: User) -> Attachment:
+    """An attachment of a case the user sees, the queue's reach included: a professional who has not claimed
+    a step of the case sees the case, and is told (403) that its attachments come with a claim."""
+    return attachment_selectors.attachment_get_for_user(
+        attachment_id=attachment_id, user=user, reach=queue_reach_q(user)
+    )
+
+
+def case_task_of(*, case: Case, task_id: int) -> Task:
+    """A step's task of this case (an attachment names the step it belongs to by it); a 400 otherwise."""
+    task = Task.objects.filter(pk=task_id, process__caseprocess__case=case, flow_task_type="HUMAN").first()
+    if task is None:
+        raise InvalidInput(_("This case has no step with this task id."), field="task")
+    return task
 
 
 case_shows_personal_data = case_selectors.case_shows_personal_data

@@ -1,4 +1,5 @@
 from cases.models.advice import Advice
+from cases.models.attachments import Attachment, AttachmentType
 from cases.models.audit import AuditAction, AuditEntry
 from cases.models.calendar import CalendarDay, DayKind
 from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
@@ -35,6 +36,8 @@ from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnR
 __all__ = [
     "Advice",
     "Assessment",
+    "Attachment",
+    "AttachmentType",
     "AuditAction",
     "AuditEntry",
     "Brand",

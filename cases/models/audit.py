@@ -28,11 +28,13 @@ class AuditAction(models.TextChoices):
     ORDER_ANSWERED = "order_answered", _("Supervision order answered")
     ORDER_ESCALATED = "order_escalated", _("Supervision order escalated")
     ORDER_OVERDUE = "order_overdue", _("Supervision order overdue")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
 # ``case.<transition>``; an unmasking, a card redemption, a pause, a resume, an extension request and its
-# decision, and a return's decision are audited but are not events.
+# decision, a return's decision and an attachment are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,
@@ -45,6 +47,8 @@ AUDIT_EVENTS = {
     AuditAction.ORDER_OVERDUE: EventType.ORDER_OVERDUE,
 }
 BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
+# An attachment's rows carry its file name as their ``reason``: shown only to whoever may see the attachments.
+ATTACHMENT_ACTIONS = [AuditAction.ATTACHMENT_ADDED, AuditAction.ATTACHMENT_REMOVED]
 
 
 class AuditEntryQuerySet(models.QuerySet):

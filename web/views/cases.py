@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from cases.order_forms import OrderForm, OrderReplyForm
 from cases.selectors import CasePage
 from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.case_returns import case_returns_context
@@ -111,6 +113,9 @@ def _case_context(
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
         **case_returns_context(request.user, case, return_form=return_form, decision_forms=decision_forms),
+        **attachments_context(
+            case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
+        ),
     }
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from cases.models import Case, User
 from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
 from cases.selectors.orders import case_open_orders, order_open_on_case_of_task, order_sla
 from cases.services.extensions import ask_refusal
+from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from workflow import selectors, services
@@ -121,6 +123,7 @@ def _task_context(
         "open_orders": [
             {"order": order, "sla": order_sla(order, timezone.now())} for order in case_open_orders(case=case)
         ],
+        **attachments_context(case=case, user=user, upload_url=reverse("task_attachments", args=[task.pk])),
     }
 
 
