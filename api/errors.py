@@ -12,7 +12,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.serializers import Error
-from cases.errors import CaseError, Conflict, InvalidInput, NotAllowed, NotFound, TooLarge
+from cases.errors import (
+    RETRY_AFTER,
+    CaseError,
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    TooLarge,
+    database_unreachable,
+)
 
 CODES = {
     InvalidInput: "invalid",
@@ -58,7 +67,17 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """The database cannot be reached: a 503 to retry, never a 500 (``config.errors.unavailable``)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Nothing was changed; try again in a moment.")
+    default_code = "unavailable"
+
+
 def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if database_unreachable(exc):
+        exc = DatabaseUnavailable()
     if isinstance(exc, CaseError):
         fields = {exc.field: [str(exc.message)]} if exc.field else {}
         code = next((c for cls, c in CODES.items() if isinstance(exc, cls)), "error")
@@ -81,4 +100,6 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, exceptions.Throttled):
         code = "throttled"
     response.data = error_data(code=code, message=message, fields=fields)
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER)
     return response

@@ -347,7 +347,7 @@ class OrderPage(s.Serializer[dict[str, Any]]):
 class CaseDetail(CaseSummary):
     """A case with its kind's data in `fields` (phone and ID numbers masked unless you work the case or
     unmasked it), its audit trail, its open tasks, its steps' extension requests, the side exits you may take
-    now and its returns (退回)."""
+    now, its returns (退回) and its supervision orders (督办单)."""
 
     # Context: ``user``, the reader (for ``actions``), ``show_personal`` and ``show_attachments`` (the names of
     # attached files in the timeline).
@@ -362,10 +362,8 @@ class CaseDetail(CaseSummary):
     def get_fields(self) -> dict[str, s.Field]:
         # The key ``fields`` as a class attribute would shadow ``Serializer.fields``. It comes after the summary.
         summary = super().get_fields()
-        read = {
-            name: summary.pop(name) for name in ("timeline", "open_tasks", "extensions", "actions", "returns")
-        }
-        read = {name: summary.pop(name) for name in ("timeline", "open_tasks", "actions", "orders")}
+        names = ("timeline", "open_tasks", "extensions", "actions", "returns", "orders")
+        read = {name: summary.pop(name) for name in names}
         kind_fields = KindFields(
             help_text="Kind-specific data; phone and ID numbers masked unless you work the case."
         )

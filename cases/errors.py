@@ -1,5 +1,6 @@
 """Refusals with a message for the user. Views turn them into 4xx responses; nothing was written."""
 
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,3 +43,12 @@ class NotFound(CaseError):
 
     status_code = 404
     default_message = _("Not found.")
+
+
+RETRY_AFTER = 5  # seconds: a database that went away (a restart, a failover) is usually back by then
+
+
+def database_unreachable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (the driver's operational and interface
+    errors: refused, reset, shut down), as opposed to a query of ours that failed: a 503 to retry, not a 500."""
+    return isinstance(exc, OperationalError | InterfaceError)

@@ -2,13 +2,24 @@
 in the user's language elsewhere. The page stands alone (no menu, no database read), so it renders even when
 the error came from the database."""
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 413: "too_large", 500: "server_error"}
+from cases.errors import RETRY_AFTER, database_unreachable
+
+CODES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not_found",
+    413: "too_large",
+    500: "server_error",
+    503: "unavailable",
+}
 
 
 def _titles() -> dict[int, tuple[str, str]]:
@@ -17,6 +28,10 @@ def _titles() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("You may not do this.")),
         404: (_("Not found"), _("Not found.")),
         413: (_("Too large"), _("What you sent is too large.")),
+        503: (
+            _("Briefly unavailable"),
+            _("The service is briefly unavailable. Nothing was changed; try again in a moment."),
+        ),
         500: (
             _("Something went wrong"),
             _("The server could not answer. Nothing was changed by this request; try again in a moment."),
@@ -56,4 +71,9 @@ def api_path_not_found(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler, called while the exception is handled: an unreachable database is a 503."""
+    if database_unreachable(sys.exc_info()[1]):
+        answer = error_answer(request, 503)
+        answer["Retry-After"] = str(RETRY_AFTER)
+        return answer
     return error_answer(request, 500)
