@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import views
+from api import tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("cases/<reference:reference>/", views.case_detail, name="api_case"),
     path("cases/<reference:reference>/unmask/", views.case_unmask, name="api_case_unmask"),
     path("cases/<reference:reference>/actions/<str:action>/", views.case_action, name="api_case_action"),
+    path("cases/<reference:reference>/tracking-code/", tracking.tracking_code, name="api_tracking_code"),
+    path("cases/<reference:reference>/public-notes/", tracking.public_notes, name="api_public_notes"),
+    path("track/", tracking.track, name="api_track"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),

@@ -240,3 +240,6 @@ class ClockAdmin(ReadOnlyAdmin):
     list_filter = ["step"]
     list_select_related = ["case"]
     search_fields = ["case__reference"]
+
+
+from cases import admin_parties  # noqa: E402, F401  (the SMS outbox's page)

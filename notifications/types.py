@@ -83,6 +83,13 @@ class EventType(StrEnum):
     CASE_REFER = "case.refer", _("Case %(reference)s was referred to %(to)s"), Hears.FOLLOWERS, True
     CASE_ESCALATE = "case.escalate", _("Case %(reference)s was escalated to %(unit)s"), Hears.FOLLOWERS, True
     CASE_WITHDRAW = "case.withdraw", _("Case %(reference)s was withdrawn"), Hears.FOLLOWERS, True
+    # ---- the party's own answer through their satisfaction link (the step's holder completed it)
+    PARTY_RATED = (
+        "party.rated",
+        _("The party rated %(reference)s through their link: %(rating)s of 5"),
+        Hears.OWNER,
+        False,
+    )
     # ---- meetings, points, deadlines (a step's clock turning yellow, then red, then the automatic 督办)
     MEETING_INVITED = (
         "meeting.invited",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import cases, notifications, tasks
+from web.views import cases, notifications, parties, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -10,6 +10,15 @@ urlpatterns = [
     path("cases/new/help-request/", cases.help_request_new, name="help_request_new"),
     path("cases/<reference:reference>/", cases.case_detail, name="case"),
     path("cases/<reference:reference>/actions/<str:action>/", cases.case_action, name="case_action"),
+    path("cases/<reference:reference>/receipt/", parties.receipt, name="receipt"),
+    path(
+        "cases/<reference:reference>/tracking-code/",
+        parties.tracking_code_reissue,
+        name="tracking_code_reissue",
+    ),
+    path("cases/<reference:reference>/public-notes/", parties.public_note_add, name="public_note_add"),
+    path("track/", parties.track, name="track"),
+    path("satisfaction/<str:token>/", parties.satisfaction, name="satisfaction"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),

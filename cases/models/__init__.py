@@ -28,6 +28,9 @@ from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
+from cases.models.satisfaction import SatisfactionLink
+from cases.models.sms import SmsMessage, SmsPurpose, SmsStatus
+from cases.models.tracking import PublicNote, PublicStage, TrackingCode
 
 __all__ = [
     "Advice",
@@ -56,12 +59,19 @@ __all__ = [
     "Meeting",
     "PointAward",
     "Priority",
+    "PublicNote",
+    "PublicStage",
     "ReferenceCounter",
     "Role",
+    "SatisfactionLink",
+    "SmsMessage",
+    "SmsPurpose",
+    "SmsStatus",
     "Specialty",
     "TimeUnit",
     "Timer",
     "TimerKind",
+    "TrackingCode",
     "Unit",
     "UnitKind",
     "User",

@@ -19,10 +19,14 @@ class AuditAction(models.TextChoices):
     UNMASKED = "unmasked", _("Personal data shown")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
+    TRACKING_CODE_ISSUED = "tracking_code", _("New tracking code issued")
+    PUBLIC_NOTE = "public_note", _("Public progress note")
+    PARTY_ANSWERED = "party_answered", _("Rated by the party")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
-# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume are audited but are not events.
+# ``case.<transition>``; an unmasking, a card redemption, a pause and a resume, a new tracking code, a public note
+# and the party's answer through their link are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

@@ -178,6 +178,9 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     exit_reason = models.TextField(_("reason"), blank=True, max_length=limits.REASON)
     referred_to = models.CharField(_("referred to"), max_length=limits.REFERRED_TO, blank=True)
+    # The tracking code issued with this instance at intake, in memory only (``cases.services.tracking``): the
+    # database keeps its hash (``TrackingCode``). Empty on a case read back.
+    issued_tracking_code: str = ""
 
     class Meta:
         verbose_name = _("case")

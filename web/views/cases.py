@@ -19,6 +19,7 @@ from cases.selectors import CasePage
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.views.parties import party_context, receipt_code_keep
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -85,6 +86,7 @@ def _case_context(
         "actions": case_side_exits_for_user(case=case, user=request.user),
         "side_exit_form": side_exit_form or case_forms.SideExitForm(),
         "assessment": getattr(case, "assessment", None),
+        **party_context(case, request.user),
     }
 
 
@@ -141,7 +143,8 @@ def _intake(
     except CaseError as error:
         return refuse(request, error, "cases/intake.html", context, form)
     messages.success(request, _("Case %(reference)s registered.") % {"reference": case.reference})
-    return redirect("case", reference=case.reference)
+    receipt_code_keep(request, case, case.issued_tracking_code)  # the receipt shows it, once
+    return redirect("receipt", reference=case.reference)
 
 
 @login_required

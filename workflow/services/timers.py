@@ -8,6 +8,8 @@ hear (``cases.services.supervision``, the automatic 督办). A batch never locks
 case wait at most for the batch, never the other way round. The end of a pause changes the case, so it is a
 command of its own that locks the case first and claims its timer under that lock, as every change of a case
 does.
+
+Each pass also retries the SMS to the parties whose next attempt is due (``cases.services.sms``).
 """
 
 from django.utils import timezone
@@ -16,6 +18,7 @@ from viewflow.workflow.models import Task
 from cases.events import case_event
 from cases.models import Clock, TimerKind
 from cases.services.clocks import clock_resume
+from cases.services.sms import sms_send_due
 from cases.services.supervision import overdue_supervise
 from cases.services.timers import pause_ends_due, timer_claim, timers_claim
 from cases.transactions import command
@@ -39,6 +42,7 @@ def timers_run(*, batch: int = BATCH) -> int:
             break
     for timer_id, case_id in pause_ends_due(now=timezone.now(), limit=batch):
         fired += pause_end(timer_id=timer_id, case_id=case_id)
+    sms_send_due(limit=batch)  # the SMS a failing provider left queued, when their next attempt is due
     return fired
 
 
