@@ -39,13 +39,13 @@ PublicNoteIn = form_serializer(PublicNoteForm(), name="PublicNoteIn", doc="A not
 
 class StageOut(s.Serializer[Any]):
     stage = s.ChoiceField(choices=PublicStage.choices)
-    label = s.SerializerMethodField()
+    stage_label = s.SerializerMethodField()
     since = Timestamp()
 
     class Meta:
         ref_name = "PublicStageEntry"
 
-    def get_label(self, entry: Any) -> str:
+    def get_stage_label(self, entry: Any) -> str:
         """The stage in the request's language."""
         return str(PublicStage(entry.stage).label)
 

@@ -21,18 +21,18 @@ class SmsMessageAdmin(admin.ModelAdmin):
     def _may_see_numbers(self, request: HttpRequest) -> bool:
         return rules.is_administrator(request.user)  # type: ignore[arg-type]  # the admin's users are ours
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         number = "phone" if self._may_see_numbers(request) else "phone_masked"
-        return ["created_at", "case", "purpose", number, "status", "attempts", "sent_at", "text"]
+        return ("created_at", "case", "purpose", number, "status", "attempts", "sent_at", "text")
 
-    def get_fields(self, request: HttpRequest, obj: SmsMessage | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: SmsMessage | None = None) -> tuple[str, ...]:
         number = "phone" if self._may_see_numbers(request) else "phone_masked"
-        return [
+        return (
             "case", "purpose", number, "text", "status", "attempts", "created_at", "last_attempt_at",
             "next_attempt_at", "sent_at", "last_error", "provider_id",
-        ]  # fmt: skip
+        )  # fmt: skip
 
-    def get_readonly_fields(self, request: HttpRequest, obj: SmsMessage | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: SmsMessage | None = None) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
     @admin.display(description=_("mobile"))

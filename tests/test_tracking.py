@@ -481,3 +481,30 @@ def test_a_public_note_from_the_page_and_the_api_and_its_refusals(client, people
         page = client.post(reverse("public_note_add", args=[case.reference]), {"note": text}, follow=True)
         assert page.status_code == 200
     assert world() == before
+
+
+def test_the_parties_answers_are_what_the_schema_says(client, people, settings):
+    from tests.test_api_schema import Answers
+
+    answers = Answers(client)
+    created = post(api(people["mediator"]), "/api/v1/disputes/", dispute_body())
+    answers.check(created, "/api/v1/disputes/", "post")
+    reference, code = created.json()["reference"], created.json()["tracking_code"]
+    note = post(api(people["mediator"]), f"/api/v1/cases/{reference}/public-notes/", {"note": "已受理"})
+    answers.check(note, "/api/v1/cases/{reference}/public-notes/", "post")
+    new = post(api(people["mediator"]), f"/api/v1/cases/{reference}/tracking-code/", {})
+    answers.check(new, "/api/v1/cases/{reference}/tracking-code/", "post")
+    found = track(reference, new.json()["tracking_code"])
+    assert answers.check(found, "/api/v1/track/", "post")["notes"][0]["text"] == "已受理"
+    answers.check(track(reference, code), "/api/v1/track/", "post")  # the old code: 404
+    answers.check(post(api(), "/api/v1/track/", {}), "/api/v1/track/", "post")  # 400
+    settings.TRACK_RATE = "1/min"
+    cache.clear()
+    track(reference, code)
+    answers.check(track(reference, code), "/api/v1/track/", "post")  # 429
+    assert {status for _method, path, status in answers.checked if path == "/api/v1/track/"} == {
+        200,
+        400,
+        404,
+        429,
+    }
