@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
@@ -23,6 +24,7 @@ from cases.models import (
     AuditAction,
     AuditEntry,
     Case,
+    Clock,
     PublicNote,
     SmsMessage,
     SmsPurpose,
@@ -163,6 +165,10 @@ def test_the_intake_page_leads_to_the_receipt_which_shows_the_code_once(client, 
     text = visible_text(page)
     assert f"编号 {case.reference}" in text and "受理回执" in text and "祥泰社区" in text
     assert "http://testserver/track/" in text and "打印" in text
+    whole_case = timezone.localtime(
+        Clock.objects.get(case=case, task_id=None).due_at
+    )  # a month, for the party
+    assert f"办理时限 {whole_case:%Y-%m-%d %H:%M}" in text
     assert track(case.reference, code).status_code == 200
     # and nothing personal: the receipt may be left on a counter
     for personal in ("张三", "13812341234", "11010519491231002X", "噪音"):
@@ -262,7 +268,9 @@ def test_the_public_status_shows_the_stage_its_dates_the_due_moment_and_the_publ
         ("follow_up", "2026-11-03 09:40"),
     ]
     assert at(body["since"]) == "2026-11-03 09:40" and at(body["registered_at"]) == "2026-11-02 09:00"
-    assert at(body["due_at"]) == at(Case.objects.get(pk=case.pk).due_at.isoformat())
+    # the whole case's month (人民调解), not the follow-up call's two working days the office works to
+    assert at(body["due_at"]) == "2026-12-02 09:00"
+    assert Case.objects.get(pk=case.pk).due_at < datetime(2026, 11, 10, tzinfo=CALENDAR_ZONE)
     assert [(at(note["at"]), note["text"]) for note in body["notes"]] == [
         ("2026-11-02 10:00", "已约双方周四到社区面谈。")
     ]

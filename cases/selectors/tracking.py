@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cases import tokens
-from cases.models import AuditAction, AuditEntry, Case, PublicStage, TrackingCode
+from cases.models import AuditAction, AuditEntry, Case, Clock, PublicStage, TrackingCode
 from cases.models.tracking import PUBLIC_STAGE_OF_STATE, PUBLIC_STAGES_ENDED
 
 
@@ -33,7 +33,7 @@ class PublicStatus:
     stage: PublicStage
     since: datetime  # when the current stage began
     registered_at: datetime
-    due_at: datetime | None  # while a stage is running
+    due_at: datetime | None  # the whole case's limit, while it runs (``case_due_for_party``)
     waiting_for_party: bool  # every open step waits for a party: the clock stands still
     referred_to: str  # the department a referred case went to ("" otherwise)
     stages: list[StageEntry]  # oldest first; a stage the case came back to is listed again
@@ -50,6 +50,14 @@ def case_tracked(*, reference: str, code: str) -> Case | None:
     )
     matched = tokens.digests_match(tokens.tracking_code_normalised(code), row.digest if row else None)
     return row.case if row is not None and matched else None
+
+
+def case_due_for_party(case: Case) -> datetime | None:
+    """The moment the party is promised: the whole case's limit (its own clock, counted from registration:
+    a dispute's month, a help request's 15 working days), not the office's next internal step (which
+    ``Case.due_at`` follows, the earliest of both); ``Case.due_at`` when no policy sets the case's own."""
+    own = Clock.objects.filter(case=case, task_id__isnull=True).values_list("due_at", flat=True).first()
+    return own or case.due_at
 
 
 def public_stage(state: str) -> PublicStage:
@@ -77,7 +85,7 @@ def case_public_status(*, case: Case) -> PublicStatus:
         stage=current,
         since=stages[-1].since,
         registered_at=case.created_at,
-        due_at=case.due_at if running else None,
+        due_at=case_due_for_party(case) if running else None,
         waiting_for_party=running and case.paused,
         referred_to=case.referred_to if current == PublicStage.REFERRED else "",
         stages=stages,

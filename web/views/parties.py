@@ -17,7 +17,7 @@ from cases.errors import CaseError, NotFound
 from cases.models import Case, SatisfactionLink, TrackingCode
 from cases.party_forms import PublicNoteForm, SatisfactionForm, TrackForm
 from cases.ratelimit import tracking_lookups
-from cases.selectors.tracking import case_public_status, case_tracked
+from cases.selectors.tracking import case_due_for_party, case_public_status, case_tracked
 from cases.services.satisfaction import LinkState, satisfaction_link_get, satisfaction_link_state
 from cases.services.tracking import may_speak_for_case
 from web import documents
@@ -54,6 +54,7 @@ def _receipt_context(request: AuthenticatedHttpRequest, case: Case, code: str) -
     return {
         "case": case,
         "code": code,
+        "due_at": case_due_for_party(case),
         "track_url": request.build_absolute_uri(reverse("track")),
         "issued": TrackingCode.objects.filter(case=case).first(),
         "may_reissue": may_speak_for_case(case, request.user),
