@@ -37,6 +37,7 @@ from notifications.models import Notification
 from tests.helpers import case_snapshot, dispute_body, help_request_body, visible_text
 from web import documents
 from workflow import services
+from workflow.selectors import case_human_tasks_open
 from workflow.services import parties
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
@@ -516,3 +517,15 @@ def test_the_parties_answers_are_what_the_schema_says(client, people, settings):
         404,
         429,
     }
+
+
+def test_while_the_office_waits_for_a_party_the_status_says_the_clock_stands_still(people):
+    case, code = dispute(people, "registered")
+    triage = case_human_tasks_open(case=case).get()
+    services.task_pause(task_id=triage.pk, user=people["mediator"], reason="等待申请人补充房屋漏水照片")
+    body = track(case.reference, code).json()
+    assert body["waiting_for_party"] is True and body["stage"] == "received"
+    page = track_page(case.reference, code).content.decode()
+    assert "期间办理时限暂停计算" in page and "漏水照片" not in page  # the reason is the office's
+    services.task_resume(task_id=triage.pk, user=people["mediator"])
+    assert track(case.reference, code).json()["waiting_for_party"] is False
