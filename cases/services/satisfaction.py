@@ -2,8 +2,8 @@
 opens (the step says so: ``Step.party_answer``), answered once before it expires (``SATISFACTION_LINK_DAYS``),
 and dead once the step is done, whoever did it (the worker may record a phone answer instead).
 
-The answer completes the step as if its holder had recorded it (``workflow.services.satisfaction``): these are
-its domain parts."""
+The answer completes the step as if its holder had recorded it
+(``workflow.services.parties.satisfaction_answer``): these are its domain parts."""
 
 from datetime import timedelta
 from enum import StrEnum
