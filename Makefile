@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench cluster nginx install migrate demo lint check clean
+.PHONY: run test bench cluster debian install migrate demo lint check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ demo: migrate
 
 # Serves the ASGI app (daphne) on http://127.0.0.1:8000 with the demo data and the timer runner beside it (its
 # reminders, 督办 and ends of pauses); prints the demo logins. Ctrl-C (or the server ending) stops both.
-run: demo
+run: debian demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the timer runner  (Ctrl-C to stop)"
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
 	$(BIN)/python manage.py run_timers --every 30 & runner=$$!; \
@@ -35,15 +35,17 @@ run: demo
 # front of three ASGI workers and two timer runners, on PostgreSQL (DATABASE_URL, or the machine's, database
 # tongxin_cluster) and Redis (REDIS_URL, or one of its own); migrates, loads the demo, prints the logins.
 # Ctrl-C stops everything it started and nothing else.
-cluster: install nginx
+cluster: install debian
 	$(BIN)/python -m bench.cluster
 
-nginx:
-	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+# What the project needs from Debian, installed when missing: nginx (the cluster and its tests) and the Noto CJK
+# fonts (PDFs with Chinese text: receipts, agreements, reports).
+debian:
+	@{ command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light fonts-noto-cjk >/dev/null; }
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default without them).
-test: install nginx
+test: install debian
 	DJANGO_DEBUG=1 $(BIN)/pytest -q
 
 # Benchmarks on PostgreSQL + Redis (loopback, databases of their own): prints the table, writes bench/results/.

@@ -108,9 +108,15 @@ DisputeIn = form_serializer(
     case_forms.DisputeIntakeForm(), name="DisputeIn", doc="A micro-dispute to register.", unit=unit_field()
 )
 HelpRequestIn = form_serializer(
-    case_forms.HelpRequestIntakeForm(),
+    case_forms.HelpRequestIntakeApiForm(),
     name="HelpRequestIn",
-    doc="An enterprise help request to register.",
+    doc="An enterprise help request to register: the enterprise's `question` (or, as clients before v1's "
+    "name sent it, `description`), the channel (`visit` when left out).",
+    help={
+        "question": "The enterprise's question (v1's name for it).",
+        "description": "The same question under its older name; send one of the two.",
+        "channel": "How it came in; `visit` when left out.",
+    },
     unit=unit_field(),
 )
 

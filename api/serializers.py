@@ -397,6 +397,14 @@ class CaseDetail(CaseSummary):
         return s.ListSerializer(orders_of_case(case=case), child=OrderOut()).data
 
 
+class CaseCreated(CaseDetail):
+    """The case just registered, with its party's `tracking_code` (for the receipt), shown this once: only its
+    hash is kept. A repeat of the request with the same Idempotency-Key answers null there: issue a new code
+    with `POST /api/v1/cases/{reference}/tracking-code/`."""
+
+    tracking_code = s.CharField(source="issued_tracking_code", allow_null=True)
+
+
 class CasePage(s.Serializer[dict[str, Any]]):
     next = s.URLField(allow_null=True, help_text="The next page (its `after` cursor set); null on the last.")
     results = CaseSummary(many=True)

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
 from rest_framework.request import Request
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import BaseThrottle, UserRateThrottle
 from rest_framework.views import APIView
+
+from cases.ratelimit import tracking_lookups
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +52,17 @@ class IntakeThrottle(SharedOrLocalRateThrottle):
 
     def get_rate(self) -> str:
         return settings.API_INTAKE_RATE
+
+
+class TrackThrottle(BaseThrottle):
+    """The parties' lookups (``POST /api/v1/track/``), per client address, counted with the tracking page's
+    (``cases.ratelimit.tracking_lookups``, ``TRACK_RATE``)."""
+
+    waiting: int | None = None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        self.waiting = tracking_lookups.hit(request.META.get("REMOTE_ADDR", ""))
+        return self.waiting is None
+
+    def wait(self) -> float | None:
+        return self.waiting

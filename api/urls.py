@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, returns, views
+from api import attachments, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
         "cases/<reference:reference>/attachments/", attachments.case_attachments, name="api_case_attachments"
     ),
     path("attachments/<id:attachment_id>/", attachments.attachment_detail, name="api_attachment"),
+    path("cases/<reference:reference>/tracking-code/", tracking.tracking_code, name="api_tracking_code"),
+    path("cases/<reference:reference>/public-notes/", tracking.public_notes, name="api_public_notes"),
+    path("track/", tracking.track, name="api_track"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),

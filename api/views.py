@@ -99,14 +99,16 @@ class TokenView(ObtainAuthToken):
 TASK_PAGE_SIZE = 50
 
 
-def case_answer(case: Case, user: User, *, unmasked: bool = False) -> ReturnDict:
+def case_answer(case: Case, user: User, *, unmasked: bool = False, created: bool = False) -> ReturnDict:
     """The case as ``CaseDetail`` answers it to ``user``: the parties' phone and ID numbers masked unless
     ``case_shows_personal_data`` says the user works the case, or ``unmasked`` (a supervisor's audited
-    unmasking); the names of attached files in its timeline only if ``case_shows_attachments``."""
+    unmasking); the names of attached files in its timeline only if ``case_shows_attachments``. ``created``: as
+    ``CaseCreated``, with the tracking code issued at intake."""
     show_personal = unmasked or case_shows_personal_data(case=case, user=user)
     show_attachments = case_shows_attachments(case=case, user=user)
     context = {"user": user, "show_personal": show_personal, "show_attachments": show_attachments}
-    return answers.CaseDetail(case, context=context).data
+    serializer = answers.CaseCreated if created else answers.CaseDetail
+    return serializer(case, context=context).data
 
 
 def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kind: str) -> Response:
@@ -140,9 +142,10 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
                     raise IdempotencyKeyReused() from None
                 return Response(earlier.response, status=earlier.status)
         case = service.within(actor=user, **fields)
-        data = case_answer(case, user)
+        data = case_answer(case, user, created=True)
         if key:
-            record.status, record.response = 201, data
+            # the tracking code is shown once: a repeat answers without it (null)
+            record.status, record.response = 201, {**data, "tracking_code": None}
             record.save(update_fields=["status", "response"])
     return Response(data, status=201)
 
@@ -150,7 +153,7 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
 @extend_schema(
     request=bodies.DisputeIn,
     parameters=[bodies.IDEMPOTENCY_KEY],
-    responses={201: answers.CaseDetail, **answers.INTAKE_ERRORS},
+    responses={201: answers.CaseCreated, **answers.INTAKE_ERRORS},
 )
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
@@ -166,14 +169,14 @@ def disputes(request: Request) -> Response:
 @extend_schema(
     request=bodies.HelpRequestIn,
     parameters=[bodies.IDEMPOTENCY_KEY],
-    responses={201: answers.CaseDetail, **answers.INTAKE_ERRORS},
+    responses={201: answers.CaseCreated, **answers.INTAKE_ERRORS},
 )
 @api_view(["POST"])
 @throttle_classes([IntakeThrottle])
 def help_requests(request: Request) -> Response:
     return _intake(
         request,
-        form_class=case_forms.HelpRequestIntakeForm,
+        form_class=case_forms.HelpRequestIntakeApiForm,
         service=services.help_request_intake,
         kind=CaseKind.HELP_REQUEST,
     )

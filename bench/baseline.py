@@ -1,6 +1,7 @@
 """The floor for part 1: one help request's lifecycle written with the bare ORM, the same rows the engine
 writes (case, details, process, tasks and their links, state changes, audit rows, advice, meeting, assessment,
-points, notifications, the clocks of the case and its steps and their timers) in one transaction per step,
+points, notifications, the clocks of the case and its steps and their timers, the party's tracking code,
+satisfaction link and their messages in the SMS outbox) in one transaction per step,
 reading nothing back but the deadline policies where a step opens: no engine, no locks, no access checks, no
 flow, no work calendar (due moments are plain arithmetic). ``tests/test_bench_baseline.py`` checks it writes
 what the engine writes, table by table.
@@ -28,10 +29,16 @@ from cases.models import (
     HelpRequestDetail,
     Meeting,
     PointAward,
+    SatisfactionLink,
+    SmsMessage,
+    SmsPurpose,
+    SmsStatus,
     Timer,
     TimerKind,
+    TrackingCode,
 )
 from cases.services.intake import reference_next
+from cases.tokens import link_token_new, secret_digest, tracking_code_new
 from notifications.models import Notification
 from workflow.flows import HelpRequestFlow as Flow
 from workflow.models import CaseProcess
@@ -129,6 +136,20 @@ def _notify(case: Case, kind: str, *recipients) -> None:
     )
 
 
+def _sms(case: Case, purpose: str, phone: str) -> None:
+    """A message to the party, as the outbox keeps it once sent."""
+    now = timezone.now()
+    SmsMessage.objects.create(
+        case=case,
+        purpose=purpose,
+        phone=phone,
+        body="{secret}",
+        status=SmsStatus.SENT,
+        attempts=1,
+        sent_at=now,
+    )
+
+
 def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
     due = timezone.now() + timedelta(days=3)
     with transaction.atomic():
@@ -156,6 +177,10 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
         AuditEntry.objects.create(
             case=case, actor=liaison, action=AuditAction.REGISTERED, name="register", to_state="submitted"
         )
+        TrackingCode.objects.create(
+            case=case, digest=secret_digest(tracking_code_new()), issued_at=timezone.now(), issued_by=liaison
+        )
+        _sms(case, SmsPurpose.RECEIPT, fields["contact_phone"])
         process = CaseProcess.objects.create(
             flow_class=Flow, status=PROCESS.NEW, case=case, data={"assignee_id": liaison.pk}
         )
@@ -236,6 +261,14 @@ def lifecycle(*, liaison, advisor, supervisors, unit, fields: dict) -> Case:
         _done(resolution, clock)
         (feedback,) = _tasks(process, resolution, (Flow.feedback, STATUS.ASSIGNED, liaison))
         (clock,) = _clocks(case, feedback)
+        SatisfactionLink.objects.create(
+            case=case,
+            task_id=feedback.pk,
+            step="feedback",
+            digest=secret_digest(link_token_new()),
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        _sms(case, SmsPurpose.SATISFACTION, fields["contact_phone"])
         _step(case, liaison, "resolve", "resolving", "feedback", resolution, due_at=due, yellow_at=due)
         _notify(case, "case.resolve", advisor)
     with transaction.atomic():

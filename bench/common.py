@@ -42,6 +42,7 @@ def django_on(name: str, *, redis_db: int, fresh: bool = True) -> None:
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("SMS_BACKEND", "cases.sms_backends.DatabaseBackend")  # the outbox: no line per SMS
     import django
 
     django.setup()

@@ -25,6 +25,7 @@ TABLES = (
     "cases_case", "cases_helprequestdetail", "cases_auditentry", "cases_advice", "cases_meeting",
     "cases_assessment", "cases_pointaward", "viewflow_process", "casework_flow_caseprocess", "viewflow_task",
     "viewflow_task_previous", "notifications_notification", "cases_caseparticipant", "cases_clock", "cases_timer",
+    "cases_trackingcode", "cases_satisfactionlink", "cases_smsmessage",
 )  # fmt: skip
 
 

@@ -252,3 +252,6 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
     list_filter = ["state", "level"]
     list_select_related = ["case", "unit", "issued_by"]
     search_fields = ["case__reference"]
+
+
+from cases import admin_parties  # noqa: E402, F401  (the SMS outbox's page)

@@ -106,6 +106,47 @@ class HelpRequestIntakeForm(Form):
         return self.cleaned_data["credit_code"].strip().upper()
 
 
+ASK_THE_QUESTION = _("Write the enterprise's question.")
+
+
+class HelpRequestIntakeApiForm(HelpRequestIntakeForm):
+    """The API's intake as the v1 contract names it: the enterprise's ``question`` (``description``, its older
+    name, still taken: one of the two, or both the same), and ``channel`` ``visit`` when left out. The cleaned
+    data is the page form's (``description``, ``channel``)."""
+
+    question = forms.CharField(
+        label=_("Question"), widget=TEXTAREA, max_length=limits.DESCRIPTION, required=False
+    )
+
+    field_order = [
+        "enterprise_name",
+        "credit_code",
+        "contact_name",
+        "contact_phone",
+        "specialties",
+        "question",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = False
+        self.fields["channel"].required = False
+
+    def clean(self):
+        data = super().clean() or {}
+        question, description = data.pop("question", ""), data.get("description", "")
+        if "question" in self.errors or "description" in self.errors:
+            return data
+        if question and description and question != description:
+            self.add_error("question", _("Send the question once: as question, or as description."))
+        elif not (question or description):
+            self.add_error("question", ASK_THE_QUESTION)
+        else:
+            data["description"] = question or description
+        data["channel"] = data.get("channel") or Channel.VISIT.value
+        return data
+
+
 # ---- steps -----------------------------------------------------------------------------------------------
 
 

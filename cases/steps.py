@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases import forms as step_forms
-from cases.models import Case, CaseKind, Specialty, User
+from cases.models import Case, CaseKind, FollowUpAnswer, Specialty, User
 from cases.rules import Audience, may_attend_people_q
 from cases.services import steps as writes
 
@@ -49,6 +49,9 @@ class Step:
     specialty: str | None = None
     initial: Callable[[Case], dict] = field(default=_no_initial)
     note: str = ""  # where a name differs on purpose
+    # The party answers this step themselves through a single-use link (``cases.services.satisfaction``):
+    # (rating 1-5, comment) as the step form's data.
+    party_answer: Callable[[int, str], dict] | None = None
 
     def form_for(self, case: Case, data: Any = None) -> forms.Form:
         """The step's form for a case, as the task page and the API build it."""
@@ -68,6 +71,18 @@ RESOLUTION_NOTE = (
     "fires `resolve`; the step and its node are `resolution` because a flow's node cannot be named `resolve` "
     "(viewflow's `this.resolve` is a method of its own)"
 )
+
+
+def _follow_up_from_party(rating: int, comment: str) -> dict:
+    """The party's 1-5: 4 and 5 are satisfied, 3 basically satisfied, 1 and 2 dissatisfied (which reopens the
+    consultation, as the worker's answer would)."""
+    if rating >= 4:
+        answer = FollowUpAnswer.SATISFIED
+    elif rating == 3:
+        answer = FollowUpAnswer.BASICALLY_SATISFIED
+    else:
+        answer = FollowUpAnswer.DISSATISFIED
+    return {"answer": answer.value, "note": comment}
 
 
 def _meeting_example(place: str, departments: str) -> dict:
@@ -148,6 +163,7 @@ FOLLOW_UP = Step(
     transitions=("confirm", "reopen"),
     example=lambda case: {"answer": "satisfied", "note": "回访满意"},
     note="fires `confirm` (satisfied) or `reopen` (dissatisfied: back to the consultation)",
+    party_answer=_follow_up_from_party,
 )
 DISPUTE_ASSESS = _assess(CaseKind.DISPUTE)
 
@@ -221,6 +237,7 @@ FEEDBACK = Step(
     transitions=("rate",),
     example=lambda case: {"rating": 5, "comment": "非常满意"},
     note="fires `rate`: the transition is named for what the enterprise does",
+    party_answer=lambda rating, comment: {"rating": rating, "comment": comment},
 )
 HELP_ASSESS = _assess(CaseKind.HELP_REQUEST)
 

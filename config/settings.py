@@ -305,4 +305,18 @@ SPECTACULAR_SETTINGS = {
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.
 API_INTAKE_RATE = env_str("API_INTAKE_RATE", "120/min")
 
+# The parties (cases/services/tracking.py, satisfaction.py, sms.py). Lookups on /track/ and POST /api/v1/track/
+# per client address, together; past it: 429.
+TRACK_RATE = env_str("TRACK_RATE", "20/min")
+# How long a satisfaction link works, in days.
+SATISFACTION_LINK_DAYS = int(env_str("SATISFACTION_LINK_DAYS", "7"))
+# Where the links in messages to the parties point (this site, as the parties reach it).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The SMS sender (cases/sms_backends.py): ConsoleBackend prints, DatabaseBackend keeps the outbox only, a
+# ProviderBackend subclass sends for real. Messages are retried up to SMS_MAX_ATTEMPTS times.
+SMS_BACKEND = env_str("SMS_BACKEND", "cases.sms_backends.ConsoleBackend")
+SMS_MAX_ATTEMPTS = int(env_str("SMS_MAX_ATTEMPTS", "5"))
+SMS_TIMEOUT = float(env_str("SMS_TIMEOUT", "5"))
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "【同心助力】")
+
 VIEWFLOW_LABEL = _("Tongxin casework")

@@ -118,6 +118,13 @@ class EventType(StrEnum):
         Hears.RETURNER,
         False,
     )
+    # ---- the party's own answer through their satisfaction link (the step's holder completed it)
+    PARTY_RATED = (
+        "party.rated",
+        _("The party rated %(reference)s through their link: %(rating)s of 5"),
+        Hears.OWNER,
+        False,
+    )
     # ---- meetings, points, deadlines (a step's clock turning yellow, then red, then the automatic 督办)
     MEETING_INVITED = (
         "meeting.invited",

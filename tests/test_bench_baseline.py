@@ -22,6 +22,12 @@ def test_the_baseline_writes_the_rows_the_engine_writes(people):
     assert engine["notifications_notification"] == 12
     assert engine["cases_clock"] == 7  # the case's own and its six steps', all stopped by the end
     assert engine["cases_timer"] == 0  # every reminder cancelled as its step was done (none came due)
+    # the party's: a tracking code, a satisfaction link at the feedback, the receipt's and the link's SMS
+    assert (engine["cases_trackingcode"], engine["cases_satisfactionlink"], engine["cases_smsmessage"]) == (
+        1,
+        1,
+        2,
+    )
     assert list(Case.objects.order_by("pk").values_list("state", flat=True)) == [CaseState.CLOSED] * 2
 
 

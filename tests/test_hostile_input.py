@@ -364,7 +364,7 @@ def test_an_idempotency_key_is_its_callers_and_its_paths_and_never_answers_anoth
     assert help_request.status_code == 201 and help_request.json()["kind"] == "help_request"
     # a repeat (same caller, path, key and body, whatever its key order) answers as the first did
     repeat = register(supervisor, "/api/v1/disputes/", dict(reversed(dispute_body().items())))
-    assert (repeat.status_code, repeat.json()) == (201, first.json())
+    assert (repeat.status_code, repeat.json()) == (201, {**first.json(), "tracking_code": None})
     # the same key with another body is a 422, never the earlier answer
     before = (Case.objects.count(), AuditEntry.objects.count(), Notification.objects.count())
     other = register(supervisor, "/api/v1/disputes/", dispute_body(description="另一件事"))
@@ -426,19 +426,23 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         DisputeDetail,
         ExperienceCard,
         HelpRequestDetail,
+        PublicNote,
+        SatisfactionLink,
         SupervisionOrder,
     )
 
     # the columns each field's text ends in (a reason is the audit row's and the case's exit reason)
     columns = {
         "description": [Case.description],
+        "question": [Case.description],
+        "reference": [Case.reference],
         "applicant_name": [DisputeDetail.applicant_name],
         "respondent_name": [DisputeDetail.respondent_name],
         "grid": [DisputeDetail.grid],
         "enterprise_name": [HelpRequestDetail.enterprise_name],
         "contact_name": [HelpRequestDetail.contact_name],
         "card_code": [ExperienceCard.code],
-        "note": [AuditEntry.reason, DisputeDetail.follow_up_note],
+        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text],
         "place": [Meeting.place],
         "departments": [Meeting.departments],
         "minutes": [Meeting.minutes],
@@ -447,12 +451,17 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "outcome": [DisputeDetail.outcome],
         "solution": [HelpRequestDetail.solution],
         "text": [Advice.text],
-        "comment": [HelpRequestDetail.rating_comment, Assessment.comment, AuditEntry.reason],
+        "comment": [
+            HelpRequestDetail.rating_comment,
+            Assessment.comment,
+            AuditEntry.reason,
+            SatisfactionLink.comment,
+        ],
         "reason": [AuditEntry.reason, Case.exit_reason, SupervisionOrder.reason],
         "reply": [SupervisionOrder.reply, AuditEntry.reason],
         "to": [Case.referred_to],
     }
-    not_stored = {"q", "after"}  # the case list's search and cursor
+    not_stored = {"q", "after", "code"}  # the case list's search and cursor; a tracking code (its hash is)
     fixed_length = {
         "applicant_phone",
         "respondent_phone",

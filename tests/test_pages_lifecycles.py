@@ -34,7 +34,7 @@ def test_dispute_lifecycle_through_pages(client, people):
         },
     )
     case = Case.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("case", args=[case.reference])
+    assert response.status_code == 302 and response["Location"] == reverse("receipt", args=[case.reference])
     assert case.state == "registered" and case.unit.name == "祥泰社区"
     assert case.reference.startswith("TX-") and len(case.reference) == 14
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import attachments, cases, extensions, notifications, orders, returns, tasks
+from web.views import attachments, cases, extensions, notifications, orders, parties, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -20,6 +20,15 @@ urlpatterns = [
     ),
     path("attachments/<id:attachment_id>/", attachments.attachment_download, name="attachment"),
     path("attachments/<id:attachment_id>/remove/", attachments.attachment_remove, name="attachment_remove"),
+    path("cases/<reference:reference>/receipt/", parties.receipt, name="receipt"),
+    path(
+        "cases/<reference:reference>/tracking-code/",
+        parties.tracking_code_reissue,
+        name="tracking_code_reissue",
+    ),
+    path("cases/<reference:reference>/public-notes/", parties.public_note_add, name="public_note_add"),
+    path("track/", parties.track, name="track"),
+    path("satisfaction/<str:token>/", parties.satisfaction, name="satisfaction"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
     path("tasks/archive/", tasks.archive, name="archive"),

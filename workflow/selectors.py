@@ -131,6 +131,11 @@ def case_open_tasks(*, case: Case) -> QuerySet[Task]:
     )
 
 
+def task_is_open(*, task_id: int) -> bool:
+    """The task still waits for its step to be done (waiting, claimed or started)."""
+    return Task.objects.filter(pk=task_id, status__in=OPEN_TASK_STATUSES).exists()
+
+
 def case_human_tasks_open(*, case: Case) -> QuerySet[Task]:
     """The case's open human tasks (waiting, claimed or started), oldest first."""
     return Task.objects.filter(

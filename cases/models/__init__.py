@@ -32,6 +32,9 @@ from cases.models.orders import OrderState, SupervisionOrder
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
 from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnReason
+from cases.models.satisfaction import SatisfactionLink
+from cases.models.sms import SmsMessage, SmsPurpose, SmsStatus
+from cases.models.tracking import PublicNote, PublicStage, TrackingCode
 
 __all__ = [
     "Advice",
@@ -66,16 +69,23 @@ __all__ = [
     "OrderState",
     "PointAward",
     "Priority",
+    "PublicNote",
+    "PublicStage",
     "ReferenceCounter",
     "ReturnDecision",
     "ReturnKind",
     "ReturnReason",
     "Role",
+    "SatisfactionLink",
+    "SmsMessage",
+    "SmsPurpose",
+    "SmsStatus",
     "Specialty",
     "SupervisionOrder",
     "TimeUnit",
     "Timer",
     "TimerKind",
+    "TrackingCode",
     "Unit",
     "UnitKind",
     "User",

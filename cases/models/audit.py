@@ -30,11 +30,15 @@ class AuditAction(models.TextChoices):
     ORDER_OVERDUE = "order_overdue", _("Supervision order overdue")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
+    TRACKING_CODE_ISSUED = "tracking_code", _("New tracking code issued")
+    PUBLIC_NOTE = "public_note", _("Public progress note")
+    PARTY_ANSWERED = "party_answered", _("Rated by the party")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
 # ``case.<transition>``; an unmasking, a card redemption, a pause, a resume, an extension request and its
-# decision, a return's decision and an attachment are audited but are not events.
+# decision, a return's decision, an attachment, a new tracking code, a public note and the party's answer
+# through their link are audited but are not events.
 AUDIT_EVENTS = {
     AuditAction.REGISTERED: EventType.CASE_REGISTERED,
     AuditAction.CLAIMED: EventType.CASE_CLAIMED,

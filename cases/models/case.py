@@ -187,6 +187,9 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
         blank=True,
         related_name="+",
     )
+    # The tracking code issued with this instance at intake, in memory only (``cases.services.tracking``): the
+    # database keeps its hash (``TrackingCode``). Empty on a case read back.
+    issued_tracking_code: str = ""
 
     class Meta:
         verbose_name = _("case")

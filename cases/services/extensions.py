@@ -41,6 +41,7 @@ from cases.models import (
 from cases.models.extensions import MOST_EXTENSIONS
 from cases.services.audit import audit_write
 from cases.services.clocks import REMINDERS, case_moments_keep
+from cases.services.sms import sms_extension_approved
 from cases.transactions import in_transaction
 from cases.workdays import WorkCalendar
 from notifications.types import EventType
@@ -210,6 +211,7 @@ def extension_decide(
     if approve:
         request.approve(by=actor, reason=reason, at=now)
         clock_extend(clock=clock, due_at=request.due_requested, now=now)
+        sms_extension_approved(case, until=request.due_requested)  # the party hears it, after commit
     else:
         request.refuse(by=actor, reason=reason, at=now)
         clock.extension_pending = False

@@ -23,6 +23,7 @@ from cases.models import (
 )
 from cases.services.audit import audit_write
 from cases.services.cards import card_redeem
+from cases.services.tracking import receipt_issue
 from cases.transactions import in_transaction
 from notifications.types import EventType
 
@@ -132,6 +133,7 @@ def dispute_create(
     detail.case = case
     detail.save(force_insert=True)
     _registered(case=case, actor=actor)
+    receipt_issue(case=case, actor=actor)
     return case
 
 
@@ -177,6 +179,7 @@ def help_request_create(
     if card_code:
         detail.card = card_redeem(code=card_code, case=case, actor=actor)
     detail.save(force_insert=True)
+    receipt_issue(case=case, actor=actor)
     return case
 
 

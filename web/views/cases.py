@@ -25,6 +25,7 @@ from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.case_returns import case_returns_context
 from web.views.order_context import case_orders_context
+from web.views.parties import party_context, receipt_code_keep
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -116,6 +117,7 @@ def _case_context(
         **attachments_context(
             case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
         ),
+        **party_context(case, request.user),
     }
 
 
@@ -172,7 +174,8 @@ def _intake(
     except CaseError as error:
         return refuse(request, error, "cases/intake.html", context, form)
     messages.success(request, _("Case %(reference)s registered.") % {"reference": case.reference})
-    return redirect("case", reference=case.reference)
+    receipt_code_keep(request, case, case.issued_tracking_code)  # the receipt shows it, once
+    return redirect("receipt", reference=case.reference)
 
 
 @login_required

@@ -8,6 +8,7 @@ from cases.events import case_event
 from cases.models import Case, Clock, User
 from cases.services.clocks import OpenStep, clocks_keep
 from cases.services.participants import participants_add
+from cases.services.satisfaction import satisfaction_link_issue
 from cases.transactions import in_transaction
 from notifications.types import EventType
 from workflow.selectors import case_human_tasks_open
@@ -42,6 +43,8 @@ def after_step(
         participants_add(case=case, person_ids=owners)
     for task in new_tasks:
         task_announce(task=task, case=case, actor=actor)
+        if task.flow_task.step.party_answer is not None:  # the party may answer it through a link
+            satisfaction_link_issue(case=case, task_id=task.pk, step=task.flow_task.step.name)
     return stopped
 
 

@@ -9,6 +9,8 @@ the automatic 督办). A batch never locks a case: the commands that lock a case
 the other way round. The end of a pause and an order's overdue reply (it escalates) change the case, so each is a
 command of its own that locks the case first and claims its timer under that lock, as every change of a case
 does (``pause_end``, ``workflow.services.orders.order_due``).
+
+Each pass also retries the SMS to the parties whose next attempt is due (``cases.services.sms``).
 """
 
 from django.utils import timezone
@@ -17,6 +19,7 @@ from viewflow.workflow.models import Task
 from cases.events import case_event
 from cases.models import Clock, TimerKind
 from cases.services.clocks import clock_resume
+from cases.services.sms import sms_send_due
 from cases.services.supervision import overdue_supervise
 from cases.services.timers import order_replies_due, pause_ends_due, timer_claim, timers_claim
 from cases.transactions import command
@@ -47,6 +50,7 @@ def timers_run(*, batch: int = BATCH) -> int:
         fired += escalated
         if len(due) < batch or not escalated:
             break
+    sms_send_due(limit=batch)  # the SMS a failing provider left queued, when their next attempt is due
     return fired
 
 
