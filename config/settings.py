@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "ScoreEnum": "cases.forms.SCORES",
         "KindEnum": "cases.models.CaseKind",  # the name it had before returns (退回) had a kind too
         "ReturnKindEnum": "cases.models.ReturnKind",
+        "ReturnDecisionEnum": "cases.models.ReturnDecision",
+        "ExtensionDecisionEnum": "cases.forms.EXTENSION_DECISIONS",
     },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.

@@ -246,7 +246,7 @@ def test_while_the_step_waits_in_a_queue_the_answer_waits_too(people):
     case = dispute_to("follow_up", people)
     token = token_of(case)
     task = open_task(case, "follow_up")
-    services.task_release(task_id=task.pk, user=people["mediator"], reason="调岗")
+    services.task_release(task_id=task.pk, user=people["mediator"], code="other", reason="调岗")
     before = world(case)
     # when the party answers: a 409 saying to try later, nothing changed, the link still good
     response = Client().post(link_url(token), {"rating": "5"})

@@ -244,8 +244,7 @@ def test_a_number_the_mobile_validator_refuses_queues_nothing_and_is_not_logged(
 def test_an_approved_extension_tells_the_party_the_new_due_moment(people, django_capture_on_commit_callbacks):
     case = help_request_to("claimed", people)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        case.due_at = datetime(2026, 12, 18, 17, 30, tzinfo=CALENDAR_ZONE)
-        message = sms.sms_extension_approved(case)
+        message = sms.sms_extension_approved(case, until=datetime(2026, 12, 18, 17, 30, tzinfo=CALENDAR_ZONE))
     assert message is not None and message.purpose == SmsPurpose.EXTENSION
     assert Provider.delivered[-1] == (
         CONTACT,

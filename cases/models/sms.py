@@ -4,6 +4,7 @@ and sent after commit by the configured backend (``SMS_BACKEND``, ``cases.sms_ba
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.validators import validate_mobile
 
@@ -20,7 +21,7 @@ class SmsPurpose(models.TextChoices):
 class SmsStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("sms", "Sent")  # a return's "Sent" (发出) is another word
     FAILED = "failed", _("Failed")  # gave up after SMS_MAX_ATTEMPTS
     CANCELLED = "cancelled", _("Cancelled")  # its secret was replaced before it went out
 
