@@ -1,4 +1,5 @@
-"""Append-only audit trail: one row per transition and per claim / release / reassign, in the same transaction."""
+"""Append-only audit trail: one row per transition and per claim / release / reassign, in the same transaction;
+one per step that turns yellow or red, in the timer runner's."""
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,9 @@ class AuditAction(models.TextChoices):
     UNMASKED = "unmasked", _("Personal data shown")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
+    # A step's clock turned yellow (75 % of its time used) or red (overdue): written by the timer runner.
+    DUE_SOON = "due_soon", _("Due soon (yellow)")
+    OVERDUE = "overdue", _("Overdue (red)")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
@@ -29,6 +33,8 @@ AUDIT_EVENTS = {
     AuditAction.RELEASED: EventType.TASK_RELEASED,
     AuditAction.REASSIGNED: EventType.TASK_ASSIGNED,
     AuditAction.TASK_DONE: EventType.TASK_COMPLETED,
+    AuditAction.DUE_SOON: EventType.DEADLINE_NEAR,
+    AuditAction.OVERDUE: EventType.DEADLINE_PASSED,
 }
 BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
 

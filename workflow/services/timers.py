@@ -14,7 +14,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from cases.events import case_event
-from cases.models import Clock, TimerKind
+from cases.models import AuditAction, AuditEntry, Clock, TimerKind
+from cases.services.audit import audit_write_all
 from cases.services.clocks import clock_resume
 from cases.services.supervision import overdue_supervise
 from cases.services.timers import pause_ends_due, timer_claim, timers_claim
@@ -26,6 +27,7 @@ from workflow.services.announce import takers
 
 BATCH = 100
 REMINDERS = {TimerKind.YELLOW: EventType.DEADLINE_NEAR, TimerKind.RED: EventType.DEADLINE_PASSED}
+LIGHTS = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
 
 
 def timers_run(*, batch: int = BATCH) -> int:
@@ -44,7 +46,11 @@ def timers_run(*, batch: int = BATCH) -> int:
 
 @command
 def timers_fire(*, batch: int = BATCH) -> int:
-    """Claim up to ``batch`` due reminders and notify for each, in one transaction; returns how many fired."""
+    """Claim up to ``batch`` due reminders and notify for each, in one transaction; returns how many fired.
+
+    A reminder is also the moment a step's light changes: its audit row (``due_soon`` / ``overdue``, all of the
+    batch's in one INSERT) makes it a board event, so open boards refresh their counts of yellow and red cases
+    as time passes, and a board that reconnects replays it."""
     claimed = timers_claim(now=timezone.now(), limit=batch, kinds=[*REMINDERS, TimerKind.SUPERVISE])
     if not claimed:
         return 0
@@ -52,23 +58,39 @@ def timers_fire(*, batch: int = BATCH) -> int:
     tasks = Task.objects.filter(
         pk__in={clock.task_id for clock in clocks.values()}, status__in=OPEN_TASK_STATUSES
     ).in_bulk()
+    reminders = []
     for timer in claimed:
         clock = clocks[timer.clock_id]
         task = tasks.get(clock.task_id)
         if task is None:  # its step ended while the batch ran: nothing left to remind of
             continue
-        step, case = task.flow_task.step, clock.case
         if timer.kind == TimerKind.SUPERVISE:
-            overdue_supervise(case=case, clock=clock, step=step)
+            overdue_supervise(case=clock.case, clock=clock, step=task.flow_task.step)
             continue
+        reminders.append((timer, clock, task))
+    audits = audit_write_all(
+        entries=[
+            AuditEntry(
+                case=clock.case,
+                actor=None,
+                action=LIGHTS[TimerKind(timer.kind)],
+                name=clock.step,
+                task_id=task.pk,
+            )
+            for timer, clock, task in reminders
+        ]
+    )
+    for (timer, clock, task), audit in zip(reminders, audits, strict=True):
         assert clock.due_at is not None  # only a clock with a deadline has reminders
+        case = clock.case
         case_event(
             type=REMINDERS[TimerKind(timer.kind)],
             case=case,
+            audit=audit,
             recipients=[task.owner_id] if task.owner_id else takers(task, case),
             params={
                 "task_id": task.pk,
-                "step": step.title,
+                "step": task.flow_task.step.title,
                 "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
             },
         )
