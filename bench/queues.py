@@ -526,8 +526,12 @@ class _CaseWriter:
 
     def clock_rows(self) -> None:
         """Each clock, and the timers it has: fired when due before it stopped (or before now), as a running
-        runner leaves them; a pending one of a stopped clock was cancelled."""
+        runner leaves them, with the audit row of each yellow and red one (the step's light changed); a pending
+        one of a stopped clock was cancelled."""
         from cases.deadlines import timer_moments
+        from cases.models import AuditAction, TimerKind
+
+        lights = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
 
         for task_id, clock in self.clocks.items():
             self.rows.add(
@@ -541,6 +545,13 @@ class _CaseWriter:
                 fired = due <= until
                 if fired or clock.stopped_at is None:
                     self.rows.add(TimerRow(clock.pk, str(kind), due, due if fired else None))
+                if fired and kind in lights:
+                    self.rows.add(
+                        AuditRow(
+                            self.rows.next_id("cases_auditentry"), str(lights[kind]), clock.step, "", "", "",
+                            task_id, None, due, None, None, self.case_id,
+                        )
+                    )  # fmt: skip
 
     def takes_part(self, person: User, since: datetime) -> None:
         self.participants.setdefault(person.pk, since)
