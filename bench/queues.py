@@ -20,6 +20,7 @@ import http.client
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, get_origin, get_type_hints
@@ -321,14 +322,15 @@ class Generator:
             ids["reference"] = cursor.fetchone()[0] + 1
         return ids
 
-    def add(self, count: int) -> None:
+    def add(self, count: int, draw: Callable[[], Draw] | None = None) -> None:
+        """Write ``count`` cases, each drawn by ``draw`` (``Generator.draw``: a year of work by default)."""
         from django.db import transaction
         from django.utils import timezone
 
         self.now = timezone.now()
         rows = Rows(self._next_ids())
         for _ in range(count):
-            self.write(self.draw(), rows)
+            self.write((draw or self.draw)(), rows)
         with transaction.atomic(), self.connection.cursor() as cursor:
             self._copy(cursor, rows)
             for table in OWN_IDS:
@@ -531,7 +533,7 @@ class _CaseWriter:
         from cases.deadlines import timer_moments
         from cases.models import AuditAction, TimerKind
 
-        lights = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
+        lights: dict[str, str] = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
 
         for task_id, clock in self.clocks.items():
             self.rows.add(

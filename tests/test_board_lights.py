@@ -288,3 +288,54 @@ async def test_a_running_runner_process_firing_a_red_timer_pushes_fresh_counts_t
     assert await sync_to_async(Notification.objects.filter(type="deadline.passed").count)() == 1
     assert await sync_to_async(Case.objects.filter(pk=case.pk, due_at=at(RED)).exists)()
     await board.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_batch_of_reminders_travels_once_per_group_and_arrives_one_by_one(committed_people, frozen):
+    people = committed_people
+    frozen(MONDAY)
+    cases = [await sync_to_async(dispute_to)("registered", people) for _ in range(3)]
+    frozen("2026-11-02 16:00")  # see above: the channel layer's group memberships count by the clock
+    headers = await sync_to_async(token_headers)(people["mediator"])
+    mine, connected, _ = await connect("/ws/notifications/", headers)
+    assert connected and (await mine.receive_json_from())["type"] == "hello"
+    board, _, _ = await connect("/ws/board/", await sync_to_async(token_headers)(people["supervisor"]))
+    await board.receive_json_from()
+
+    # when one batch fires the yellow and red reminders of three triages held by the same mediator
+    frozen(RED)
+    assert await sync_to_async(services.timers_run)() == 6
+
+    # then she hears six notifications, and the board six events, each once, in order
+    notes = [(await mine.receive_json_from(timeout=5))["notification"] for _ in range(6)]
+    stored = await sync_to_async(
+        lambda: list(
+            Notification.objects.filter(recipient=people["mediator"], type__startswith="deadline.")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )()
+    assert [note["id"] for note in notes] == stored
+    assert sorted((note["case"], note["type"]) for note in notes) == sorted(
+        (case.reference, kind) for case in cases for kind in ("deadline.near", "deadline.passed")
+    )
+    events = [m for m in await receive_until(board, "snapshot", timeout=5) if m["type"] == "event"]
+    assert len(events) == 6 and [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    assert await mine.receive_nothing(timeout=0.3)
+    await mine.disconnect()
+    await board.disconnect()
+
+
+def test_the_messages_of_one_group_travel_together_in_order():
+    from notifications.events import coalesced
+
+    first, second = {"type": "board.event", "seq": 1}, {"type": "board.event", "seq": 2}
+    note = {"type": "notification", "id": 7}
+    assert coalesced([("board.0001", first), ("notify.3", note), ("board.0001", second)]) == [
+        ("board.0001", {"type": "board.events", "events": [first, second]}),
+        ("notify.3", note),
+    ]
+    assert coalesced([("notify.3", note), ("notify.3", note | {"id": 8})]) == [
+        ("notify.3", {"type": "notifications", "notifications": [note, note | {"id": 8}]})
+    ]

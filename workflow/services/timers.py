@@ -10,10 +10,15 @@ command of its own that locks the case first and claims its timer under that loc
 does.
 """
 
+import time
+from collections.abc import Callable
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import close_old_connections
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from cases.events import case_event
+from cases.events import case_event_of, case_events
 from cases.models import AuditAction, AuditEntry, Clock, TimerKind
 from cases.services.audit import audit_write_all
 from cases.services.clocks import clock_resume
@@ -28,6 +33,39 @@ from workflow.services.announce import takers
 BATCH = 100
 REMINDERS = {TimerKind.YELLOW: EventType.DEADLINE_NEAR, TimerKind.RED: EventType.DEADLINE_PASSED}
 LIGHTS = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
+
+
+def timers_serve(
+    *,
+    batch: int = BATCH,
+    every: float = 30.0,
+    once: bool = False,
+    stopping: Callable[[], bool] = lambda: False,
+    fired: Callable[[int], None] = lambda count: None,
+) -> None:
+    """The runner's life (``manage.py run_timers``): a pass of ``timers_run`` every ``every`` seconds until
+    ``stopping()`` says so (one pass: ``once``), each pass's count told to ``fired``.
+
+    The passes run in this thread beside an event loop, as a served view does: the pushes after each batch's
+    commit go out on that loop and its warm channel-layer connections. A bare sync process would start an event
+    loop and connect to Redis anew for every batch."""
+
+    def passes() -> None:
+        while not stopping():
+            count = timers_run(batch=batch)
+            if count:
+                fired(count)
+            if once:
+                return
+            deadline = time.monotonic() + every
+            while not stopping() and time.monotonic() < deadline:
+                time.sleep(min(0.2, every))
+            close_old_connections()  # a connection the server dropped is replaced, not retried forever
+
+    async def serve() -> None:
+        await sync_to_async(passes, thread_sensitive=True)()  # back in this thread: its connection
+
+    async_to_sync(serve)()
 
 
 def timers_run(*, batch: int = BATCH) -> int:
@@ -48,9 +86,10 @@ def timers_run(*, batch: int = BATCH) -> int:
 def timers_fire(*, batch: int = BATCH) -> int:
     """Claim up to ``batch`` due reminders and notify for each, in one transaction; returns how many fired.
 
-    A reminder is also the moment a step's light changes: its audit row (``due_soon`` / ``overdue``, all of the
-    batch's in one INSERT) makes it a board event, so open boards refresh their counts of yellow and red cases
-    as time passes, and a board that reconnects replays it."""
+    A reminder is also the moment a step's light changes: its audit row (``due_soon`` / ``overdue``) makes it a
+    board event, so open boards refresh their counts of yellow and red cases as time passes, and a board that
+    reconnects replays it. The batch's audit rows are one INSERT, its notifications another, its pushes one hop
+    after commit (``case_events``)."""
     claimed = timers_claim(now=timezone.now(), limit=batch, kinds=[*REMINDERS, TimerKind.SUPERVISE])
     if not claimed:
         return 0
@@ -80,20 +119,29 @@ def timers_fire(*, batch: int = BATCH) -> int:
             for timer, clock, task in reminders
         ]
     )
+    # Who may take a task waiting in a queue depends on its step and its case's unit only: asked once per pair.
+    waiting: dict[tuple[object, int], list[int]] = {}
+    events = []
     for (timer, clock, task), audit in zip(reminders, audits, strict=True):
         assert clock.due_at is not None  # only a clock with a deadline has reminders
         case = clock.case
-        case_event(
-            type=REMINDERS[TimerKind(timer.kind)],
-            case=case,
-            audit=audit,
-            recipients=[task.owner_id] if task.owner_id else takers(task, case),
-            params={
-                "task_id": task.pk,
-                "step": task.flow_task.step.title,
-                "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-            },
+        where = (task.flow_task, case.unit_id)
+        if not task.owner_id and where not in waiting:
+            waiting[where] = takers(task, case)
+        events.append(
+            case_event_of(
+                type=REMINDERS[TimerKind(timer.kind)],
+                case=case,
+                audit=audit,
+                recipients=[task.owner_id] if task.owner_id else waiting[where],
+                params={
+                    "task_id": task.pk,
+                    "step": task.flow_task.step.title,
+                    "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
         )
+    case_events(events)
     return len(claimed)
 
 
