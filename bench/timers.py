@@ -14,10 +14,10 @@ together at a barrier; it is timed from the barrier until every process found no
   100)`` in a loop, one transaction per batch, nothing else.
 After each run every timer has fired exactly once (and, for the runner, each reminder notified its people once).
 
-**Keeping due moments.** ``BENCH_TIMER_LIFECYCLES`` (30) help requests through their lifecycle
-(``bench.lifecycle``) with the clocks kept, then as many with ``clocks_keep`` and ``clock_taken`` patched out in
-this process (there is no switch for it: the clocks are part of every step), statements and milliseconds per
-operation.
+**Keeping due moments.** ``BENCH_TIMER_LIFECYCLES`` (12, after 3 more to warm up) help requests through their
+lifecycle (``bench.lifecycle``) with the clocks kept, then as many with ``clocks_keep`` and ``clock_taken``
+patched out in this process (there is no switch for it: the clocks are part of every step), statements and
+milliseconds per operation.
 
 ``python -m bench timers``; ``table(result)`` turns the JSON into Markdown.
 """
@@ -29,13 +29,14 @@ import time
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
-from bench.common import django_on, vacuum_analyze, write_result
+from bench.common import QueryCounter, django_on, vacuum_analyze, write_result
 
 PART = "timers"
 DATABASE = "tongxin_bench_timers"
 REDIS_DB = 4
 TIMERS = int(os.environ.get("BENCH_TIMERS", "5000"))
-LIFECYCLES = int(os.environ.get("BENCH_TIMER_LIFECYCLES", "30"))
+LIFECYCLES = int(os.environ.get("BENCH_TIMER_LIFECYCLES", "12"))
+LIFECYCLE_WARM_UP = 3
 BATCH = 100
 RUN_TIMEOUT_S = 300
 RUNS = [("baseline", 1), ("runner", 1), ("baseline", 2), ("runner", 2)]
@@ -151,10 +152,12 @@ def worker(kind: str, start, results) -> None:
     django_on(DATABASE, redis_db=REDIS_DB, fresh=False)
     warm_up()
     fire = runner_fire if kind == "runner" else baseline_fire
+    counter = QueryCounter()
     start.wait()
     started = time.perf_counter()
-    fired = fire()
-    results.put((fired, time.perf_counter() - started))
+    with counter.counting():
+        fired = fire()
+    results.put((fired, time.perf_counter() - started, counter.count))
 
 
 def in_processes(kind: str, processes: int) -> dict:
@@ -170,13 +173,16 @@ def in_processes(kind: str, processes: int) -> dict:
     for process in workers:
         process.join(timeout=60)
         assert process.exitcode == 0, f"a {kind} process failed"
-    fired = sum(count for count, _seconds in done)
+    fired = sum(count for count, _seconds, _statements in done)
+    statements = sum(statements for _count, _seconds, statements in done)
     return {
         "processes": processes,
         "fired": fired,
         "wall_s": round(wall, 3),
         "timers_per_s": round(fired / wall, 1),
-        "fired_by_process": [count for count, _seconds in done],
+        "fired_by_process": [count for count, _seconds, _statements in done],
+        "statements": statements,
+        "statements_per_batch": round(statements / (fired / BATCH), 1),
     }
 
 
@@ -231,11 +237,11 @@ def lifecycles() -> dict:
 
     vacuum_analyze()
     print(f"timers: {LIFECYCLES} lifecycles keeping due moments …", flush=True)
-    kept = as_served(measure, engine_lifecycle, LIFECYCLES)
+    kept = as_served(measure, engine_lifecycle, LIFECYCLES, LIFECYCLE_WARM_UP)
     vacuum_analyze()
     print(f"timers: {LIFECYCLES} lifecycles without …", flush=True)
     with clocks_not_kept():
-        without = as_served(measure, engine_lifecycle, LIFECYCLES)
+        without = as_served(measure, engine_lifecycle, LIFECYCLES, LIFECYCLE_WARM_UP)
     assert without["rows_per_lifecycle"]["cases_clock"] == 0 and kept["rows_per_lifecycle"]["cases_clock"] > 0
     return {"kept": kept, "not_kept": without}
 
@@ -268,17 +274,18 @@ def table(result: dict) -> str:
         f"### Timers ({result['timers']:,} due reminders, batches of {result['batch']}; "
         f"{result['cases']['disputes']:,} disputes and {result['cases']['help_requests']:,} help requests)",
         "",
-        "| | one process: timers/s (s) | two processes: timers/s (s) |",
-        "|---|---:|---:|",
+        "| | one process: timers/s (s) | two processes: timers/s (s) | statements per batch |",
+        "|---|---:|---:|---:|",
     ]
     for kind, label in (("runner", "runner (`run_timers`)"), ("baseline", "bare conditional UPDATE")):
         one, two = runs[f"{kind}_1"], runs[f"{kind}_2"]
         lines.append(
-            f"| {label} | {one['timers_per_s']:,} ({one['wall_s']}) | {two['timers_per_s']:,} ({two['wall_s']}) |"
+            f"| {label} | {one['timers_per_s']:,} ({one['wall_s']}) | {two['timers_per_s']:,} ({two['wall_s']}) "
+            f"| {one['statements_per_batch']} |"
         )
     ratio = result["ratio"]
     lines += [
-        f"| runner ÷ baseline | **{ratio['1']}×** | **{ratio['2']}×** |",
+        f"| runner ÷ baseline | **{ratio['1']}×** | **{ratio['2']}×** | |",
         "",
         f"Each runner run: {runs['runner_1']['notifications']:,} notifications and "
         f"{runs['runner_1']['audit_rows']:,} audit rows (board events); the two processes fired "

@@ -290,3 +290,31 @@ def test_a_refused_query_is_in_english_for_an_english_reader(client, people):
             "/api/v1/cases/", {"light": "purple"}, HTTP_ACCEPT_LANGUAGE="en"
         )
     assert response.json()["error"]["message"] == ("Choose green, yellow, red, paused or none (no deadline).")
+
+
+# ---- everywhere people look ---------------------------------------------------------------------------------
+
+
+def test_the_inbox_queue_case_page_and_task_page_show_the_light_and_the_due_moment(
+    client, people, world, frozen
+):
+    frozen("2026-11-03 09:30")
+    red = 'class="light light-red" role="img" title="已超期"'
+    triage = open_task(world["first"], "triage")
+    advice = open_task(world["help"], "advise_tax")
+    pages = {
+        "inbox": ("mediator", reverse("inbox")),
+        "queue": ("tax_advisor", reverse("queue")),
+        "case page": ("mediator", reverse("case", args=[world["first"].reference])),
+        "task page": ("mediator", reverse("task", args=[triage.pk])),
+        "queued task page": ("tax_advisor", reverse("task", args=[advice.pk])),
+        "case list": ("mediator", reverse("cases")),
+    }
+    for name, (who, url) in pages.items():
+        client.force_login(people[who])
+        page = client.get(url).content.decode()
+        assert red in page and "2026-11-03 09:00" in page, name
+    # the paused case's page names its light too, with the case's own due moment
+    client.force_login(people["mediator"])
+    paused = client.get(reverse("case", args=[world["paused"].reference])).content.decode()
+    assert 'class="light light-paused" role="img" title="已暂停"' in paused and "2026-12-02 11:00" in paused
