@@ -33,6 +33,14 @@ from workflow.services.announce import takers
 BATCH = 100
 REMINDERS = {TimerKind.YELLOW: EventType.DEADLINE_NEAR, TimerKind.RED: EventType.DEADLINE_PASSED}
 LIGHTS = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
+# What a batch reads of a timer's clock, its case (the case as boards show it, who may take its steps, who
+# supervises it) and its unit: a batch of 100 reads 300 rows, and parsing the rest of them was a third of its time.
+CLOCK_FIELDS = (
+    "id", "case_id", "task_id", "step", "due_at",
+    "case__id", "case__reference", "case__kind", "case__state", "case__unit_id", "case__priority",
+    "case__due_at", "case__created_at",
+    "case__unit__id", "case__unit__name", "case__unit__path", "case__unit__depth",
+)  # fmt: skip
 
 
 def timers_serve(
@@ -93,10 +101,19 @@ def timers_fire(*, batch: int = BATCH) -> int:
     claimed = timers_claim(now=timezone.now(), limit=batch, kinds=[*REMINDERS, TimerKind.SUPERVISE])
     if not claimed:
         return 0
-    clocks = Clock.objects.select_related("case__unit").in_bulk({timer.clock_id for timer in claimed})
-    tasks = Task.objects.filter(
-        pk__in={clock.task_id for clock in clocks.values()}, status__in=OPEN_TASK_STATUSES
-    ).in_bulk()
+    # Only what the reminders, their board events and who hears them read (see ``CLOCK_FIELDS``).
+    clocks = (
+        Clock.objects.select_related("case__unit")
+        .only(*CLOCK_FIELDS)
+        .in_bulk({timer.clock_id for timer in claimed})
+    )
+    tasks = (
+        Task.objects.filter(
+            pk__in={clock.task_id for clock in clocks.values()}, status__in=OPEN_TASK_STATUSES
+        )
+        .only("id", "flow_task", "owner_id", "status")
+        .in_bulk()
+    )
     reminders = []
     for timer in claimed:
         clock = clocks[timer.clock_id]
