@@ -208,7 +208,13 @@ CaseListQuery = form_serializer(
     case_forms.CaseFilterForm(),
     name="CaseListQuery",
     doc="The case list's filters and page.",
-    help={"after": "The cursor of the page to read, from the previous page's `next` (omit for the first)."},
+    help={
+        "after": "The cursor of the page to read, from the previous page's `next` (omit for the first).",
+        "light": "The cases of one light now: `green`, `yellow` (75 % of the time used), `red` (overdue), "
+        "`paused`, or `none` (no deadline: ended, or timed by no policy).",
+        "sort": "`newest` (registration, the newest first; the default) or `due` (the due moment, the soonest "
+        "first, cases without a deadline last).",
+    },
 )
 
 # ---- supervision orders ------------------------------------------------------------------------------------

@@ -496,6 +496,21 @@ class BoardChild(BoardUnit):
     orders = BoardOrders()
 
 
+class BoardLightsChild(BoardUnit):
+    red = s.IntegerField(help_text="Open cases of this unit's subtree that are overdue now.")
+    yellow = s.IntegerField(help_text="Open cases of this unit's subtree that are due soon now (not paused).")
+
+
+class BoardLights(s.Serializer[dict[str, Any]]):
+    """The open cases that are red (overdue) and yellow (due soon) now, in all and per child unit, lit as the
+    cases' `sla` is. Boards get a fresh snapshot when a step turns yellow or red (`deadline.near`,
+    `deadline.passed` events)."""
+
+    red = s.IntegerField()
+    yellow = s.IntegerField()
+    children = BoardLightsChild(many=True)
+
+
 class BoardSnapshot(s.Serializer[dict[str, Any]]):
     type = s.ChoiceField(choices=["snapshot"])
     seq = s.IntegerField(help_text="The last audit row id of the subtree: resume ws/board/ after it.")
@@ -506,6 +521,7 @@ class BoardSnapshot(s.Serializer[dict[str, Any]]):
     overdue = BoardCase(many=True)
     open = s.IntegerField()
     orders = BoardOrders()
+    lights = BoardLights()
 
 
 # ---- returns (退回) ------------------------------------------------------------------------------------------

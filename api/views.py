@@ -189,7 +189,8 @@ def help_requests(request: Request) -> Response:
 )
 @api_view(["GET"])
 def case_list(request: Request) -> Response:
-    """Newest first, page by page: follow ``next`` (a keyset cursor) until it is null."""
+    """Newest first (or `sort=due`: the soonest due first, cases without a deadline last), page by page:
+    follow ``next`` (a keyset cursor) until it is null. `light` keeps the cases of one light now."""
     query = case_forms.CaseFilterForm(request.query_params)
     inputs.cleaned(query)
     page = case_page_for_user(user=caller(request), **query.filters())

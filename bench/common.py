@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
+DATABASE_PREFIX = "tongxin_bench_"
 
 
 def database_url(name: str) -> str:
@@ -33,8 +34,18 @@ def fresh_database(name: str) -> str:
     return database_url(name)
 
 
+def bench_database(name: str) -> str:
+    """The part's database name: ``tongxin_bench_<part>``, or ``BENCH_DATABASE_PREFIX<part>`` when several runs
+    share one PostgreSQL server (each its own databases)."""
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX")
+    if prefix and name.startswith(DATABASE_PREFIX):
+        return prefix + name.removeprefix(DATABASE_PREFIX)
+    return name
+
+
 def django_on(name: str, *, redis_db: int, fresh: bool = True) -> None:
     """Point this process at the part's database and Redis db, set Django up and migrate (when fresh)."""
+    name = bench_database(name)
     url = fresh_database(name) if fresh else database_url(name)
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = f"{REDIS}/{redis_db}"

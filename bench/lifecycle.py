@@ -158,10 +158,10 @@ def as_served(function, *args):
     return asyncio.run(serve())
 
 
-def measure(run, count: int) -> dict:
-    """Run ``count`` lifecycles (after a warm-up); time, queries and rows written per lifecycle."""
+def measure(run, count: int, warm_up: int = WARM_UP) -> dict:
+    """Run ``count`` lifecycles (after ``warm_up`` more); time, queries and rows written per lifecycle."""
     people, fields = cast(), intake_fields()
-    for _ in range(WARM_UP):
+    for _ in range(warm_up):
         run(Clock(), people, fields)
     clock = Clock()
     before = row_counts()

@@ -20,6 +20,7 @@ import http.client
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, get_origin, get_type_hints
@@ -321,14 +322,15 @@ class Generator:
             ids["reference"] = cursor.fetchone()[0] + 1
         return ids
 
-    def add(self, count: int) -> None:
+    def add(self, count: int, draw: Callable[[], Draw] | None = None) -> None:
+        """Write ``count`` cases, each drawn by ``draw`` (``Generator.draw``: a year of work by default)."""
         from django.db import transaction
         from django.utils import timezone
 
         self.now = timezone.now()
         rows = Rows(self._next_ids())
         for _ in range(count):
-            self.write(self.draw(), rows)
+            self.write((draw or self.draw)(), rows)
         with transaction.atomic(), self.connection.cursor() as cursor:
             self._copy(cursor, rows)
             for table in OWN_IDS:
@@ -526,8 +528,12 @@ class _CaseWriter:
 
     def clock_rows(self) -> None:
         """Each clock, and the timers it has: fired when due before it stopped (or before now), as a running
-        runner leaves them; a pending one of a stopped clock was cancelled."""
+        runner leaves them, with the audit row of each yellow and red one (the step's light changed); a pending
+        one of a stopped clock was cancelled."""
         from cases.deadlines import timer_moments
+        from cases.models import AuditAction, TimerKind
+
+        lights: dict[str, str] = {TimerKind.YELLOW: AuditAction.DUE_SOON, TimerKind.RED: AuditAction.OVERDUE}
 
         for task_id, clock in self.clocks.items():
             self.rows.add(
@@ -541,6 +547,13 @@ class _CaseWriter:
                 fired = due <= until
                 if fired or clock.stopped_at is None:
                     self.rows.add(TimerRow(clock.pk, str(kind), due, due if fired else None))
+                if fired and kind in lights:
+                    self.rows.add(
+                        AuditRow(
+                            self.rows.next_id("cases_auditentry"), str(lights[kind]), clock.step, "", "", "",
+                            task_id, None, due, None, None, self.case_id,
+                        )
+                    )  # fmt: skip
 
     def takes_part(self, person: User, since: datetime) -> None:
         self.participants.setdefault(person.pk, since)

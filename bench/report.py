@@ -4,12 +4,12 @@ import importlib
 
 from bench.common import read_result
 
-PARTS = ["lifecycle", "queues", "push"]
+PARTS = ["lifecycle", "queues", "push", "timers"]
 
 
-def markdown() -> str:
+def markdown(parts: list[str] = PARTS) -> str:
     lines = []
-    for part in PARTS:
+    for part in parts:
         result = read_result(part)
         if result is None:
             lines.append(f"\n({part}: no result yet)\n")

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from cases.models import Case, Clock, CountedFrom, DeadlinePolicy, Light, TimerKind, TimeUnit
 from cases.models.clocks import ANY_PRIORITY
 from cases.workdays import CALENDAR_ZONE, WorkCalendar
@@ -139,6 +141,26 @@ def light(*, due_at: datetime | None, yellow_at: datetime | None, paused: bool, 
     if yellow_at is not None and at >= yellow_at:
         return Light.YELLOW
     return Light.GREEN
+
+
+# The case list's filter for cases without a due moment (``light`` calls them green: nothing is late).
+NO_DEADLINE_LIGHT = "none"
+
+
+def light_q(light_name: str, *, at: datetime) -> Q:
+    """The cases ``case_sla`` lights ``light_name`` at ``at``, as a query (its rule, as ``light`` above has it):
+    red from the due moment on; paused while every open step waits; yellow from the yellow moment on; green
+    before it, with a due moment; ``NO_DEADLINE_LIGHT``: no due moment (a case that ended, or one no policy
+    times), and not paused."""
+    not_red = Q(due_at__isnull=True) | Q(due_at__gt=at)
+    lights = {
+        Light.RED: Q(due_at__lte=at),
+        Light.PAUSED: Q(paused=True) & not_red,
+        Light.YELLOW: Q(paused=False, yellow_at__lte=at, due_at__gt=at),
+        Light.GREEN: Q(paused=False, due_at__gt=at) & (Q(yellow_at__isnull=True) | Q(yellow_at__gt=at)),
+        NO_DEADLINE_LIGHT: Q(paused=False, due_at__isnull=True),
+    }
+    return lights[light_name]
 
 
 def clock_sla(clock: Clock | None, now: datetime) -> Sla:

@@ -2,11 +2,11 @@
 recipients. Which audit rows are board events is ``AuditEntry.event_type`` (one mapping, for the live push and
 the replay)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from cases.models import AuditEntry, Case, CaseParticipant, Unit, User
 from cases.selectors.board import board_case
-from notifications.events import Subject, event_emit
+from notifications.events import Event, Subject, events_emit
 from notifications.models import Notification
 from notifications.types import EventType, Hears
 
@@ -39,15 +39,36 @@ def case_event(
     """Emit one event about a case (``notifications.events.event_emit``). With an audit row it goes to the
     boards, as the type that row replays as; followers are found here when the type's hearers are
     ``Hears.FOLLOWERS`` and no recipients are named."""
+    return events_emit(
+        [case_event_of(type=type, case=case, actor=actor, audit=audit, recipients=recipients, params=params)]
+    )
+
+
+def case_events(events: Sequence[Event]) -> list[Notification]:
+    """Emit several events of one transaction at once (``case_event_of`` each): one INSERT of their
+    notifications, one hop for their pushes."""
+    return events_emit(events)
+
+
+def case_event_of(
+    *,
+    type: EventType,
+    case: Case,
+    actor: User | None = None,
+    audit: AuditEntry | None = None,
+    recipients: Iterable[int] | None = None,
+    params: dict | None = None,
+) -> Event:
+    """The event ``case_event`` emits, not emitted yet."""
     if audit is not None and audit.event_type is not type:
         raise ValueError(f"audit row {audit.action}/{audit.name} replays as {audit.event_type}, not {type}")
     if recipients is None:
         recipients = case_follower_ids(case) if type.hears is Hears.FOLLOWERS else ()
-    return event_emit(
+    return Event(
         type=type,
         subject=case_subject(case),
         actor_id=actor.pk if actor else None,
         seq=audit.pk if audit else None,
-        recipients=recipients,
+        recipients=frozenset(recipients),
         params=params,
     )

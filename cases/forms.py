@@ -9,6 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import ACCEPT, max_size
+from cases.deadlines import NO_DEADLINE_LIGHT
 from cases.errors import InvalidInput
 from cases.models import (
     CaseKind,
@@ -16,6 +17,7 @@ from cases.models import (
     Category,
     Channel,
     FollowUpAnswer,
+    Light,
     Priority,
     ReturnDecision,
     ReturnReason,
@@ -23,6 +25,7 @@ from cases.models import (
     User,
     limits,
 )
+from cases.selectors.cases import CaseOrder
 from cases.services.clocks import pause_checked
 from cases.services.extensions import decision_checked
 from cases.services.returns import return_input
@@ -469,6 +472,11 @@ def page_size_field() -> AsciiIntegerField:
     return AsciiIntegerField(label=_("Page size"), min_value=1, max_value=PAGE_SIZE_MAX, required=False)
 
 
+# The case list's light filter: each light as ``deadlines.case_sla`` gives it now, or no deadline at all.
+LIGHT_FILTERS = [*Light.choices, (NO_DEADLINE_LIGHT, _("No deadline"))]
+CASE_ORDERS = [(CaseOrder.NEWEST.value, _("Newest first")), (CaseOrder.DUE.value, _("Due first"))]
+
+
 class CaseFilterForm(Form):
     """The case list's query: the filters, the page cursor and the page size (pages and API alike)."""
 
@@ -480,6 +488,20 @@ class CaseFilterForm(Form):
     )
     unit = AsciiIntegerField(label=_("Unit"), min_value=1, required=False)
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    light = forms.ChoiceField(
+        label=_("Light"),
+        choices=LIGHT_FILTERS,
+        required=False,
+        error_messages={"invalid_choice": _("Choose green, yellow, red, paused or none (no deadline).")},
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        choices=CASE_ORDERS,
+        required=False,
+        error_messages={
+            "invalid_choice": _("Choose newest (the newest first, the default) or due (the soonest first).")
+        },
+    )
     after = forms.CharField(label=_("Page"), max_length=40, required=False)
     page_size = page_size_field()
 
@@ -493,6 +515,8 @@ class CaseFilterForm(Form):
             "kind": data["kind"],
             "unit_id": data["unit"],
             "q": data["q"].strip(),
+            "light": data["light"],
+            "order": data["sort"] or CaseOrder.NEWEST,
             **size,
         }
 

@@ -75,7 +75,7 @@ class DedupingConsumer(AsyncJsonWebsocketConsumer):
 
 
 class NotificationConsumer(DedupingConsumer):
-    forwarding = frozenset({"notification"})
+    forwarding = frozenset({"notification", "notifications"})
     catching_up: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -174,6 +174,11 @@ class NotificationConsumer(DedupingConsumer):
 
     async def notification(self, event: dict) -> None:
         await self.forward_once(event["id"], self.render(event["fields"]))
+
+    async def notifications(self, event: dict) -> None:
+        """Several of one commit (``events_emit``), in order."""
+        for each in event["notifications"]:
+            await self.notification(each)
 
 
 def message_int(value: object) -> int:

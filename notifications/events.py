@@ -1,4 +1,5 @@
-"""The one function that emits events. Services call it inside their transaction; it pushes after commit.
+"""The one function that emits events (``event_emit``; ``events_emit`` for several of one transaction).
+Services call it inside their transaction; it pushes after commit.
 
 An event does two things:
 - it stores a ``Notification`` per recipient (its type and parameters), in the same transaction as the change
@@ -14,13 +15,14 @@ This layer knows nothing of cases: the caller describes the case as a ``Subject`
 A board message carries the client's JSON text, serialised here once for its whole group; each socket only
 checks it has not sent that id yet and forwards the text. A notification is rendered by each of the
 recipient's sockets in that socket's language. The sends of one commit go out concurrently: they are to
-different groups, and a client orders by id, not by arrival.
+different groups, and a client orders by id, not by arrival. Several events emitted together
+(``events_emit``) send one message per group: the messages of a group travel together.
 """
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,8 @@ from notifications.models import Notification
 from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
+# Channel-layer sends of one commit in flight at once.
+PUSH_CONCURRENCY = 20
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,27 @@ def client_text(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to emit: its type, its case, who did it, its sequence number (its audit row's id; board types
+    only), who hears it (user ids) and the parameters of its text."""
+
+    type: EventType
+    subject: Subject
+    actor_id: int | None = None
+    seq: int | None = None
+    recipients: frozenset[int] = frozenset()
+    params: dict | None = None
+
+    def __post_init__(self) -> None:
+        # A type that notifies nobody refuses recipients, and only board types take a ``seq``: a mismatch is a
+        # programming error and fails loudly.
+        if self.type.hears is Hears.NOBODY and self.recipients:
+            raise ValueError(f"{self.type} notifies nobody; recipients {sorted(self.recipients)} were given")
+        if self.seq is not None and not self.type.board:
+            raise ValueError(f"{self.type} is not shown on boards; it has no sequence number")
+
+
 def event_emit(
     *,
     type: EventType,
@@ -92,31 +117,61 @@ def event_emit(
     """Store the notifications of one event and push them, and the board update, after commit.
 
     ``recipients`` are user ids (the actor is never notified of their own act); ``params`` fill the type's
-    text when it is read. A type that notifies nobody refuses recipients, and only board types take a ``seq``:
-    a mismatch is a programming error and fails loudly."""
-    recipients = set(recipients)
-    if type.hears is Hears.NOBODY and recipients:
-        raise ValueError(f"{type} notifies nobody; recipients {sorted(recipients)} were given")
-    if seq is not None and not type.board:
-        raise ValueError(f"{type} is not shown on boards; it has no sequence number")
-    payload = {"reference": subject.reference, **stored_params(params or {})}
-    notifications = Notification.objects.bulk_create(
-        Notification(recipient_id=user_id, type=type.value, case_id=subject.case_id, payload=payload)
-        for user_id in sorted(recipients - {actor_id})
-    )
+    text when it is read."""
+    event = Event(type, subject, actor_id, seq, frozenset(recipients), params)
+    return events_emit([event])
+
+
+def events_emit(events: Sequence[Event]) -> list[Notification]:
+    """``event_emit`` for several events of one transaction (the timer runner's batch): their notifications in
+    one INSERT, their pushes in one hop after commit."""
+    rows = []
+    for event in events:
+        payload = {"reference": event.subject.reference, **stored_params(event.params or {})}
+        rows += [
+            Notification(
+                recipient_id=user_id, type=event.type.value, case_id=event.subject.case_id, payload=payload
+            )
+            for user_id in sorted(event.recipients - {event.actor_id})
+        ]
+    notifications = Notification.objects.bulk_create(rows)
     messages = [(notify_group(n.recipient_id), notification_message(n)) for n in notifications]
-    if seq is None and not messages:
+    on_boards = [event for event in events if event.seq is not None]
+    if not on_boards and not messages:
         return notifications
 
     def publish() -> None:
         board = []
-        if seq is not None:
-            message = board_message(seq=seq, event=type.value, case=subject.board_view())
-            board = [(group, message) for group in board_groups(subject.unit_path, subject.unit_steplen)]
-        _publish(board + messages)
+        for event in on_boards:
+            assert event.seq is not None
+            message = board_message(seq=event.seq, event=event.type.value, case=event.subject.board_view())
+            board += [
+                (group, message)
+                for group in board_groups(event.subject.unit_path, event.subject.unit_steplen)
+            ]
+        _publish(coalesced(board + messages))
 
     transaction.on_commit(publish)
     return notifications
+
+
+def coalesced(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """One channel message per group: the messages of one group, when there are several (a batch of events
+    notifying the same person, or shown on the same board), travel as one ``board.events`` / ``notifications``
+    message, in order."""
+    by_group: dict[str, list[dict]] = {}
+    for group, message in messages:
+        by_group.setdefault(group, []).append(message)
+    return [
+        (group, batch[0] if len(batch) == 1 else batch_message(batch)) for group, batch in by_group.items()
+    ]
+
+
+def batch_message(messages: list[dict]) -> dict:
+    """Several ``board.event`` (or ``notification``) messages of one group as one channel message."""
+    if messages[0]["type"] == "board.event":
+        return {"type": "board.events", "events": messages}
+    return {"type": "notifications", "notifications": messages}
 
 
 def stored_params(params: dict) -> dict:
@@ -147,8 +202,16 @@ def _publish(messages: list[tuple[str, dict]]) -> None:
 
 
 async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:
+    # At most PUSH_CONCURRENCY sends at once: a batch of hundreds (the timer runner's) would otherwise open a
+    # connection to Redis for each send at the same moment.
+    slots = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def send(group: str, message: dict) -> None:
+        async with slots:
+            await layer.group_send(group, message)
+
     results: list[Any] = await asyncio.gather(
-        *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
+        *(send(group, message) for group, message in messages), return_exceptions=True
     )
     failures = [result for result in results if isinstance(result, BaseException)]
     if failures:

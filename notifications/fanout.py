@@ -117,6 +117,9 @@ class BoardRoom:
                 message = await self.layer.receive(channel)
                 if message.get("type") == "board.event":
                     await self.forward(message)
+                elif message.get("type") == "board.events":  # several of one commit (``events_emit``)
+                    for event in message["events"]:
+                        await self.forward(event)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -138,17 +138,19 @@ class EventType(StrEnum):
         Hears.NAMED,
         False,
     )
+    # A step turning yellow or red is a board event too (its audit row, ``due_soon`` / ``overdue``): the light
+    # changes with time, not only with acts, and open boards refresh their counts of yellow and red cases.
     DEADLINE_NEAR = (
         "deadline.near",
         _("%(reference)s · %(step)s is due by %(due)s"),
         Hears.OWNER_OR_TAKERS,
-        False,
+        True,
     )
     DEADLINE_PASSED = (
         "deadline.passed",
         _("%(reference)s · %(step)s is overdue since %(due)s"),
         Hears.OWNER_OR_TAKERS,
-        False,
+        True,
     )
     DEADLINE_SUPERVISED = (
         "deadline.supervised",

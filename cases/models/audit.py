@@ -1,4 +1,5 @@
-"""Append-only audit trail: one row per transition and per claim / release / reassign, in the same transaction."""
+"""Append-only audit trail: one row per transition and per claim / release / reassign, in the same transaction;
+one per step that turns yellow or red, in the timer runner's."""
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +34,9 @@ class AuditAction(models.TextChoices):
     TRACKING_CODE_ISSUED = "tracking_code", _("New tracking code issued")
     PUBLIC_NOTE = "public_note", _("Public progress note")
     PARTY_ANSWERED = "party_answered", _("Rated by the party")
+    # A step's clock turned yellow (75 % of its time used) or red (overdue): written by the timer runner.
+    DUE_SOON = "due_soon", _("Due soon (yellow)")
+    OVERDUE = "overdue", _("Overdue (red)")
 
 
 # The event each audit action is on the boards, one mapping for the live push and the replay. Transitions are
@@ -49,6 +53,8 @@ AUDIT_EVENTS = {
     AuditAction.ORDER_ANSWERED: EventType.ORDER_ANSWERED,
     AuditAction.ORDER_ESCALATED: EventType.ORDER_ESCALATED,
     AuditAction.ORDER_OVERDUE: EventType.ORDER_OVERDUE,
+    AuditAction.DUE_SOON: EventType.DEADLINE_NEAR,
+    AuditAction.OVERDUE: EventType.DEADLINE_PASSED,
 }
 BOARD_ACTIONS = [*AUDIT_EVENTS, AuditAction.TRANSITION]
 # An attachment's rows carry its file name as their ``reason``: shown only to whoever may see the attachments.

@@ -5,10 +5,12 @@ Kind-specific data lives beside the case in ``DisputeDetail`` / ``HelpRequestDet
 """
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField
 
@@ -144,6 +146,16 @@ class FollowUpAnswer(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
 
+# Where a case without a due moment sorts among due moments: after every one (a due moment is at most 999 days
+# after its start). The case list's "due first" order and its cursor read ``due_order()``; so does ``case_due_first``.
+NO_DEADLINE = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def due_order() -> Coalesce:
+    """The case's due moment, ``NO_DEADLINE`` without one: soonest first, cases without a deadline last."""
+    return Coalesce("due_at", models.Value(NO_DEADLINE, output_field=models.DateTimeField()))
+
+
 class ReferenceCounter(models.Model):
     """Per-year sequence behind reference numbers; incremented under a row lock."""
 
@@ -200,6 +212,10 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
             models.Index(fields=["due_at"], name="case_due"),  # the boards' overdue lists, earliest first
+            # The case list by due moment, soonest first and without one last, a keyset page at a time.
+            models.Index(due_order(), "id", name="case_due_first"),
+            # The boards' counts of yellow and red cases (only open cases with a deadline have a yellow moment).
+            models.Index(fields=["yellow_at"], condition=models.Q(yellow_at__isnull=False), name="case_lit"),
         ]
         permissions = [("supervise_case", _("Can supervise cases of the own unit subtree"))]
 

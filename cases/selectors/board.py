@@ -1,7 +1,7 @@
 """The supervisors' board, read: the case as boards show it, the snapshot of a subtree and the replay of its
 events from the audit trail (the same events, with the same types, as were pushed live: ``AuditEntry.event_type``)."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import AuditEntry, Case, Unit
@@ -30,14 +30,15 @@ def board_case(case: Case) -> dict:
 
 
 def board_snapshot(*, root: Unit) -> dict:
-    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones, and the
-    open and overdue supervision orders (in all and per child unit).
+    """The board of a subtree: counts per state and per child unit, the newest cases, the overdue ones, the open
+    and overdue supervision orders (in all and per child unit), and the red and yellow cases in all and per child
+    unit (``lights``).
 
     Six queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
     scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
     after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
-    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); and the open
-    orders' counts per unit (``order_open_due``, open orders only)."""
+    backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); the open
+    orders' counts per unit (``order_open_due``, open orders only), and the lights (``board_lights``)."""
     units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [unit.pk for unit in units]
     counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
@@ -66,7 +67,7 @@ def board_snapshot(*, root: Unit) -> dict:
     overdue = [
         board_case(case)
         for case in related.exclude(state__in=TERMINAL_STATES)
-        .filter(due_at__lt=timezone.now())
+        .filter(due_at__lte=timezone.now())  # red from the due moment on, as the lights
         .order_by("due_at", "id")[:OVERDUE]
     ]
     seq = (
@@ -75,7 +76,7 @@ def board_snapshot(*, root: Unit) -> dict:
         .values_list("id", flat=True)
         .first()
     )
-    return {
+    snapshot = {
         "type": "snapshot",
         "seq": seq or 0,
         "unit": {"unit_id": root.pk, "name": root.name, "path": root.path},
@@ -85,6 +86,51 @@ def board_snapshot(*, root: Unit) -> dict:
         "overdue": overdue,
         "open": sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
         "orders": orders,
+    }
+    snapshot["lights"] = board_lights(units=units, root=root)
+    return snapshot
+
+
+def board_lights(*, units: list[Unit], root: Unit) -> dict:
+    """The open cases of the subtree that are red (overdue) and yellow (due soon) now, in all and per child
+    unit (its subtree), as ``deadlines.case_sla`` lights them: red from the due moment on, paused or else
+    yellow from the yellow moment on. One query, by the partial index ``case_lit``: only cases with a yellow
+    moment are in it, and a case is due no earlier than it turns yellow, so every red case is among them."""
+    now = timezone.now()
+    counts = (
+        Case.objects.filter(unit_id__in=[unit.pk for unit in units], yellow_at__lte=now)
+        .exclude(state__in=TERMINAL_STATES)
+        .values_list("unit_id")
+        .annotate(
+            red=Count("pk", filter=Q(due_at__lte=now)),
+            yellow=Count("pk", filter=Q(due_at__gt=now, paused=False)),
+        )
+        .order_by()
+    )
+    path_of = {unit.pk: unit.path for unit in units}
+    child_length = len(root.path) + Unit.steplen
+    red = yellow = 0
+    by_child: dict[str, tuple[int, int]] = {}
+    for unit_id, unit_red, unit_yellow in counts:
+        red, yellow = red + unit_red, yellow + unit_yellow
+        if len(path_of[unit_id]) >= child_length:
+            child = path_of[unit_id][:child_length]
+            child_red, child_yellow = by_child.get(child, (0, 0))
+            by_child[child] = (child_red + unit_red, child_yellow + unit_yellow)
+    return {
+        "red": red,
+        "yellow": yellow,
+        "children": [
+            {
+                "unit_id": unit.pk,
+                "name": unit.name,
+                "path": unit.path,
+                "red": by_child.get(unit.path, (0, 0))[0],
+                "yellow": by_child.get(unit.path, (0, 0))[1],
+            }
+            for unit in units
+            if unit.depth == root.depth + 1
+        ],
     }
 
 

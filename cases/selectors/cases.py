@@ -12,13 +12,17 @@ Parties' phone and ID numbers are shown only to people working the case (see ``c
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import rules
+from cases import deadlines, rules
 from cases.errors import InvalidInput, NotFound
 from cases.models import AuditEntry, Case, CaseParticipant, Role, Unit, User
+from cases.models.case import NO_DEADLINE, due_order
 from cases.rules import NOTHING
 
 
@@ -33,6 +37,14 @@ def case_visible_q(user: User, reach: Q = NOTHING) -> Q:
     return visible
 
 
+class CaseOrder(StrEnum):
+    """How a case list is ordered: newest first (by registration), or due first (soonest first, cases without
+    a deadline last); the id breaks ties, so that a keyset page never repeats or skips a case."""
+
+    NEWEST = "newest"
+    DUE = "due"
+
+
 def case_list_for_user(
     *,
     user: User,
@@ -41,8 +53,13 @@ def case_list_for_user(
     kind: str = "",
     unit_id: int | None = None,
     q: str = "",
+    light: str = "",
+    order: str = CaseOrder.NEWEST,
 ) -> QuerySet[Case]:
+    """``light``: one of ``Light`` (as ``deadlines.case_sla`` lights a case now) or ``NO_DEADLINE_LIGHT``."""
     cases = Case.objects.filter(case_visible_q(user, reach)).select_related("unit")
+    if light:
+        cases = cases.filter(deadlines.light_q(light, at=timezone.now()))
     if state:
         cases = cases.filter(state=state)
     if kind:
@@ -57,6 +74,8 @@ def case_list_for_user(
             | Q(help_request__enterprise_name__icontains=q)
             | Q(dispute__applicant_name__icontains=q)
         )
+    if order == CaseOrder.DUE:
+        return cases.order_by(due_order(), "id")
     return cases.order_by("-created_at", "-id")
 
 
@@ -67,15 +86,17 @@ _CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,18})")
 
 @dataclass(frozen=True)
 class CasePage:
-    """One page of a case list, newest first. ``next_cursor`` is the ``after`` of the page that follows it."""
+    """One page of a case list in its order. ``next_cursor`` is the ``after`` of the page that follows it."""
 
     cases: list[Case]
     next_cursor: str | None
 
 
-def case_cursor(case: Case) -> str:
-    """Where a page ends: the case's registration time (microseconds since 1970) and id, ``<micros>-<id>``."""
-    return f"{(case.created_at - _EPOCH) // timedelta(microseconds=1)}-{case.pk}"
+def case_cursor(case: Case, order: str = CaseOrder.NEWEST) -> str:
+    """Where a page ends: the moment the list is ordered by (the case's registration; its due moment, or
+    ``NO_DEADLINE`` without one) in microseconds since 1970, and its id: ``<micros>-<id>``."""
+    moment = case.created_at if order != CaseOrder.DUE else (case.due_at or NO_DEADLINE)
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}-{case.pk}"
 
 
 def _cursor_position(after: str) -> tuple[datetime, int]:
@@ -85,17 +106,26 @@ def _cursor_position(after: str) -> tuple[datetime, int]:
     return _EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
 
 
-def case_page_for_user(*, user: User, after: str = "", size: int = CASE_PAGE_SIZE, **filters) -> CasePage:
+def case_page_for_user(
+    *, user: User, after: str = "", size: int = CASE_PAGE_SIZE, order: str = CaseOrder.NEWEST, **filters
+) -> CasePage:
     """A page of ``case_list_for_user`` after the cursor ``after`` (keyset: no OFFSET, no COUNT), so a deep page
     costs what the first one does. A malformed cursor is refused with ``InvalidInput``."""
-    cases = case_list_for_user(user=user, **filters)
+    cases = case_list_for_user(user=user, order=order, **filters)
     if after:
-        created_at, pk = _cursor_position(after)
-        # The ``lte`` bound lets the (created_at, id) index start at the cursor instead of filtering from the top.
-        cases = cases.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(pk__lt=pk))
+        moment, pk = _cursor_position(after)
+        # The bound on the moment lets the index ((created_at, id) backwards, or ``case_due_first`` forwards)
+        # start at the cursor instead of filtering from the top.
+        if order == CaseOrder.DUE:
+            due = due_order()
+            cases = cases.filter(GreaterThanOrEqual(due, moment)).filter(
+                Q(GreaterThan(due, moment)) | Q(pk__gt=pk)
+            )
+        else:
+            cases = cases.filter(created_at__lte=moment).filter(Q(created_at__lt=moment) | Q(pk__lt=pk))
     rows = list(cases[: size + 1])
     if len(rows) > size:
-        return CasePage(cases=rows[:size], next_cursor=case_cursor(rows[size - 1]))
+        return CasePage(cases=rows[:size], next_cursor=case_cursor(rows[size - 1], order))
     return CasePage(cases=rows, next_cursor=None)
 
 

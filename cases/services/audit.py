@@ -1,5 +1,5 @@
 """The audit trail's one writer: a row per transition, claim, release, reassignment, step done, redemption,
-unmasking, in the transaction of the change."""
+unmasking, pause, step turned yellow or red, in the transaction of the change."""
 
 from cases.models import AuditEntry, Case, User
 from cases.transactions import in_transaction
@@ -31,3 +31,9 @@ def audit_write(
         subject=subject,
         on_time=on_time,
     )
+
+
+@in_transaction
+def audit_write_all(*, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Several rows (unsaved ``AuditEntry`` objects) in one INSERT, each with its id (its board ``seq``)."""
+    return AuditEntry.objects.bulk_create(entries)

@@ -63,6 +63,7 @@
       return tr;
     }));
     renderOrders(snapshot);
+    if (snapshot.lights) renderLights(snapshot.lights);
     newest = snapshot.newest;
     fill("board-newest", newest.map(caseItem));
     fill("board-overdue", snapshot.overdue.map(caseItem));
@@ -79,6 +80,20 @@
       tr.appendChild(el("td", child.name));
       tr.appendChild(el("td", String(child.orders.open)));
       tr.appendChild(el("td", String(child.orders.overdue), child.orders.overdue ? "late" : undefined));
+      return tr;
+    }));
+  }
+
+  /* Overdue (red) and due soon (yellow) open cases, in all and per child unit: they change with time too, and
+   * the server pushes a fresh snapshot when a step turns yellow or red. */
+  function renderLights(lights) {
+    document.getElementById("board-red").textContent = lights.red;
+    document.getElementById("board-yellow").textContent = lights.yellow;
+    fill("board-lights-children", lights.children.map(function (child) {
+      var tr = el("tr");
+      tr.appendChild(el("td", child.name));
+      tr.appendChild(el("td", String(child.red), child.red ? "count-red" : undefined));
+      tr.appendChild(el("td", String(child.yellow), child.yellow ? "count-yellow" : undefined));
       return tr;
     }));
   }

@@ -50,7 +50,8 @@ def _visible_units(user: User) -> QuerySet[Unit]:
 
 @login_required
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Newest first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``)."""
+    """Newest first or due first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``),
+    filtered by state, kind, unit, light or a search."""
     query_form = case_forms.CaseFilterForm(request.GET)
     status = 200
     try:
@@ -71,6 +72,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "states": CaseState.choices,
             "kinds": CaseKind.choices,
             "units": _visible_units(request.user),
+            "lights": case_forms.LIGHT_FILTERS,
+            "orders": case_forms.CASE_ORDERS,
             "filters": request.GET,
             "query": query.urlencode(),
             "is_first_page": "after" not in request.GET,

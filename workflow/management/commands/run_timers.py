@@ -1,11 +1,9 @@
 import signal
-import time
 from types import FrameType
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
 
-from workflow.services.timers import BATCH, timers_run
+from workflow.services.timers import BATCH, timers_serve
 
 
 class Command(BaseCommand):
@@ -35,14 +33,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        while not stopping:
-            fired = timers_run(batch=batch)
-            if fired:
-                self.stdout.write(f"timers fired: {fired}", ending="\n")
-                self.stdout.flush()
-            if once:
-                return
-            deadline = time.monotonic() + every
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.2, every))
-            close_old_connections()  # a connection the server dropped is replaced, not retried forever
+
+        def told(fired: int) -> None:
+            self.stdout.write(f"timers fired: {fired}", ending="\n")
+            self.stdout.flush()
+
+        timers_serve(batch=batch, every=every, once=once, stopping=lambda: stopping, fired=told)
