@@ -137,7 +137,7 @@ def test_the_lights_cost_one_query_whatever_the_number_of_lit_cases(people, froz
         dispute_to("registered", people, actor=people["mediator_chengxi"])
     frozen(RED)
     assert lights(board_snapshot(root=root))[:2] == (21, 0)
-    assert queries() == few == 6  # units, counts per state, newest, overdue, seq, lights
+    assert queries() == few == 7  # units, counts per state, newest, overdue, seq, orders, lights
 
 
 def test_the_board_page_has_the_lights_for_its_script(client, people, world):

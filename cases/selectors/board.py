@@ -34,7 +34,7 @@ def board_snapshot(*, root: Unit) -> dict:
     and overdue supervision orders (in all and per child unit), and the red and yellow cases in all and per child
     unit (``lights``).
 
-    Six queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
+    Seven queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
     scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
     after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
     backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); the open
