@@ -18,8 +18,9 @@ from bench.cluster import cluster
 from cases.models import User
 from demo import org as demo
 from demo.lifecycles import help_request_to
+from tests import live
 from tests.helpers import open_tasks
-from tests.live import CSRF, post, require_services, session_cookie, test_database_url
+from tests.live import CSRF, post, require_services, session_cookie
 from tests.test_live_servers import next_of, token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +35,7 @@ def topology(django_db_setup, django_db_blocker):
     require_services()
     env = {
         "DJANGO_DEBUG": "1",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": live.test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_LOG_LEVEL": "ERROR",
     }
