@@ -5,8 +5,9 @@
 received lately>]}`` to get every stored notification it has not seen, in id order, even those that committed after a
 higher id (``notifications.horizon``); the replay ends with ``{"type": "resumed", "horizon": <h>}``. Then live
 ones follow.
-While the socket is open it catches up by itself every ``CATCH_UP_SECONDS``: a push lost on the way (the channel
-layer failed after the commit) arrives then, and the client is given a fresh ``{"type": "horizon"}``, so its next
+While the socket is open it catches up by itself every ``NOTIFICATION_CATCH_UP_SECONDS``, and renews its group
+membership (a Redis that restarted forgot it): a push lost on the way (the channel layer failed after the
+commit, or the socket was out of its group) arrives then, and the client is given a fresh ``{"type": "horizon"}``, so its next
 resume sends little twice. ``{"type": "read", "ids": [...]}`` or ``{"type": "read", "up_to": <id>}`` marks read.
 Texts are rendered in the socket's language (its ``django_language`` cookie or ``Accept-Language``).
 
@@ -21,6 +22,7 @@ import random
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils import translation
 
 from notifications import selectors, services
@@ -36,8 +38,6 @@ UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 # The server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server).
 TRY_AGAIN = 4503
-# Seconds between an open socket's catch-ups from the database (each one indexed query; spread by a random tenth).
-CATCH_UP_SECONDS = 60.0
 
 
 class DedupingConsumer(AsyncJsonWebsocketConsumer):
@@ -158,9 +158,15 @@ class NotificationConsumer(DedupingConsumer):
         return horizon
 
     async def catch_up_every(self) -> None:
-        """Catch up from the database now and then: what a lost push left out arrives, the horizon moves on."""
+        """Catch up from the database now and then (``NOTIFICATION_CATCH_UP_SECONDS``, spread by a random tenth:
+        one indexed query): what a lost push left out arrives, the horizon moves on. The group membership is
+        renewed first: a Redis that restarted forgot it, and the socket would hear nothing live until then."""
         while True:
-            await asyncio.sleep(CATCH_UP_SECONDS * (0.9 + random.random() / 5))
+            await asyncio.sleep(settings.NOTIFICATION_CATCH_UP_SECONDS * (0.9 + random.random() / 5))
+            try:
+                await self.channel_layer.group_add(notify_group(self.user.pk), self.channel_name)
+            except Exception:  # the channel layer is away: the database still has what was missed
+                logger.warning("notification socket: group not renewed", exc_info=True)
             try:
                 horizon = await self.replay()
             except Exception:  # the database is away for a moment: the next round tries again

@@ -54,9 +54,10 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
 
 
 @contextmanager
-def asgi_server(*, redis_url: str):
-    """A daphne process serving the project on the test database; yields its address."""
-    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url}
+def asgi_server(*, redis_url: str, **more: str):
+    """A daphne process serving the project on the test database (``more``: further environment); yields its
+    address."""
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, **more}
     with bench_asgi_server({**env, "DJANGO_LOG_LEVEL": "ERROR"}) as server:
         yield server
 

@@ -13,7 +13,6 @@ from cases.events import case_event
 from cases.models import AuditAction
 from cases.services.audit import audit_write
 from demo.lifecycles import help_request_to
-from notifications import consumers
 from notifications.models import Notification
 from notifications.types import EventType
 from tests.test_sockets import connect, receive_until, token_headers
@@ -125,8 +124,8 @@ async def test_two_transactions_committing_against_id_order_while_the_reader_is_
 
 
 @pytest.mark.asyncio
-async def test_a_push_lost_on_the_way_arrives_by_the_sockets_own_catch_up(org, monkeypatch):
-    monkeypatch.setattr(consumers, "CATCH_UP_SECONDS", 0.2)
+async def test_a_push_lost_on_the_way_arrives_by_the_sockets_own_catch_up(org, settings):
+    settings.NOTIFICATION_CATCH_UP_SECONDS = 0.2
     lawyer = org["lawyer"]
     case = await sync_to_async(help_request_to)("dispatched", org, specialties=["legal"])
     headers = await sync_to_async(token_headers)(lawyer)

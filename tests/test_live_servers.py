@@ -81,7 +81,12 @@ def test_a_redis_outage_loses_no_notification(live):
     liaison_key = token(live["liaison"])
     lawyer_session = session_cookie(live["lawyer"])
 
-    with redis_server() as (redis_url, stop_redis, start_redis), asgi_server(redis_url=redis_url) as server:
+    # A socket that outlived the outage without noticing it is out of its group (the restarted Redis forgot it)
+    # until its next catch-up: every 2 s here, every minute by default.
+    with (
+        redis_server() as (redis_url, stop_redis, start_redis),
+        asgi_server(redis_url=redis_url, NOTIFICATION_CATCH_UP_SECONDS="2") as server,
+    ):
 
         async def client(received: list, stop: asyncio.Event):
             """A client as the page's script is: resume from its cursor on every (re)connect, back off."""
@@ -139,7 +144,8 @@ def test_a_redis_outage_loses_no_notification(live):
 
         statuses, received = asyncio.run(scenario())
 
-    # every claim committed, every notification delivered once, in order
+    # every claim committed, every notification delivered once (one the outage kept from a socket that stayed
+    # open arrives by its catch-up, after later ones)
     assert statuses == [302] * len(tasks)
     stored = list(
         Notification.objects.filter(recipient=live["liaison"], type="case.claimed")
@@ -147,7 +153,7 @@ def test_a_redis_outage_loses_no_notification(live):
         .values_list("pk", flat=True)
     )
     assert len(stored) == len(tasks)
-    assert received == stored
+    assert sorted(received) == stored and len(received) == len(set(received))
 
 
 def test_200_idle_sockets_stay_open_60_seconds_and_receive_the_next_message(live):
