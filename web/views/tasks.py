@@ -1,6 +1,7 @@
 """Task pages: inbox, queue, archive and the task page with its step form, claim, release, reassign, pause,
 resume and the extension request (延期申请)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -179,28 +180,48 @@ def task_claim(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     return redirect("task", task_id=task_id)
 
 
+def _task_form_post(
+    request: AuthenticatedHttpRequest,
+    task: Task,
+    form: forms.Form,
+    *,
+    form_name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+    then: HttpResponse,
+) -> HttpResponse:
+    """A form of the task page posted: a refused one shows the page again with its errors (400, or the
+    refusal's status), nothing changed; otherwise ``act`` on its cleaned data, say ``done``, go ``then``."""
+
+    def page_again() -> dict[str, Any]:
+        shown: dict[str, Any] = {form_name: form}  # the one form of the page this post was
+        return _task_context(request, task, **shown)
+
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", page_again(), status=400)
+    try:
+        act(form.cleaned_data)
+    except CaseError as error:
+        return refuse(request, error, "tasks/detail.html", page_again(), form)
+    messages.success(request, done)
+    return then
+
+
 @login_required
 @require_POST
 def task_release(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
-    form = case_forms.ReleaseForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "tasks/detail.html", _task_context(request, task, release_form=form), status=400
-        )
-    try:
-        services.task_release(
-            task_id=task.pk,
-            user=request.user,
-            code=form.cleaned_data["code"],
-            reason=form.cleaned_data["reason"],
-        )
-    except CaseError as error:
-        return refuse(
-            request, error, "tasks/detail.html", _task_context(request, task, release_form=form), form
-        )
-    messages.success(request, _("The task is back in the queue."))
-    return redirect("queue")
+    return _task_form_post(
+        request,
+        task,
+        case_forms.ReleaseForm(request.POST),
+        form_name="release_form",
+        act=lambda data: services.task_release(
+            task_id=task.pk, user=request.user, code=data["code"], reason=data["reason"]
+        ),
+        done=_("The task is back in the queue."),
+        then=redirect("queue"),
+    )
 
 
 @login_required
@@ -210,70 +231,51 @@ def task_reassign(request: AuthenticatedHttpRequest, task_id: int) -> HttpRespon
     case = task.process.caseprocess.case
     if not rules.supervises_case(case, request.user):
         raise Http404()
-    form = case_forms.ReassignForm(request.POST, candidates=_reassign_candidates(task.flow_task, case))
-    if not form.is_valid():
-        return render(
-            request, "tasks/detail.html", _task_context(request, task, reassign_form=form), status=400
-        )
-    try:
-        services.task_reassign(
-            task_id=task.pk,
-            user=request.user,
-            to_user=form.cleaned_data["to_user"],
-            reason=form.cleaned_data["reason"],
-        )
-    except CaseError as error:
-        return refuse(
-            request, error, "tasks/detail.html", _task_context(request, task, reassign_form=form), form
-        )
-    messages.success(request, _("The task was reassigned."))
-    return redirect("case", reference=case.reference)
+    return _task_form_post(
+        request,
+        task,
+        case_forms.ReassignForm(request.POST, candidates=_reassign_candidates(task.flow_task, case)),
+        form_name="reassign_form",
+        act=lambda data: services.task_reassign(
+            task_id=task.pk, user=request.user, to_user=data["to_user"], reason=data["reason"]
+        ),
+        done=_("The task was reassigned."),
+        then=redirect("case", reference=case.reference),
+    )
 
 
 @login_required
 @require_POST
 def task_pause(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
-    form = case_forms.PauseForm(request.POST)
-    if not form.is_valid():
-        return render(request, "tasks/detail.html", _task_context(request, task, pause_form=form), status=400)
-    try:
-        services.task_pause(
-            task_id=task.pk,
-            user=request.user,
-            reason=form.cleaned_data["reason"],
-            days=form.cleaned_data["days"],
-        )
-    except CaseError as error:
-        return refuse(
-            request, error, "tasks/detail.html", _task_context(request, task, pause_form=form), form
-        )
-    messages.success(request, _("The step is paused: its clock stands still until it resumes."))
-    return redirect("task", task_id=task.pk)
+    return _task_form_post(
+        request,
+        task,
+        case_forms.PauseForm(request.POST),
+        form_name="pause_form",
+        act=lambda data: services.task_pause(
+            task_id=task.pk, user=request.user, reason=data["reason"], days=data["days"]
+        ),
+        done=_("The step is paused: its clock stands still until it resumes."),
+        then=redirect("task", task_id=task.pk),
+    )
 
 
 @login_required
 @require_POST
 def task_extension_ask(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
-    form = case_forms.ExtensionAskForm(request.POST, auto_id=EXTENSION_IDS)
-    if not form.is_valid():
-        return render(
-            request, "tasks/detail.html", _task_context(request, task, extension_form=form), status=400
-        )
-    try:
-        services.task_extension_ask(
-            task_id=task.pk,
-            user=request.user,
-            due_at=form.cleaned_data["due_at"],
-            reason=form.cleaned_data["reason"],
-        )
-    except CaseError as error:
-        return refuse(
-            request, error, "tasks/detail.html", _task_context(request, task, extension_form=form), form
-        )
-    messages.success(request, _("Your extension request is with the supervisors of the case's unit."))
-    return redirect("task", task_id=task.pk)
+    return _task_form_post(
+        request,
+        task,
+        case_forms.ExtensionAskForm(request.POST, auto_id=EXTENSION_IDS),
+        form_name="extension_form",
+        act=lambda data: services.task_extension_ask(
+            task_id=task.pk, user=request.user, due_at=data["due_at"], reason=data["reason"]
+        ),
+        done=_("Your extension request is with the supervisors of the case's unit."),
+        then=redirect("task", task_id=task.pk),
+    )
 
 
 @login_required
