@@ -389,10 +389,11 @@ def test_lookups_are_limited_per_address_page_and_api_together(people, settings,
     assert track(case.reference, code).status_code == 200
 
 
-def test_while_the_shared_cache_fails_lookups_are_counted_in_the_process(people, settings, caplog):
+def test_while_the_shared_cache_fails_lookups_are_counted_in_the_process(people, settings, caplog, frozen):
     from tests.live import redis_server
 
     settings.TRACK_RATE = "2/min"
+    frozen("2026-11-02 09:00:10")  # the three lookups fall in one window of the rate
     case, code = dispute(people)
     with redis_server() as (url, stop, _start):
         settings.CACHES = {
@@ -492,9 +493,10 @@ def test_a_public_note_from_the_page_and_the_api_and_its_refusals(client, people
     assert world() == before
 
 
-def test_the_parties_answers_are_what_the_schema_says(client, people, settings):
+def test_the_parties_answers_are_what_the_schema_says(client, people, settings, frozen):
     from tests.test_api_schema import Answers
 
+    frozen("2026-11-02 09:00:10")  # the two last lookups fall in one window of the rate
     answers = Answers(client)
     created = post(api(people["mediator"]), "/api/v1/disputes/", dispute_body())
     answers.check(created, "/api/v1/disputes/", "post")
