@@ -33,6 +33,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from notifications.models import Notification
+from notifications.rows import rows_insert
 from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def events_emit(events: Sequence[Event]) -> list[Notification]:
             )
             for user_id in sorted(event.recipients - {event.actor_id})
         ]
-    notifications = Notification.objects.bulk_create(rows)
+    notifications = rows_insert(rows)
     messages = [(notify_group(n.recipient_id), notification_message(n)) for n in notifications]
     on_boards = [event for event in events if event.seq is not None]
     if not on_boards and not messages:

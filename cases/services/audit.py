@@ -3,6 +3,7 @@ unmasking, pause, step turned yellow or red, in the transaction of the change.""
 
 from cases.models import AuditEntry, Case, User
 from cases.transactions import in_transaction
+from notifications.rows import rows_insert
 
 
 @in_transaction
@@ -36,4 +37,4 @@ def audit_write(
 @in_transaction
 def audit_write_all(*, entries: list[AuditEntry]) -> list[AuditEntry]:
     """Several rows (unsaved ``AuditEntry`` objects) in one INSERT, each with its id (its board ``seq``)."""
-    return AuditEntry.objects.bulk_create(entries)
+    return rows_insert(entries)
