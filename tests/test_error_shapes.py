@@ -72,7 +72,12 @@ def test_an_api_path_no_converter_matches_is_the_json_404_with_debug_on_too(peop
     settings.DEBUG = True
     pages = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
     pages.force_login(people["mediator"])
-    for path in ("/api/v1/tasks/%C2%B2/claim/", "/api/v1/cases/%00/", "/api/v1/nothing-here/"):
+    for path in (
+        "/api/v1/tasks/%C2%B2/claim/",
+        "/api/v1/cases/%00/",
+        "/api/v1/nothing-here/",
+        "/api/v1/a%0Ab/",
+    ):
         for response in (
             pages.get(path),
             pages.post(path),
