@@ -31,7 +31,7 @@ urlpatterns = [
     # An API path that matches nothing (the path converters refuse a malformed id or reference that way):
     # the JSON 404. A path without its last slash matches nothing here, so that CommonMiddleware still
     # redirects it to the one with.
-    re_path(r"(?s)^api/(?:.*/)?$", errors.api_path_not_found),  # (?s): a newline in the path too
+    re_path(r"^api/(?:[\s\S]*/)?$", errors.api_path_not_found),  # [\s\S]: a newline in the path too
     path("", include("web.urls")),
 ]
 
