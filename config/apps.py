@@ -1,0 +1,9 @@
+"""Third-party applications as this project names them in the admin (the admin lists an application by its
+``verbose_name``; django-axes has none, so its section read "Axes", in English on a Chinese page)."""
+
+from axes.apps import AppConfig as AxesAppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginLockoutConfig(AxesAppConfig):
+    verbose_name = _("Login lockout")
