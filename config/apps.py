@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginLockoutConfig(AxesAppConfig):
     verbose_name = _("Login lockout")
+
+    def ready(self) -> None:
+        super().ready()
+        from axes.admin import AccessAttemptAdmin
+
+        # Its lockout column is a method without a title: Django would show the method's name, "Status".
+        AccessAttemptAdmin.status.short_description = _("Lockout status")  # type: ignore[attr-defined]

@@ -34,9 +34,12 @@ def test_the_next_step_comes_first_and_the_side_exits_after_it_behind_confirmati
     exits = re.findall(r'<details class="confirm">\s*<summary class="button">([^<]+)</summary>', page)
     assert exits == ["不予受理", "转办", "上报上级单位", "撤回"]
     assert page.count('name="reason"') == 4 and page.count('name="to"') == 1  # only a referral says where
-    assert re.findall(
-        r"<button class=\"\w+\">(确认[^<]+)</button>", page
-    ) == ["确认不予受理", "确认转办", "确认上报", "确认撤回"]
+    assert re.findall(r"<button class=\"\w+\">(确认[^<]+)</button>", page) == [
+        "确认不予受理",
+        "确认转办",
+        "确认上报",
+        "确认撤回",
+    ]
     assert 'id="reject_reason"' in page and 'id="refer_reason"' in page  # one id per form
 
 
