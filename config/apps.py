@@ -13,4 +13,4 @@ class LoginLockoutConfig(AxesAppConfig):
         from axes.admin import AccessAttemptAdmin
 
         # Its lockout column is a method without a title: Django would show the method's name, "Status".
-        AccessAttemptAdmin.status.short_description = _("Lockout status")  # type: ignore[attr-defined]
+        AccessAttemptAdmin.status.short_description = _("Lockout status")
