@@ -1,10 +1,12 @@
 """Forms for intake, each workflow step and the task/case actions. They validate; services write."""
 
+import copy
 from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +62,17 @@ class Form(forms.Form):
             for code, message in field.error_messages.items():
                 if any(echo in str(message) for echo in ECHOES):
                     field.error_messages[code] = CHOICE_ERRORS["invalid_choice"]
+            unlimited_in_browser(field)
+
+
+def unlimited_in_browser(field: forms.Field) -> None:
+    """A browser cuts a pasted text at ``maxlength`` without a word: the limit is shown instead
+    (``data-maxlength``, a counter by static/js/forms.js) and a longer text is refused with its length."""
+    attrs = field.widget.attrs
+    if "maxlength" in attrs:
+        field.widget = copy.copy(field.widget)  # the widget may be shared (TEXTAREA): never change it for all
+        field.widget.attrs = {**attrs, "data-maxlength": attrs["maxlength"]}
+        del field.widget.attrs["maxlength"]
 
 
 DISPUTE_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE, Channel.GRID)]
@@ -159,6 +172,14 @@ class TriageForm(Form):
     note = forms.CharField(label=_("Triage note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
 
 
+class AttendeePicker(forms.CheckboxSelectMultiple):
+    """The attendees' checkboxes grouped by role and unit, with a search box (templates/includes/
+    attendee_picker.html, static/js/forms.js). Who is listed is ``rules.may_attend`` (``Step.form_for``), for the
+    pages and the API alike."""
+
+    picker = True
+
+
 class MeetingForm(Form):
     scheduled_at = forms.DateTimeField(label=_("Time"), widget=DATETIME)
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -167,7 +188,7 @@ class MeetingForm(Form):
         label=_("Attendees"),
         queryset=User.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=AttendeePicker,
     )
 
     def __init__(self, *args, attendee_choices=None, **kwargs):
@@ -177,7 +198,15 @@ class MeetingForm(Form):
 
 
 class ConveneForm(MeetingForm):
-    pass
+    """Schedules the consultation: a meeting to come, so a time already past is refused."""
+
+    def clean_scheduled_at(self):
+        scheduled_at = self.cleaned_data["scheduled_at"]
+        if scheduled_at <= timezone.now():
+            raise forms.ValidationError(
+                _("Choose a time still to come: the meeting is being scheduled."), code="past"
+            )
+        return scheduled_at
 
 
 class ConsultForm(MeetingForm):

@@ -58,7 +58,10 @@ class Step:
         form_class = self.form
         if issubclass(form_class, step_forms.MeetingForm):
             attendees = (
-                User.objects.filter(may_attend_people_q(case)).select_related("unit").order_by("username")
+                User.objects.filter(may_attend_people_q(case))
+                .select_related("unit")
+                .prefetch_related("groups")
+                .order_by("unit__path", "username")
             )
             return form_class(data, initial=self.initial(case), attendee_choices=attendees)
         return form_class(data, initial=self.initial(case))
@@ -87,6 +90,20 @@ def _follow_up_from_party(rating: int, comment: str) -> dict:
 
 def _meeting_example(place: str, departments: str) -> dict:
     return {"scheduled_at": _tomorrow(), "place": place, "departments": departments}
+
+
+def _scheduled_meeting(case: Case) -> dict:
+    """The consultation starts from the meeting that was scheduled (its time, place, departments and
+    attendees), as ``writes.consult`` records it: nothing is asked twice."""
+    meeting = case.meetings.filter(held=False).order_by("-scheduled_at").first()
+    if meeting is None:
+        return {}
+    return {
+        "scheduled_at": timezone.localtime(meeting.scheduled_at),
+        "place": meeting.place,
+        "departments": meeting.departments,
+        "attendees": [person.pk for person in meeting.attendees.all()],
+    }
 
 
 def _assess(kind: CaseKind) -> Step:
@@ -135,6 +152,7 @@ CONSULT = Step(
     form=step_forms.ConsultForm,
     write=writes.consult,
     transitions=("conclude",),
+    initial=lambda case: _scheduled_meeting(case),
     example=lambda case: {
         "minutes": "双方陈述诉求，调解员释法明理。",
         "decisions": "物业限期整改，业主按期缴费。",

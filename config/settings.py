@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
-    "axes",
+    "config.apps.LoginLockoutConfig",  # django-axes, named in the admin
     "csp",
     "rest_framework",
     "rest_framework.authtoken",

@@ -98,7 +98,8 @@ class NotificationConsumer(DedupingConsumer):
         self.after, self.horizon, self.seen = start.after, start.horizon or None, set(start.seen)
         await self.accept()
         unread = await database_sync_to_async(selectors.notification_unread_count)(user=self.user)
-        # A page with no cursor of its own starts from this one.
+        silenced = await database_sync_to_async(selectors.toast_silenced)(user=self.user)
+        # A page with no cursor of its own starts from this one; ``quiet``: the types that pop up no toast.
         await self.send_json(
             {
                 "type": "hello",
@@ -106,6 +107,7 @@ class NotificationConsumer(DedupingConsumer):
                 "after": start.after,
                 "horizon": start.horizon,
                 "seen": start.seen,
+                "quiet": silenced,
             }
         )
         self.catching_up = asyncio.get_running_loop().create_task(self.catch_up_every())

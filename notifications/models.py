@@ -79,3 +79,22 @@ def message_from_fields(fields: dict) -> dict:
         "created": fields["created"],
         "read": fields["read"],
     }
+
+
+class ToastPreference(models.Model):
+    """Which of a person's notifications do not also pop up as a toast (every type does until switched off, so
+    a type added later alerts by default). Every notification is still stored, counted on the bell and listed;
+    the notification socket tells the page the silenced types when it connects (``hello``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="toast_preference"
+    )
+    silenced = models.JSONField(_("types without a toast"), default=list, blank=True)  # EventType values
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("toast preference")
+        verbose_name_plural = _("toast preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {len(self.silenced)}"

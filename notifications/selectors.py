@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from notifications.horizon import Cursor, cursor_now, unseen_q
-from notifications.models import Notification
+from notifications.models import Notification, ToastPreference
+from notifications.types import EventType, Hears
 
 if TYPE_CHECKING:
     from cases.models import User  # the AUTH_USER_MODEL; a type only, so no import climbs the layers
@@ -36,3 +37,13 @@ def notification_unread_count(*, user: "User") -> int:
 def notification_list_for_user(*, user: "User") -> QuerySet[Notification]:
     """The user's own notifications, newest first."""
     return Notification.objects.filter(recipient=user).order_by("-id")
+
+
+def toast_silenced(*, user: "User") -> list[str]:
+    """The event types that do not alert ``user`` by toast (none until they choose)."""
+    return ToastPreference.objects.filter(user=user).values_list("silenced", flat=True).first() or []
+
+
+def toast_choices() -> list[EventType]:
+    """The event types a person may hear of (boards-only types notify nobody), in their declared order."""
+    return [event_type for event_type in EventType if event_type.hears != Hears.NOBODY]

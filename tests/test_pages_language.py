@@ -51,6 +51,6 @@ def test_english_is_available(client, people):
 def test_the_admin_is_branded_in_chinese_and_pages_have_an_icon_and_no_emoji(client, people):
     client.force_login(people["admin"])
     admin = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "同心助力工作平台 · 管理" in admin and "单位、人员、体验卡与工作日历" in admin
+    assert "同心助力案件工作台 管理" in admin and "单位、人员、体验卡与工作日历" in admin
     page = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'rel="icon"' in page and "🔔" not in page

@@ -1,10 +1,18 @@
 """Both lifecycles end to end through the real URLs, as each role."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import AuditAction, AuditEntry, Case, PointAward
 from demo.org import credit_code
 from tests.helpers import open_task, open_tasks
+
+
+def days_ahead(days: int) -> str:
+    """A meeting time still to come (a consultation cannot be scheduled in the past), as the page sends it."""
+    return (timezone.localtime() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def login(client, user):
@@ -47,7 +55,7 @@ def test_dispute_lifecycle_through_pages(client, people):
     complete(
         client,
         open_task(case),
-        {"scheduled_at": "2026-12-01T10:00", "place": "议事厅", "departments": "司法所"},
+        {"scheduled_at": days_ahead(2), "place": "议事厅", "departments": "司法所"},
     )
     complete(client, open_task(case), {"minutes": "纪要", "decisions": "决定"})
     complete(client, open_task(case), {"agreement_text": "协议", "outcome": "调解成功"})

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import attachments, cases, extensions, notifications, orders, parties, returns, tasks
+from web.views import account, attachments, cases, extensions, notifications, orders, parties, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -45,4 +45,7 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications_read"),
     path("board/", notifications.board, name="board"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/password/done/", account.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

@@ -165,6 +165,11 @@ def case_get_for_user(*, reference: str, user: User) -> Case:
     return case_selectors.case_get_for_user(reference=reference, user=user, reach=queue_reach_q(user))
 
 
+def case_list_related(*, case: Case, user: User) -> list[Case]:
+    """The same party's other cases that ``user`` sees, the queue's reach included."""
+    return case_selectors.case_list_related(case=case, user=user, reach=queue_reach_q(user))
+
+
 def order_list_for_user(*, user: User, state: str = "") -> QuerySet[SupervisionOrder]:
     """The supervision orders on the cases the user sees (``order_selectors.order_list_for_user``)."""
     return order_selectors.order_list_for_user(user=user, reach=queue_reach_q(user), state=state)

@@ -150,3 +150,20 @@ def case_shows_personal_data(*, case: Case, user: User) -> bool:
 
 def case_timeline(*, case: Case) -> QuerySet[AuditEntry]:
     return case.audit_entries.select_related("actor", "subject").order_by("created_at", "id")
+
+
+RELATED_LIMIT = 10
+
+
+def case_list_related(*, case: Case, user: User, reach: Q = NOTHING) -> list[Case]:
+    """Other cases of the same party, newest first (at most ``RELATED_LIMIT``): a dispute's by the applicant's
+    mobile or ID number, a help request's by the enterprise's credit code; only those ``user`` sees."""
+    if case.is_dispute:
+        dispute = case.dispute
+        same = Q(dispute__applicant_phone=dispute.applicant_phone)
+        if dispute.applicant_id_number:
+            same |= Q(dispute__applicant_id_number=dispute.applicant_id_number)
+    else:
+        same = Q(help_request__credit_code=case.help_request.credit_code)
+    related = Case.objects.filter(case_visible_q(user, reach)).filter(same).exclude(pk=case.pk)
+    return list(related.select_related("unit").order_by("-created_at", "-id")[:RELATED_LIMIT])

@@ -16,6 +16,13 @@
   }
   var stateLabels = pairs(root.dataset.states);
   var kindLabels = pairs(root.dataset.kinds);
+  var openStates = root.dataset.openStates.split("|");
+  // On a phone each section folds: the first stays open, the others open on a tap (one screen per section).
+  if (window.matchMedia("(max-width: 640px)").matches) {
+    root.querySelectorAll("details.section").forEach(function (section, index) {
+      if (index > 0) section.open = false;
+    });
+  }
   var caseUrl = root.dataset.caseUrl;
   var status = document.getElementById("board-status");
   var lastSeq = 0;  // the highest seq seen, to resume after on reconnect
@@ -50,7 +57,8 @@
 
   function render(snapshot) {
     document.getElementById("board-open").textContent = snapshot.open;
-    fill("board-states", Object.keys(snapshot.by_state).sort().map(function (state) {
+    // Open states only, in workflow order (data-open-states); a closed or side-exit state is no open case.
+    fill("board-states", openStates.filter(function (state) { return snapshot.by_state[state]; }).map(function (state) {
       var tr = el("tr");
       tr.appendChild(el("td", stateLabels[state] || state));
       tr.appendChild(el("td", String(snapshot.by_state[state])));

@@ -42,6 +42,7 @@
   // twice). See notifications/consumers.py.
   var key = "tongxin.notifications." + (document.body.dataset.user || "");
   var SEEN_MAX = 1000;
+  var quiet = [];  // the event types this person chose not to see as toasts (the socket's hello says which)
 
   function cursor() {
     try {
@@ -75,6 +76,7 @@
       var state = cursor();
       if (message.type === "hello") {
         setCount(message.unread);
+        quiet = message.quiet || [];
         if (state) {
           socket.send(JSON.stringify({ type: "resume", after: state.after, horizon: state.horizon, seen: state.seen }));
         } else {
@@ -94,7 +96,7 @@
         keep(state);
         if (!n.read) {
           setCount((parseInt(bell.textContent, 10) || 0) + 1);
-          toast(n);
+          if (quiet.indexOf(n.type) === -1) toast(n);
         }
       }
     }

@@ -45,3 +45,68 @@ def case_sla(case: Case) -> deadlines.Sla:
 def light(sla: deadlines.Sla) -> dict:
     """{% light sla %}: the light as a coloured dot named for screen readers, then the due moment."""
     return {"sla": sla, "label": Light(sla.light).label}
+
+
+@register.filter
+def first_invalid(form: Any) -> str:
+    """{{ form|first_invalid }}: the name of the first field (in the form's order) with an error, "" for none:
+    that field gets the focus, which scrolls the page to it."""
+    errors = getattr(form, "errors", None) or {}
+    return next((name for name in form.fields if name in errors), "")
+
+
+@register.filter
+def focused(field: Any) -> Any:
+    """{{ field|focused }}: the field's widget with ``autofocus``."""
+    return field.as_widget(attrs={"autofocus": True})
+
+
+@register.filter
+def is_multiple_choice(field: Any) -> bool:
+    """A group of checkboxes (or radio buttons): its label is a legend above them, not a label around one."""
+    return (
+        getattr(field.field.widget, "allow_multiple_selected", False)
+        or getattr(field.field.widget, "input_type", "") == "radio"
+    )
+
+
+@register.filter
+def attendee_groups(field: Any) -> list[dict]:
+    """{{ field|attendee_groups }}: the attendee picker's people by role and unit, in the unit tree's order:
+    ``[{"label", "people": [{"value", "label", "search", "checked", "id"}]}]``."""
+    from cases.models import Role
+
+    chosen = {str(value) for value in (field.value() or [])}
+    groups: dict[tuple, dict] = {}
+    for index, person in enumerate(field.field.queryset):
+        names = sorted(group.name for group in person.groups.all())
+        role = Role(names[0]).label if names and names[0] in Role.values else ""
+        unit = person.unit.name if person.unit else ""
+        key = (person.unit.path if person.unit else "", role)
+        group = groups.setdefault(
+            key, {"label": " · ".join(str(part) for part in (role, unit) if part), "people": []}
+        )
+        group["people"].append(
+            {
+                "value": person.pk,
+                "label": str(person),
+                "search": f"{person} {person.username} {unit} {role}",
+                "checked": str(person.pk) in chosen,
+                "id": f"{field.auto_id}_{index}",
+            }
+        )
+    return [groups[key] for key in sorted(groups)]
+
+
+@register.filter
+def task_status(task: Any) -> str | Promise:
+    """{{ task|task_status }}: a task's status as its people say it: a step nobody holds yet waits to be
+    claimed (viewflow's own word for it is "new")."""
+    from django.utils.translation import gettext_lazy as _
+    from viewflow.workflow.status import STATUS
+
+    if task.status == STATUS.NEW:
+        return _("Waiting to be claimed")
+    if task.status == STATUS.ASSIGNED:
+        return _("In progress")
+    return task.get_status_display()

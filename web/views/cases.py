@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import forms as case_forms
@@ -23,12 +24,14 @@ from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.timeline import case_timeline_entries
 from web.views.case_returns import case_returns_context
 from web.views.order_context import case_orders_context
 from web.views.parties import party_context, receipt_code_keep
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
+    case_list_related,
     case_open_tasks,
     case_page_for_user,
     case_shows_personal_data,
@@ -82,10 +85,43 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+SIDE_EXIT_LABELS = {
+    "reject": (gettext_lazy("Reject"), gettext_lazy("Confirm the rejection")),
+    "refer": (gettext_lazy("Refer"), gettext_lazy("Confirm the referral")),
+    "escalate": (gettext_lazy("Escalate to the parent unit"), gettext_lazy("Confirm the escalation")),
+    "withdraw": (gettext_lazy("Withdraw"), gettext_lazy("Confirm the withdrawal")),
+}
+
+
+def side_exit_form(action: str, data: Any = None) -> case_forms.SideExitForm:
+    """A side exit's own form (ids prefixed by the action: the page has one per exit); only a referral asks
+    where to."""
+    form = case_forms.SideExitForm(data, auto_id=f"{action}_%s")
+    if action != "refer":
+        del form.fields["to"]
+    return form
+
+
+def _side_exits(case: Case, user: User, refused: case_forms.SideExitForm | None, action: str) -> list[dict]:
+    """The side exits the person may take, each behind its own confirmation (a ``<details>`` that shows the
+    reason field); the one just refused opens again with its errors."""
+    return [
+        {
+            "action": name,
+            "label": SIDE_EXIT_LABELS[name][0],
+            "confirm": SIDE_EXIT_LABELS[name][1],
+            "form": refused if refused is not None and name == action else side_exit_form(name),
+            "open": refused is not None and name == action,
+        }
+        for name in case_side_exits_for_user(case=case, user=user)
+    ]
+
+
 def _case_context(
     request: AuthenticatedHttpRequest,
     case: Case,
     side_exit_form: case_forms.SideExitForm | None = None,
+    side_exit_action: str = "",
     decision_form: case_forms.ExtensionDecisionForm | None = None,
     decision_for: int | None = None,
     return_form: case_forms.ReturnForm | None = None,
@@ -109,12 +145,12 @@ def _case_context(
         ),
         "case": case,
         "show_personal": case_shows_personal_data(case=case, user=request.user),
-        "timeline": case_timeline(case=case),
+        "timeline": case_timeline_entries(case=case, entries=list(case_timeline(case=case))),
         "open_tasks": open_tasks,
+        "related": case_list_related(case=case, user=request.user),
         "meetings": case.meetings.prefetch_related("attendees"),
         "advice": case.advice.select_related("author"),
-        "actions": case_side_exits_for_user(case=case, user=request.user),
-        "side_exit_form": side_exit_form or case_forms.SideExitForm(),
+        "side_exits": _side_exits(case, request.user, side_exit_form, side_exit_action),
         "assessment": getattr(case, "assessment", None),
         **case_returns_context(request.user, case, return_form=return_form, decision_forms=decision_forms),
         **attachments_context(
@@ -141,21 +177,21 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
 @require_POST
 def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     case = _get_case(request, reference)
-    form = case_forms.SideExitForm(request.POST)
     if action not in SIDE_EXITS:
         raise Http404()
+    form = side_exit_form(action, request.POST)
     if not form.is_valid():
-        return render(request, "cases/detail.html", _case_context(request, case, form), status=400)
+        return render(request, "cases/detail.html", _case_context(request, case, form, action), status=400)
     try:
         services.case_side_exit(
             reference=reference,
             user=request.user,
             action=action,
             reason=form.cleaned_data["reason"],
-            to=form.cleaned_data["to"],
+            to=form.cleaned_data.get("to", ""),
         )
     except CaseError as error:
-        return refuse(request, error, "cases/detail.html", _case_context(request, case, form), form)
+        return refuse(request, error, "cases/detail.html", _case_context(request, case, form, action), form)
     messages.success(request, _("Case %(reference)s updated.") % {"reference": reference})
     return redirect("case", reference=reference)
 

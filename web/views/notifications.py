@@ -14,6 +14,21 @@ from notifications import selectors, services
 from web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
+# The board's open cases by state: only states still being worked, in workflow order (both kinds' lines merged:
+# intake, the first step, the professionals' claim, then the common steps; an escalated dispute waits for triage).
+OPEN_STATES_IN_ORDER = [
+    CaseState.REGISTERED,
+    CaseState.SUBMITTED,
+    CaseState.ESCALATED,
+    CaseState.TRIAGED,
+    CaseState.DISPATCHED,
+    CaseState.CLAIMED,
+    CaseState.CONSULTING,
+    CaseState.RESOLVING,
+    CaseState.FOLLOW_UP,
+    CaseState.FEEDBACK,
+    CaseState.COMMENDING,
+]
 
 
 @login_required
@@ -54,5 +69,10 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/board.html",
-        {"root": root, "states": CaseState.choices, "kinds": CaseKind.choices},
+        {
+            "root": root,
+            "states": CaseState.choices,
+            "open_states": OPEN_STATES_IN_ORDER,
+            "kinds": CaseKind.choices,
+        },
     )
