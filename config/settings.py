@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "cases",
     "workflow",
+    "honours",
     "notifications",
     "api",
     "web",
