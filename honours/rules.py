@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from cases import rules
 from cases.models.org import OrganisationType, Role, Unit
+from honours.models import NominationState
 
 if TYPE_CHECKING:
     from cases.models import User
@@ -123,11 +124,16 @@ def decides_nominations_q(user: User) -> Q:
 
 
 def sees_nomination(nomination: Nomination, user: User) -> bool:
-    """Whoever supervises the nominee's unit (the nominator and the deciders do), the nominee, the nominator."""
+    """Whoever supervises the nominee's unit (the nominator and the deciders do), the nominator, and the nominee
+    once it is approved (a pending or refused one, with its reason, is the supervisors' business)."""
+    if not _active(user):
+        return False
+    nominee = user.pk == nomination.person_id and nomination.state == NominationState.APPROVED
     return (
         supervises_unit(user, nomination.unit)
-        or (_active(user) and user.pk in (nomination.person_id, nomination.nominated_by_id))
-        or (_active(user) and decides_nomination(nomination, user))
+        or nominee
+        or user.pk == nomination.nominated_by_id
+        or decides_nomination(nomination, user)
     )
 
 
@@ -136,7 +142,7 @@ def sees_nominations_q(user: User) -> Q:
         return Q()
     if not _active(user):
         return rules.NOTHING
-    seen = Q(person=user.pk) | Q(nominated_by=user.pk)
+    seen = Q(person=user.pk, state=NominationState.APPROVED) | Q(nominated_by=user.pk)
     if _supervisor(user):
         assert user.unit is not None
         seen |= Q(unit__path__startswith=user.unit.path) | decides_nominations_q(user)

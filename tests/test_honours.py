@@ -3,6 +3,8 @@ progress and activity log with photos, the 五强 / 六好 sheets (scoring, hist
 through the real pages as each role, every refusal with nothing changed."""
 
 import io
+import re
+import zlib
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -95,6 +97,19 @@ def nominate(user, person, **fields):
         **fields,
     }
     return page(user).post("/honours/nominate/", body)
+
+
+def pdf_fonts(pdf: bytes) -> tuple[set[str], int]:
+    """The fonts a PDF embeds and how many of them map back to text (``ToUnicode``: the text is selectable)."""
+    inflated = b"".join(
+        zlib.decompress(stream)
+        for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+        if stream[:1] == b"x"
+    )
+    names = {
+        name.decode().split("+")[-1] for name in re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", inflated)
+    }
+    return names, inflated.count(b"/ToUnicode")
 
 
 def messages_of(response) -> list[str]:
@@ -219,13 +234,15 @@ def test_a_nomination_is_seen_only_in_its_line_and_decided_only_one_level_up(peo
     assert page(hailing).post(url + "decide/", {"decision": "approve"}).status_code == 404
     assert page(people["mediator_chengxi"]).get(url).status_code == 404
     assert page(people["lawyer2"]).get(url).status_code == 404
-    assert page(people["lawyer"]).get(url).status_code == 200  # the nominee
+    assert page(people["lawyer"]).get(url).status_code == 404  # the nominee, while it is pending
+    assert page(people["lawyer"]).post(url + "decide/", {"decision": "approve"}).status_code == 404
     assert page(people["admin"]).get(url).status_code == 200
-    # the nominee sees it but does not decide it
-    assert page(people["lawyer"]).post(url + "decide/", {"decision": "approve"}).status_code == 403
     assert honours_state() == before
     assert page(city).get(url).context["decision_form"] is not None
     assert page(taixing).get(url).context["decision_form"] is None
+    page(city).post(url + "decide/", {"decision": "approve"})
+    assert page(people["lawyer"]).get(url).status_code == 200  # the nominee, once approved
+    assert page(people["lawyer"]).get(url).context["decision_form"] is None
 
 
 def test_a_nomination_at_the_top_is_decided_by_an_administrator(people):
@@ -266,6 +283,8 @@ def test_the_honour_roll_shows_each_scope_only_and_prints_as_pdf(people):
     pdf = page(hailing).get(f"/honours/roll/{YEAR}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    fonts, mapped = pdf_fonts(pdf.content)
+    assert "Noto-Sans-CJK-SC" in fonts and mapped == len(fonts)  # Chinese text, selectable
     assert page(hailing).get("/honours/roll/99999999999/pdf/").status_code == 404
 
 
@@ -441,6 +460,8 @@ def test_a_supervisor_scores_a_sheet_with_its_evidence_and_each_sheet_stays_in_t
     assert "85.25" in text and "良好" in text and "政治引领力强" in text
     pdf = page(taixing).get(f"/honours/sheets/{sheet.pk}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    fonts, mapped = pdf_fonts(pdf.content)
+    assert "Noto-Sans-CJK-SC" in fonts and mapped == len(fonts)
 
 
 def test_a_unit_never_sees_another_units_sheet_unless_it_supervises_it(people):
