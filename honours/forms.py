@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import ACCEPT
+from cases.forms import CHOICE_ERRORS, AsciiIntegerField, Form
 from cases.models import User
 from honours.models import (
     CITATION,
@@ -25,6 +26,7 @@ from honours.services import FIRST_YEAR
 MOST_TARGET = 999
 MOST_REACHED = 100_000
 MOST_PHOTOS = 6
+LAST_YEAR = 2100
 
 
 def this_year() -> int:
@@ -32,15 +34,15 @@ def this_year() -> int:
 
 
 def _year_field(**kwargs: Any) -> forms.IntegerField:
-    return forms.IntegerField(
+    return AsciiIntegerField(
         label=_("Year"), min_value=FIRST_YEAR, max_value=date.max.year, initial=this_year, **kwargs
     )
 
 
-class YearForm(forms.Form):
-    """``?year=`` on the lists (this year when absent or out of range)."""
+class YearForm(Form):
+    """``?year=`` on the lists (the pages: this year when absent or out of range; the API: a 400)."""
 
-    year = forms.IntegerField(min_value=FIRST_YEAR, max_value=2100, required=False)
+    year = AsciiIntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR, required=False)
 
     def year_or_this(self) -> int:
         if self.is_valid() and self.cleaned_data["year"]:
@@ -49,11 +51,20 @@ class YearForm(forms.Form):
 
 
 class PersonChoice(forms.ModelChoiceField):
+    """A person by id, in ASCII digits (``int`` would read ``١`` as 1)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values:
+            text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(CHOICE_ERRORS["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
     def label_from_instance(self, obj: User) -> str:
         return f"{obj} · {obj.unit}" if obj.unit else str(obj)
 
 
-class NominationForm(forms.Form):
+class NominationForm(Form):
     person = PersonChoice(label=_("Nominee"), queryset=User.objects.none())
     kind = forms.ChoiceField(label=_("Honour"), choices=HonourKind.choices, initial=HonourKind.PIONEER)
     year = _year_field()
@@ -66,7 +77,7 @@ class NominationForm(forms.Form):
         self.fields["person"].queryset = nominees  # type: ignore[attr-defined]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
@@ -86,11 +97,11 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
-class TargetsForm(forms.Form):
+class TargetsForm(Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         for task in AnnualTask:
-            self.fields[task.value] = forms.IntegerField(
+            self.fields[task.value] = AsciiIntegerField(
                 label=task.label, min_value=0, max_value=MOST_TARGET, required=False
             )
 
@@ -119,16 +130,16 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     task = forms.ChoiceField(label=_("Task"), choices=ActivityTask.choices)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=PLACE)
     topic = forms.CharField(label=_("Topic"), max_length=TOPIC)
-    people_reached = forms.IntegerField(label=_("People reached"), min_value=0, max_value=MOST_REACHED)
+    people_reached = AsciiIntegerField(label=_("People reached"), min_value=0, max_value=MOST_REACHED)
     photos = MultipleFileField(label=_("Photos"), required=False)
 
 
-class SheetForm(forms.Form):
+class SheetForm(Form):
     note = forms.CharField(
         label=_("Overall note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -137,7 +148,7 @@ class SheetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = CRITERIA[scheme]
         for criterion in self.criteria:
-            self.fields[f"score_{criterion}"] = forms.IntegerField(
+            self.fields[f"score_{criterion}"] = AsciiIntegerField(
                 label=_("Score"), min_value=0, max_value=MAX_SCORE
             )
             self.fields[f"note_{criterion}"] = forms.CharField(

@@ -3,6 +3,7 @@ progress and activity log with photos, the 五强 / 六好 sheets (scoring, hist
 through the real pages as each role, every refusal with nothing changed."""
 
 import io
+import json
 import re
 import zlib
 from datetime import datetime
@@ -35,6 +36,7 @@ from honours.selectors.evidence import unit_figures
 from honours.services import weighted_total
 from notifications.models import Notification
 from tests.helpers import visible_text
+from tests.test_api_schema import Answers, api_client
 
 YEAR = 2026
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -531,3 +533,94 @@ def test_pages_are_in_chinese_by_default(people):
     assert response.status_code == 200
     text = visible_text(response.content.decode())
     assert "三师先锋与表彰" in text and "光荣榜" in text
+
+
+# ---- the API ---------------------------------------------------------------------------------------------
+
+
+def api_post(user, url: str, data: dict):
+    return api_client(user).post(
+        url, json.dumps(data), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_the_api_nominates_decides_and_reads_as_the_schema_says(client, people):
+    answers = Answers(client)
+    taixing, city, lawyer = people["supervisor_taixing"], people["supervisor"], people["lawyer"]
+    collection = "/api/v1/honours/nominations/"
+    decide = "/api/v1/honours/nominations/{nomination_id}/decide/"
+    body = {"person": lawyer.pk, "kind": "pioneer", "year": YEAR, "citation": "全年按时办结"}
+    created = answers.check(api_post(taixing, collection, body), collection, "post")
+    assert (created["person"]["username"], created["state"], created["nominating_unit"]["name"]) == (
+        "lawyer",
+        "pending",
+        "泰兴市",
+    )
+    before = honours_state()
+    for user, data, status in (
+        (taixing, body, 409),  # twice
+        (people["supervisor_hailing"], body, 400),  # outside the subtree
+        (taixing, {**body, "person": "١"}, 400),
+        (taixing, {**body, "year": "²"}, 400),
+        (taixing, {**body, "citation": "a\x00b"}, 400),
+        (taixing, {**body, "citation": {"a": 1}}, 400),
+        (people["mediator"], body, 404),
+    ):
+        refused = api_post(user, collection, data)
+        assert refused.status_code == status, (data, refused.content)
+        answers.check(refused, collection, "post")
+    url = f"/api/v1/honours/nominations/{created['id']}/decide/"
+    assert (
+        answers.check(api_post(taixing, url, {"decision": "approve"}), decide, "post")["error"]["code"]
+        == "forbidden"
+    )
+    assert api_post(people["supervisor_hailing"], url, {"decision": "approve"}).status_code == 404
+    assert api_post(city, url, {"decision": "refuse"}).status_code == 400
+    assert api_post(city, url, {"decision": "maybe"}).status_code == 400
+    assert honours_state() == before
+    decided = answers.check(api_post(city, url, {"decision": "approve"}), decide, "post")
+    assert (decided["state"], decided["decided_by"]) == ("approved", "supervisor")
+    listed = answers.check(api_client(lawyer).get(collection), collection)
+    assert [row["id"] for row in listed["results"]] == [created["id"]]
+    roll = answers.check(
+        api_client(people["supervisor_hailing"]).get("/api/v1/honours/roll/?year=2026"),
+        "/api/v1/honours/roll/",
+    )
+    assert roll == {"year": YEAR, "results": []}
+    roll = answers.check(api_client(taixing).get("/api/v1/honours/roll/"), "/api/v1/honours/roll/")
+    assert [row["person"]["username"] for row in roll["results"]] == ["lawyer"]
+    assert api_client(taixing).get("/api/v1/honours/roll/?year=1999").status_code == 400
+    assert api_client(taixing).get("/api/v1/honours/roll/?year=٢٠٢٦").status_code == 400
+
+
+def test_the_api_gives_a_units_tasks_and_sheets_to_who_sees_them_only(client, people):
+    answers = Answers(client)
+    team, xiangtai = unit("三师服务分团"), unit("祥泰社区")
+    page(people["supervisor_taixing"]).post(f"/honours/tasks/{team.pk}/targets/?year={YEAR}", TARGETS)
+    page(people["supervisor_taixing"]).post(f"/honours/assessments/{xiangtai.pk}/?year={YEAR}", FIVE)
+    sheet = AssessmentSheet.objects.get()
+    tasks_path = "/api/v1/honours/units/{unit_id}/tasks/"
+    tasks = answers.check(
+        api_client(people["liaison"]).get(f"/api/v1/honours/units/{team.pk}/tasks/"), tasks_path
+    )
+    assert [(row["task"], row["target"], row["done"]) for row in tasks["tasks"]] == [
+        ("visit", 1, 0),
+        ("problems", 2, 0),
+        ("proxy", 1, 0),
+        ("knowledge", 2, 0),
+        ("pioneers", 1, 0),
+        ("brands", None, 0),
+    ]
+    assert (
+        api_client(people["supervisor_hailing"]).get(f"/api/v1/honours/units/{team.pk}/tasks/").status_code
+        == 404
+    )
+    sheet_path = "/api/v1/honours/sheets/{sheet_id}/"
+    shown = answers.check(
+        api_client(people["mediator"]).get(f"/api/v1/honours/sheets/{sheet.pk}/"), sheet_path
+    )
+    assert (shown["total"], shown["grade"], len(shown["rows"])) == ("85.25", "good", 5)
+    for outsider in ("mediator_chengxi", "supervisor_hailing", "lawyer"):
+        refused = api_client(people[outsider]).get(f"/api/v1/honours/sheets/{sheet.pk}/")
+        assert refused.status_code == 404
+        answers.check(refused, sheet_path)
