@@ -18,7 +18,7 @@ from cases.models import limits
 from cases.models.attachments import NAME_LENGTH, AttachmentType
 from cases.models.org import OrganisationType
 
-PLACE = 100
+PLACE = 200  # as a meeting's place
 TOPIC = 200
 CITATION = limits.REASON
 

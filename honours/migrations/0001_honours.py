@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('task', models.CharField(choices=[('visit', 'One visit to the parks (一次入园服务)'), ('knowledge', 'One round of knowledge sessions (一轮知识普及)'), ('brands', 'Build a batch of service brands (打造一批服务品牌)')], max_length=20, verbose_name='task')),
                 ('held_on', models.DateField(verbose_name='date')),
-                ('place', models.CharField(max_length=100, verbose_name='place')),
+                ('place', models.CharField(max_length=200, verbose_name='place')),
                 ('topic', models.CharField(max_length=200, verbose_name='topic')),
                 ('people_reached', models.PositiveIntegerField(verbose_name='people reached')),
                 ('logged_at', models.DateTimeField(auto_now_add=True, verbose_name='logged at')),
