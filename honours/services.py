@@ -93,6 +93,9 @@ def nomination_create(*, actor: User, person: User, kind: str, year: int, citati
     )
     if not nomination.citation:
         raise InvalidInput(_("Write the citation."), field="citation")
+    nomination.full_clean(
+        exclude=["person", "unit", "nominated_by", "nominating_unit", "state"], validate_constraints=False
+    )
     duplicate = Nomination.objects.filter(person=person, kind=kind, year=year).exclude(
         state=NominationState.REFUSED
     )

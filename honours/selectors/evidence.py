@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Assessment, Case, CaseState, User
 from cases.models.org import Unit
 from honours.models import (
+    LOGGED_TASKS,
     Activity,
     AnnualTarget,
     AnnualTask,
@@ -154,13 +155,12 @@ def task_progress(unit: Unit, year: int, figures: dict | None = None) -> list[Ta
     """The six tasks in their order, each with its target (None when not set) and what is done."""
     figures = figures if figures is not None else unit_figures(unit, year)
     targets = dict(AnnualTarget.objects.filter(unit=unit, year=year).values_list("task", "target"))
-    logged = {AnnualTask.VISIT, AnnualTask.KNOWLEDGE, AnnualTask.BRANDS}
     return [
         TaskProgress(
             task=task,
             target=targets.get(task),
             done=int(figures[TASK_FIGURE[task]] or 0),
-            logged=task in logged,
+            logged=task in LOGGED_TASKS,
         )
         for task in AnnualTask
     ]
