@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, returns, tracking, views
+from api import attachments, honours, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -37,4 +37,13 @@ urlpatterns = [
     path("extensions/<id:extension_id>/decide/", views.extension_decide, name="api_extension_decide"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
+    path("honours/nominations/", honours.nominations, name="api_honours_nominations"),
+    path(
+        "honours/nominations/<id:nomination_id>/decide/",
+        honours.nomination_decide,
+        name="api_honours_nomination_decide",
+    ),
+    path("honours/roll/", honours.honour_roll, name="api_honours_roll"),
+    path("honours/units/<id:unit_id>/tasks/", honours.unit_tasks, name="api_honours_unit_tasks"),
+    path("honours/sheets/<id:sheet_id>/", honours.sheet_detail, name="api_honours_sheet"),
 ]

@@ -38,7 +38,7 @@ from cases.steps import STEPS
 @admin.register(Unit)
 class UnitAdmin(TreeAdmin):
     form = movenodeform_factory(Unit)
-    list_display = ["name", "kind", "brand_name"]
+    list_display = ["name", "kind", "brand_name", "organisation_type"]
 
 
 @admin.register(User)

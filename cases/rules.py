@@ -399,3 +399,8 @@ def may_attend(case: Case, user: User) -> bool:
 
 def may_attend_people_q(case: Case) -> Q:
     return Q(is_active=True, unit__path__startswith=_district_path(case.unit))
+
+
+def same_district(unit: Unit, other: Unit) -> bool:
+    """Both units lie in the same 市/区 (the district level ``may_attend`` uses)."""
+    return other.path.startswith(_district_path(unit))

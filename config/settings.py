@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "cases",
     "workflow",
+    "honours",
     "notifications",
     "api",
     "web",
@@ -304,6 +305,7 @@ SPECTACULAR_SETTINGS = {
         "ReturnKindEnum": "cases.models.ReturnKind",
         "ReturnDecisionEnum": "cases.models.ReturnDecision",
         "ExtensionDecisionEnum": "cases.forms.EXTENSION_DECISIONS",
+        "HonourKindEnum": "honours.models.HonourKind",
     },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.

@@ -81,7 +81,10 @@ def _ensure_units(spec: UnitSpec, parent: Unit | None = None) -> None:
 
 def build_org() -> dict[str, User]:
     """The unit tree, role groups and demo people (idempotent)."""
+    from demo.honours import mark_units
+
     _ensure_units(TREE)
+    mark_units()
     units = {unit.name: unit for unit in Unit.objects.all()}
     groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
     people = {}
@@ -162,4 +165,8 @@ def load(*, with_cases: bool = True) -> dict[str, User]:
         # Each case goes through the real commands, each its own transaction (they are durable): a failure
         # half-way leaves the cases made so far, and a rerun keeps them (``make clean`` starts afresh).
         build_cases(people)
+    if with_cases:
+        from demo.honours import build_honours
+
+        build_honours(people)  # after the cases: the figures count them
     return people

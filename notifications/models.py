@@ -64,8 +64,9 @@ class Notification(models.Model):
 
 
 def case_url(payload: dict) -> str | None:
+    """The case's page; for an event about no case (an honour), the page its ``link`` names."""
     reference = payload.get("reference")
-    return reverse("case", args=[reference]) if reference else None
+    return reverse("case", args=[reference]) if reference else payload.get("link")
 
 
 def message_from_fields(fields: dict) -> dict:
@@ -74,7 +75,7 @@ def message_from_fields(fields: dict) -> dict:
         "id": fields["id"],
         "type": fields["type"],
         "text": EventType(fields["type"]).render(fields["payload"]),  # type: ignore[call-arg]  # a lookup by value, not the members' __new__
-        "case": fields["payload"].get("reference"),
+        "case": fields["payload"].get("reference") or None,
         "url": case_url(fields["payload"]),
         "created": fields["created"],
         "read": fields["read"],

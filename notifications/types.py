@@ -37,6 +37,10 @@ class Hears(StrEnum):
     # the supervisors of the unit an order escalates to, and whoever works the case (an overdue order at the
     # top: the supervisors of its issuing unit, and whoever works the case)
     ESCALATION = "escalation"
+    # honours (no case): the supervisors one level above the nominating unit (an administrator at the top)
+    APPROVERS = "approvers"
+    HONOURED = "honoured"  # the nominee and who nominated them
+    NOMINATOR = "nominator"  # who nominated
 
 
 class EventType(StrEnum):
@@ -207,6 +211,26 @@ class EventType(StrEnum):
         "extension.refused",
         _("%(reference)s · %(step)s: your extension request was refused; it is still due by %(due)s"),
         Hears.OWNER,
+        False,
+    )
+
+    # ---- honours (三师先锋 and commendations): about no case; ``link`` leads to the nomination
+    NOMINATION_SUBMITTED = (
+        "nomination.submitted",
+        _("%(nominator)s nominated %(person)s for %(honour)s %(year)s: approve or refuse it"),
+        Hears.APPROVERS,
+        False,
+    )
+    NOMINATION_APPROVED = (
+        "nomination.approved",
+        _("%(person)s was named %(honour)s %(year)s (approved by %(approver)s)"),
+        Hears.HONOURED,
+        False,
+    )
+    NOMINATION_REFUSED = (
+        "nomination.refused",
+        _("Your nomination of %(person)s for %(honour)s %(year)s was refused: %(reason)s"),
+        Hears.NOMINATOR,
         False,
     )
 

@@ -30,12 +30,21 @@ def test_every_type_has_a_text_in_both_languages():
     params = {"reference": "TX-2026-000001", "step": "研判", "person": "周律师", "unit": "济川街道"}
     params |= {"to": "12345", "rating": 5, "when": "2026-12-03 14:00", "place": "议事厅", "points": 63}
     params |= {"due": "2026-12-03 14:00"}
+    # an honour is about no case: its texts name the nominee and the year instead of a reference
+    params |= {
+        "nominator": "蒋部长",
+        "honour": "三师先锋",
+        "year": 2026,
+        "approver": "钱部长",
+        "reason": "材料不足",
+    }
     for event_type in EventType:
         with translation.override("zh-hans"):
             chinese = event_type.render(params)
         with translation.override("en"):
             english = event_type.render(params)
-        assert "TX-2026-000001" in chinese and "TX-2026-000001" in english, event_type
+        named = "周律师" if event_type.value.startswith("nomination.") else "TX-2026-000001"
+        assert named in chinese and named in english, event_type
         assert chinese != english, f"{event_type} has no Chinese text"
 
 

@@ -431,6 +431,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         SatisfactionLink,
         SupervisionOrder,
     )
+    from honours.models import Activity, AssessmentSheet, Nomination
 
     # the columns each field's text ends in (a reason is the audit row's and the case's exit reason)
     columns = {
@@ -443,8 +444,10 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "enterprise_name": [HelpRequestDetail.enterprise_name],
         "contact_name": [HelpRequestDetail.contact_name],
         "card_code": [ExperienceCard.code],
-        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text],
-        "place": [Meeting.place],
+        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text, AssessmentSheet.note],
+        "place": [Meeting.place, Activity.place],
+        "topic": [Activity.topic],
+        "citation": [Nomination.citation],
         "departments": [Meeting.departments],
         "minutes": [Meeting.minutes],
         "decisions": [Meeting.decisions],
@@ -458,7 +461,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
             AuditEntry.reason,
             SatisfactionLink.comment,
         ],
-        "reason": [AuditEntry.reason, Case.exit_reason, SupervisionOrder.reason],
+        "reason": [AuditEntry.reason, Case.exit_reason, SupervisionOrder.reason, Nomination.decision_reason],
         "reply": [SupervisionOrder.reply, AuditEntry.reason],
         "to": [Case.referred_to],
     }

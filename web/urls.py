@@ -1,7 +1,18 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import account, attachments, cases, extensions, notifications, orders, parties, returns, tasks
+from web.views import (
+    account,
+    attachments,
+    cases,
+    extensions,
+    honours,
+    notifications,
+    orders,
+    parties,
+    returns,
+    tasks,
+)
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -48,4 +59,24 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", account.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # 考核表彰: honours, 六个一 annual tasks, 五强 / 六好 sheets
+    path("honours/", honours.nomination_list, name="honours"),
+    path("honours/nominate/", honours.nomination_new, name="honours_nominate"),
+    path("honours/nominations/<id:nomination_id>/", honours.nomination_detail, name="honours_nomination"),
+    path(
+        "honours/nominations/<id:nomination_id>/decide/",
+        honours.nomination_decide,
+        name="honours_nomination_decide",
+    ),
+    path("honours/roll/", honours.honour_roll, name="honours_roll"),
+    path("honours/roll/<int:year>/pdf/", honours.honour_roll_pdf, name="honours_roll_pdf"),
+    path("honours/tasks/", honours.annual_tasks, name="honours_tasks"),
+    path("honours/tasks/<id:unit_id>/", honours.unit_tasks, name="honours_unit_tasks"),
+    path("honours/tasks/<id:unit_id>/targets/", honours.targets_set, name="honours_targets"),
+    path("honours/tasks/<id:unit_id>/activities/", honours.activity_log, name="honours_activity_log"),
+    path("honours/photos/<id:photo_id>/", honours.activity_photo, name="honours_photo"),
+    path("honours/assessments/", honours.assessments, name="honours_assessments"),
+    path("honours/assessments/<id:unit_id>/", honours.unit_sheets, name="honours_unit_sheets"),
+    path("honours/sheets/<id:sheet_id>/", honours.sheet_detail, name="honours_sheet"),
+    path("honours/sheets/<id:sheet_id>/pdf/", honours.sheet_pdf, name="honours_sheet_pdf"),
 ]

@@ -29,7 +29,7 @@ from cases.models.extensions import ExtensionRequest, ExtensionState
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
 from cases.models.orders import OrderState, SupervisionOrder
-from cases.models.org import Role, Specialty, Unit, UnitKind, User
+from cases.models.org import OrganisationType, Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
 from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnReason
 from cases.models.satisfaction import SatisfactionLink
@@ -66,6 +66,7 @@ __all__ = [
     "HelpRequestDetail",
     "Light",
     "Meeting",
+    "OrganisationType",
     "OrderState",
     "PointAward",
     "Priority",

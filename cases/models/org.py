@@ -23,10 +23,23 @@ class UnitKind(models.TextChoices):
     STUDIO = "studio", _("Studio")
 
 
+class OrganisationType(models.TextChoices):
+    """What a unit is in the united-front work, besides its place in the tree: what it is assessed as
+    (``honours``): a 三师服务团 has the 六个一 annual tasks, a 新联会 is graded 五强, a 工作室 六好."""
+
+    NONE = "", _("None")
+    SERVICE_TEAM = "service_team", _("Three-professionals service team")
+    NEW_UNION = "new_union", _("New social strata association")
+    STUDIO = "governance_studio", _("Social governance studio")
+
+
 class Unit(MP_Node):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     brand_name = models.CharField(_("brand name"), max_length=100, blank=True)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType.choices, blank=True, default=""
+    )
 
     node_order_by = ["name"]
 
