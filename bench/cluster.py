@@ -173,7 +173,7 @@ def cluster(
     port: int | None = None,
     tls_port: int | None = None,
     timer_every: float = 5.0,
-    ping_interval: float = 20.0,
+    ping_interval: int = 20,
     output=subprocess.DEVNULL,
 ) -> Iterator[Cluster]:
     """nginx in front of ``workers`` daphne processes, beside ``timers`` timer runners, all on ``env``'s
