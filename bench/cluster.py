@@ -74,13 +74,39 @@ http {{
 
 
 def self_signed(var: Path) -> None:
-    """A certificate for 127.0.0.1, valid a day (tests reach nginx over HTTPS with it)."""
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
-        + ["-keyout", str(var / "tls.key"), "-out", str(var / "tls.crt")],
-        check=True,
-        capture_output=True,
+    """A certificate for 127.0.0.1, valid a day, and its key (tests reach nginx over HTTPS with it). Made with
+    ``cryptography``, which daphne's autobahn brings: no openssl command needed."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
     )
+    (var / "tls.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (var / "tls.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (var / "tls.key").chmod(0o644)  # read by nginx's workers, which run unprivileged when started as root
 
 
 @contextmanager

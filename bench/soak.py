@@ -13,10 +13,10 @@ each. The load, for ``SECONDS`` (five minutes) each:
 
 Measured: the push latency at the clients (receipt at the client minus the write's own timestamp: the
 notification's ``created_at``, the board event's audit row's ``created_at``; same machine, same clock), every
-answer of the API (5xx counted apart), the notifications lost after a resume (each stream resumes at the end
-from the cursor of its first hello; what the database stored for its user that it still lacks is lost), the
-board events that came only by that resume (missed live), and each worker's resident memory after the first
-``WARM_UP`` seconds of load and at the end.
+answer of the API (5xx counted apart), the notifications lost after a resume (at the end each stream resumes
+from its cursor, as a page that reconnects does; what the database stored for its user that it still lacks is
+lost; what came only by that resume had missed its push), the board events a board missed (of those any board
+received), and each worker's resident memory after the first ``WARM_UP`` seconds of load and at the end.
 """
 
 import asyncio
@@ -119,8 +119,8 @@ def table(result: dict) -> str:
         f"≤ {result['goals']['p99_ratio']}× the single worker's. p99 ratio: **{result['p99_ratio']}**.",
         "",
         "| topology | lifecycles | API answers | 5xx | push p50 ms | push p99 ms | notif. p99 ms | board p99 ms "
-        "| lost after resume | board events missed live | worker memory MiB start → end (growth %) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| lost after resume | arrived by resume | board events missed | worker memory MiB start → end (growth %) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, label in (("single", "one worker, direct"), ("cluster", "nginx + 3 workers")):
         phase = result["phases"][name]
@@ -130,7 +130,8 @@ def table(result: dict) -> str:
         lines.append(
             f"| {label} | {phase['lifecycles']} | {phase['answers']['total']} | {phase['answers']['5xx']} | "
             f"{phase['push']['p50_ms']} | {phase['push']['p99_ms']} | {phase['notifications']['p99_ms']} | "
-            f"{phase['boards']['p99_ms']} | {phase['lost']} | {phase['missed_live']} | {memory} |"
+            f"{phase['boards']['p99_ms']} | {phase['lost']} | {phase['notifications_by_resume']} | "
+            f"{phase['board_events_missed']} | {memory} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -261,6 +262,10 @@ class Stream:
                     self.replayed.add(note["id"])
                 elif note["id"] not in self.live:
                     self.live[note["id"]] = now - datetime.fromisoformat(note["created"]).timestamp()
+                    self.cursor["after"] = max(self.cursor["after"], note["id"])
+                    self.cursor["seen"].append(note["id"])
+            elif message["type"] == "horizon":
+                self.cursor["horizon"] = message["horizon"]
             elif message["type"] == "resumed" and self.resuming:
                 self.resumed.set()
 
@@ -276,30 +281,17 @@ class Board:
 
     def __init__(self, socket, first: dict):
         self.socket = socket
-        self.after = first["seq"]
         self.live: dict[int, float] = {}  # seq -> receipt
-        self.replayed: set[int] = set()
-        self.resuming = False
-        self.resumed = asyncio.Event()
 
     async def read(self) -> None:
         async for text in self.socket:
             now = time.time()
             message = json.loads(text)
             if message["type"] == "event":
-                if self.resuming:
-                    self.replayed.add(message["seq"])
-                else:
-                    self.live.setdefault(message["seq"], now)
-            elif message["type"] == "resumed" and self.resuming:
-                self.resumed.set()
-
-    async def resume(self) -> None:
-        self.resuming = True
-        await self.socket.send(json.dumps({"type": "resume", "after": self.after}))
+                self.live.setdefault(message["seq"], now)
 
 
-async def _open(base: str, kind: type, token: str, gate: asyncio.Semaphore):
+async def _open(base: str, kind: "type[Stream | Board]", token: str, gate: asyncio.Semaphore):
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidMessage
 
@@ -363,17 +355,17 @@ async def _soak(base: str, processes: list, tokens: dict[str, str]) -> dict:
     memory_end = [_resident_mib(process.pid) for process in processes]
     await asyncio.sleep(2)  # the last pushes
 
-    for client in clients:
-        await client.resume()
+    streams = [client for client in clients if isinstance(client, Stream)]
+    boards = [client for client in clients if isinstance(client, Board)]
+    for stream in streams:  # as a page that reconnects: from its cursor, only what it may have missed
+        await stream.resume()
     async with asyncio.timeout(RESUME_TIMEOUT):
-        await asyncio.gather(*(client.resumed.wait() for client in clients))
+        await asyncio.gather(*(stream.resumed.wait() for stream in streams))
     for reader in readers:
         reader.cancel()
     await asyncio.gather(*(client.socket.close() for client in clients), return_exceptions=True)
 
     stored = {name: await sync_to_async(stored_ids)(user) - before[name] for name, user in users.items()}
-    streams = [client for client in clients if isinstance(client, Stream)]
-    boards = [client for client in clients if isinstance(client, Board)]
     lost = 0
     for stream, owner in zip(streams, [o for o in owners if o != "supervisor"], strict=True):
         lost += len(stored[owner] - stream.live.keys() - stream.replayed)
@@ -391,7 +383,8 @@ async def _soak(base: str, processes: list, tokens: dict[str, str]) -> dict:
         "boards": _ms(board_latencies),
         "notifications_stored": {name: len(ids) for name, ids in stored.items()},
         "lost": lost,
-        "missed_live": sum(len(board.replayed - board.live.keys()) for board in boards),
+        "notifications_by_resume": sum(len(stream.replayed - stream.live.keys()) for stream in streams),
+        "board_events_missed": sum(len(seqs - board.live.keys()) for board in boards),
         "memory": [
             {
                 "start_mib": start,
