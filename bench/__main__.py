@@ -17,7 +17,7 @@ def main(parts: list[str]) -> int:
     for part in parts:
         started = time.monotonic()
         print(f"== {part}", flush=True)
-        if subprocess.run([sys.executable, "-m", f"bench.{part}"]).returncode != 0:
+        if subprocess.run([sys.executable, "-m", report.module_of(part)]).returncode != 0:
             failed.append(part)
         print(f"== {part}: {time.monotonic() - started:.0f} s", flush=True)
     print(report.markdown(parts))

@@ -72,21 +72,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def asgi_server(
-    env: dict[str, str],
-    *,
-    wrap=(),
-    options=(),
-    output=subprocess.DEVNULL,
-    stop=signal.SIGTERM,
-    stop_timeout=10.0,
-):
-    """The project on a real daphne subprocess, with ``env`` over this process's environment; yields
-    ``127.0.0.1:<port>`` once it listens and stops it on any exit of the block (``stop`` first, then a kill).
-    ``wrap`` goes before the command (a profiler), ``options`` after daphne's own, ``output`` takes its output.
-    Used by the benches, the cluster and the suite's live tests."""
-    port = free_port()
+def asgi_process(
+    env: dict[str, str], *, port: int, wrap=(), options=(), output=subprocess.DEVNULL
+) -> subprocess.Popen:
+    """daphne serving the project on 127.0.0.1:``port`` with ``env`` over this process's environment, returned
+    once it listens. ``wrap`` goes before the command (a profiler), ``options`` after daphne's own, ``output``
+    takes its output. The caller stops it (``stop_process``)."""
     daphne = Path(sys.executable).with_name("daphne")
     process = subprocess.Popen(
         [*wrap, str(daphne), "-b", "127.0.0.1", "-p", str(port), *options, "config.asgi:application"],
@@ -97,24 +88,52 @@ def asgi_server(
     )
     try:
         deadline = time.monotonic() + 30
-        while not _listening(port):
+        while not listening(port):
             if process.poll() is not None:
                 raise RuntimeError(f"daphne exited with {process.returncode}")
             if time.monotonic() > deadline:
                 raise TimeoutError("daphne did not listen within 30 s")
             time.sleep(0.1)
+    except BaseException:
+        stop_process(process, signal.SIGKILL, 0)
+        raise
+    return process
+
+
+def stop_process(process: subprocess.Popen, stop=signal.SIGTERM, timeout: float = 10.0) -> None:
+    """``stop`` first, a kill after ``timeout`` seconds; nothing if it has ended already."""
+    if process.poll() is None:
+        process.send_signal(stop)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def asgi_server(
+    env: dict[str, str],
+    *,
+    wrap=(),
+    options=(),
+    output=subprocess.DEVNULL,
+    stop=signal.SIGTERM,
+    stop_timeout=10.0,
+):
+    """The project on a real daphne subprocess (``asgi_process``) on a free port; yields ``127.0.0.1:<port>``
+    once it listens and stops it on any exit of the block (``stop`` first, then a kill).
+    Used by the benches, the cluster and the suite's live tests."""
+    port = free_port()
+    process = asgi_process(env, port=port, wrap=wrap, options=options, output=output)
+    try:
         yield f"127.0.0.1:{port}"
     finally:
-        if process.poll() is None:
-            process.send_signal(stop)
-            try:
-                process.wait(timeout=stop_timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_process(process, stop, stop_timeout)
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:``port``."""
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 

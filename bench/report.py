@@ -4,7 +4,13 @@ import importlib
 
 from bench.common import read_result
 
-PARTS = ["lifecycle", "queues", "push", "timers"]
+PARTS = ["lifecycle", "queues", "push", "timers", "cluster"]
+# A part whose module has another name (``bench.cluster`` is ``make cluster``'s).
+MODULES = {"cluster": "soak"}
+
+
+def module_of(part: str) -> str:
+    return f"bench.{MODULES.get(part, part)}"
 
 
 def markdown(parts: list[str] = PARTS) -> str:
@@ -14,7 +20,7 @@ def markdown(parts: list[str] = PARTS) -> str:
         if result is None:
             lines.append(f"\n({part}: no result yet)\n")
             continue
-        module = importlib.import_module(f"bench.{part}")  # imports no Django at module level
+        module = importlib.import_module(module_of(part))  # imports no Django at module level
         lines.append(module.table(result))
     return "\n".join(lines)
 

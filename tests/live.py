@@ -4,7 +4,6 @@ The servers use the test database (committed data: ``transactional_db``) and the
 """
 
 import os
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -17,7 +16,7 @@ from django.db import connection
 from django.test import Client
 
 from bench.common import asgi_server as bench_asgi_server
-from bench.common import free_port
+from bench.common import free_port, listening
 
 CSRF = "t" * 32  # a CSRF secret of our choosing, sent as cookie and form field
 
@@ -46,9 +45,8 @@ def test_database_url() -> str:
 def wait_for_port(port: int, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if listening(port):
+            return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {port}")
 
