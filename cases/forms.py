@@ -5,9 +5,11 @@ from typing import cast
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases import agreement_forms
 from cases.attachments import ACCEPT, max_size
 from cases.deadlines import NO_DEADLINE_LIGHT
 from cases.errors import InvalidInput
@@ -66,6 +68,7 @@ DISPUTE_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, C
 HELP_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE)]
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DisputeIntakeForm(Form):
@@ -197,8 +200,31 @@ class JointSessionForm(MeetingForm):
 
 
 class DisputeResolveForm(Form):
-    agreement_text = forms.CharField(label=_("Mediation agreement"), widget=TEXTAREA, max_length=limits.TEXT)
+    """调解协议书 (人民调解法 art. 28–29): the agreement as structured fields. The parties are the dispute's
+    (copied when it is recorded); the respondent's ID number, which intake does not ask, may be given here."""
+
+    facts = forms.CharField(label=_("Facts"), widget=TEXTAREA, max_length=limits.TEXT)
+    dispute = forms.CharField(label=_("Matters in dispute"), widget=TEXTAREA, max_length=limits.TEXT)
+    terms = agreement_forms.TermsField(label=_("Agreed terms"))
+    respondent_id_number = forms.CharField(
+        label=_("Respondent ID number"), required=False, validators=[validate_id_number]
+    )
+    mediators = forms.CharField(label=_("Mediators"), max_length=200)
+    committee = forms.CharField(label=_("People's mediation committee"), max_length=200)
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    judicial_confirmation = forms.BooleanField(
+        label=_("The parties want judicial confirmation (司法确认)"), required=False
+    )
     outcome = forms.CharField(label=_("Outcome"), max_length=200)
+
+    def clean_signed_on(self):
+        signed_on = self.cleaned_data["signed_on"]
+        if signed_on > timezone.localdate():
+            raise forms.ValidationError(_("An agreement cannot be signed in the future."), code="future")
+        return signed_on
+
+    def clean_respondent_id_number(self):
+        return self.cleaned_data["respondent_id_number"].strip().upper()
 
 
 class HelpResolveForm(Form):
@@ -207,8 +233,17 @@ class HelpResolveForm(Form):
 
 
 class FollowUpForm(Form):
+    """The follow-up call, and whether each agreed term was performed (履行情况). The performance is optional:
+    the party's own answer through their link does not say it, and a term left out stays unrecorded."""
+
     answer = forms.ChoiceField(label=_("Applicant's answer"), choices=FollowUpAnswer.choices)
     note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
+    performance = agreement_forms.PerformanceField(label=_("Performance of the agreed terms"), required=False)
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        performance = cast(agreement_forms.PerformanceField, self.fields["performance"])
+        performance.terms = list(terms)
 
 
 class DispatchForm(Form):

@@ -426,6 +426,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         DisputeDetail,
         ExperienceCard,
         HelpRequestDetail,
+        MediationAgreement,
         PublicNote,
         SatisfactionLink,
         SupervisionOrder,
@@ -447,7 +448,10 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "departments": [Meeting.departments],
         "minutes": [Meeting.minutes],
         "decisions": [Meeting.decisions],
-        "agreement_text": [DisputeDetail.agreement_text],
+        "facts": [MediationAgreement.facts],
+        "dispute": [MediationAgreement.dispute],
+        "mediators": [MediationAgreement.mediators],
+        "committee": [MediationAgreement.committee],
         "outcome": [DisputeDetail.outcome],
         "solution": [HelpRequestDetail.solution],
         "text": [Advice.text],
@@ -467,6 +471,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "respondent_phone",
         "contact_phone",
         "applicant_id_number",
+        "respondent_id_number",
         "credit_code",
     }
     schema = json.loads(client.get("/api/schema/?format=json").content)["components"]["schemas"]

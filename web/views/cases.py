@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 from cases import forms as case_forms
 from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
-from cases.models import Case, CaseKind, CaseState, Role, Unit, User
+from cases.models import Case, CaseKind, CaseState, MediationAgreement, Role, Unit, User
 from cases.order_forms import OrderForm, OrderReplyForm
 from cases.selectors import CasePage
 from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from web import documents
 from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
@@ -121,6 +122,18 @@ def _case_context(
             case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
         ),
         **party_context(case, request.user),
+        **agreement_page_context(case),
+    }
+
+
+def agreement_page_context(case: Case) -> dict[str, Any]:
+    """The agreement (a dispute's, once resolved) with its terms, and the case's repeats (重复件)."""
+    agreement = MediationAgreement.objects.filter(case=case).first() if case.is_dispute else None
+    return {
+        "agreement": agreement,
+        "agreement_terms": list(agreement.terms.all()) if agreement else [],
+        "pdf": documents.pdf_available(),
+        "repeats": list(case.repeats.order_by("created_at", "pk")),
     }
 
 
