@@ -130,8 +130,21 @@ def unit_field() -> s.Field:
     return serializer_field(unit, help_text="A supervisor may register in a unit below them.")
 
 
+def duplicate_of_field() -> s.Field:
+    field = case_forms.DuplicateChoiceForm().fields["duplicate_of"]
+    return serializer_field(
+        field,
+        help_text="Register it as a repeat (重复件) of this case: the reference of one of the "
+        "`possible_duplicates` the same intake answers with.",
+    )
+
+
 DisputeIn = form_serializer(
-    case_forms.DisputeIntakeForm(), name="DisputeIn", doc="A micro-dispute to register.", unit=unit_field()
+    case_forms.DisputeIntakeForm(),
+    name="DisputeIn",
+    doc="A micro-dispute to register.",
+    unit=unit_field(),
+    duplicate_of=duplicate_of_field(),
 )
 HelpRequestIn = form_serializer(
     case_forms.HelpRequestIntakeApiForm(),
@@ -144,6 +157,7 @@ HelpRequestIn = form_serializer(
         "channel": "How it came in; `visit` when left out.",
     },
     unit=unit_field(),
+    duplicate_of=duplicate_of_field(),
 )
 
 # ---- tasks -------------------------------------------------------------------------------------------------

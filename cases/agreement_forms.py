@@ -142,7 +142,9 @@ class PerformanceWidget(forms.Widget):
         if hasattr(data, "getlist"):
             rows = _rows(data, name, self.keys)
             # a page row carries its term's number even when nothing was chosen: such a row says nothing
-            return [row for row in rows or [] if row.get("status") or row.get("performed_on") or row.get("remark")]
+            return [
+                row for row in rows or [] if row.get("status") or row.get("performed_on") or row.get("remark")
+            ]
         return data.get(name)
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
@@ -207,7 +209,7 @@ class PerformanceField(forms.Field):
     @terms.setter
     def terms(self, terms: list[Any]) -> None:
         self._terms = terms
-        self.widget.terms = terms  # type: ignore[attr-defined]
+        self.widget.terms = terms
 
     def to_python(self, value: Any) -> list[dict[str, Any]]:
         if value in self.empty_values:

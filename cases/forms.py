@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import agreement_forms
 from cases.attachments import ACCEPT, max_size
+from cases.converters import REFERENCE_PATTERN
 from cases.deadlines import NO_DEADLINE_LIGHT
 from cases.errors import InvalidInput
 from cases.models import (
@@ -211,7 +212,7 @@ class DisputeResolveForm(Form):
     )
     mediators = forms.CharField(label=_("Mediators"), max_length=200)
     committee = forms.CharField(label=_("People's mediation committee"), max_length=200)
-    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    signed_on = forms.DateField(label=_("Date signed"), widget=DATE)
     judicial_confirmation = forms.BooleanField(
         label=_("The parties want judicial confirmation (司法确认)"), required=False
     )
@@ -490,6 +491,25 @@ class AttachmentForm(Form):
         if getlist is not None and len(getlist(self.add_prefix("file"))) > 1:
             self.add_error("file", _("Attach one file at a time."))
         return data
+
+
+class DuplicateChoiceForm(Form):
+    """重复件 at intake: the possible duplicates were seen (the page's confirm step), and the case the new one
+    repeats, if any (its reference, one of those shown)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    duplicate_of = forms.CharField(
+        label=_("Register it as a repeat of"),
+        max_length=20,
+        required=False,
+        validators=[
+            RegexValidator(
+                rf"^{REFERENCE_PATTERN}\Z",
+                _("Name the case by its reference, TX-2026-000123."),
+                code="reference",
+            )
+        ],
+    )
 
 
 class IntakeUnitForm(Form):

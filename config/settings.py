@@ -196,7 +196,8 @@ EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", "") or BASE_DIR / "var" / "evidenc
 ATTACHMENT_MAX_BYTES = int(float(env_str("ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
 # The Word template of the mediation agreement (调解协议书, docxtpl tags: scripts/build_agreement_template.py).
 AGREEMENT_DOCX_TEMPLATE = Path(
-    env_str("AGREEMENT_DOCX_TEMPLATE", "") or BASE_DIR / "templates" / "documents" / "mediation_agreement.docx"
+    env_str("AGREEMENT_DOCX_TEMPLATE", "")
+    or BASE_DIR / "templates" / "documents" / "mediation_agreement.docx"
 )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -27,7 +27,9 @@ OUT = Path(__file__).resolve().parent.parent / "templates" / "documents" / "medi
 FONT = "Noto Serif CJK SC"
 
 
-def paragraph(document, text: str, *, bold: bool = False, size: int = 12, align=None, page_break: bool = False):
+def paragraph(
+    document, text: str, *, bold: bool = False, size: int = 12, align=None, page_break: bool = False
+):
     p = document.add_paragraph()
     if align is not None:
         p.alignment = align
@@ -47,11 +49,16 @@ def build(out: Path) -> None:
     style.font.size = Pt(12)
 
     paragraph(document, "{%p for copy in copies %}")
-    paragraph(document, "人民调解协议书", bold=True, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, page_break=True)
+    paragraph(
+        document, "人民调解协议书", bold=True, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, page_break=True
+    )
     paragraph(document, "编号：{{ reference }}　　（{{ copy.label }}）", align=WD_ALIGN_PARAGRAPH.RIGHT)
     paragraph(document, "当事人", bold=True)
     paragraph(document, "{%p for party in parties %}")
-    paragraph(document, "{{ party.role }}：{{ party.name }}　身份证号码：{{ party.id_number }}　联系电话：{{ party.phone }}")
+    paragraph(
+        document,
+        "{{ party.role }}：{{ party.name }}　身份证号码：{{ party.id_number }}　联系电话：{{ party.phone }}",
+    )
     paragraph(document, "{%p endfor %}")
     paragraph(document, "纠纷主要事实", bold=True)
     paragraph(document, "{{ facts }}")

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import agreements, attachments, cases, extensions, notifications, orders, parties, returns, tasks
+from web.views import (
+    agreements,
+    attachments,
+    cases,
+    extensions,
+    notifications,
+    orders,
+    parties,
+    returns,
+    tasks,
+)
 
 urlpatterns = [
     path("", cases.home, name="home"),

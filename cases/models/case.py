@@ -212,6 +212,8 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     # The tracking code issued with this instance at intake, in memory only (``cases.services.tracking``): the
     # database keeps its hash (``TrackingCode``). Empty on a case read back.
     issued_tracking_code: str = ""
+    # The possible duplicates shown at intake (``cases.selectors.duplicates``), in memory only: the API's answer.
+    possible_duplicates: list = []
 
     class Meta:
         verbose_name = _("case")
