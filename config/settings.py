@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnKindEnum": "cases.models.ReturnKind",
         "ReturnDecisionEnum": "cases.models.ReturnDecision",
         "ExtensionDecisionEnum": "cases.forms.EXTENSION_DECISIONS",
+        "PerformanceEnum": "cases.models.Performance",  # 履行情况 of an agreed term
+        "StatusEnum": "viewflow.workflow.status.STATUS",  # a task's; the agreed terms have a status too
     },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.

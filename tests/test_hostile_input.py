@@ -437,6 +437,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "description": [Case.description],
         "question": [Case.description],
         "reference": [Case.reference],
+        "duplicate_of": [Case.reference],
         "applicant_name": [DisputeDetail.applicant_name],
         "respondent_name": [DisputeDetail.respondent_name],
         "grid": [DisputeDetail.grid],

@@ -8,6 +8,7 @@ once (``confirmation_reminders_fire``): the mediator who recorded it hears of it
 timeline shows it.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -117,7 +118,7 @@ def agreement_record(
     return agreement
 
 
-def agreement_summary(agreement: MediationAgreement) -> str:
+def agreement_summary(terms: Iterable[AgreementTerm]) -> str:
     """The terms as one text, in the site's language: what the dispute's ``agreement_text`` keeps (lists and
     exports that show a line of text show this)."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -129,7 +130,7 @@ def agreement_summary(agreement: MediationAgreement) -> str:
                 "method": term.method,
                 "deadline": term.deadline.isoformat(),
             }
-            for term in agreement.terms.all()
+            for term in terms
         )
 
 

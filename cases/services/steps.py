@@ -129,7 +129,7 @@ def resolve(
     """A dispute's mediation agreement (``cases.services.agreements``) or a help request's solution."""
     if case.is_dispute:
         agreement_record(case=case, actor=actor, **agreement)
-        case.dispute.agreement_text = agreement_summary(case.agreement)
+        case.dispute.agreement_text = agreement_summary(case.agreement.terms.order_by("number"))
         case.dispute.outcome = outcome
         case.dispute.save(update_fields=["agreement_text", "outcome"])
     else:
