@@ -5,10 +5,14 @@ A possible duplicate is a case of the same kind, registered in the unit the new 
 
 - the same party: a dispute's applicant mobile (compared as digits, a leading +86 dropped) or ID number; a help
   request's 统一社会信用代码 or contact mobile; or
-- a similar description: trigram similarity at least ``SIMILARITY`` (pg_trgm's default threshold). On PostgreSQL
-  that is pg_trgm's ``%`` operator, served by the GIN trigram index ``case_description_trgm`` (migration
-  ``0018``); elsewhere (SQLite) the same score computed in Python (``similarity``: pg_trgm's words, padding and
-  set arithmetic) over the ``CANDIDATES`` newest cases in reach.
+- a similar description: trigram similarity at least ``DUPLICATE_SIMILARITY`` (0.5 by default). On PostgreSQL
+  that is pg_trgm's ``%`` operator with its threshold set to it for the query (``pg_trgm.similarity_threshold``,
+  local to the transaction), served by the GIN trigram index ``case_description_trgm`` (migration ``0018``);
+  elsewhere (SQLite) the same score computed in Python (``similarity``: pg_trgm's words, padding and set
+  arithmetic) over the ``CANDIDATES`` newest cases in reach. Why not pg_trgm's default 0.3: Chinese text has
+  no spaces, so a whole clause is one "word" and every character starts a trigram; stock phrases (要求赔偿损失,
+  多次协商未果) then carry unrelated complaints past 0.3, and the index hands thousands of candidates to the
+  recheck. A repeat of the same complaint scores well above 0.5 (and the same party is matched anyway).
 
 At most ``LIMIT`` cases, those of the same party first, then the most similar. The answer names cases and why
 they matched, never the parties' details: pages and the API show references, states and dates.
@@ -18,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Lookup, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
@@ -27,7 +32,6 @@ from cases import rules
 from cases.models import Case, CaseKind, Unit, User
 
 WINDOW_DAYS = 90
-SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default: the ``%`` operator's
 LIMIT = 5
 CANDIDATES = 500  # the SQLite fallback scores at most this many recent cases
 
@@ -113,11 +117,18 @@ def _same_party(reach: QuerySet[Case], *, kind: str, phone: str, id_number: str,
     return found
 
 
+def similarity_threshold() -> float:
+    return float(settings.DUPLICATE_SIMILARITY)
+
+
 def _similar_text(reach: QuerySet[Case], description: str) -> list[tuple[Case, float]]:
     text = description.strip()
     if not text:
         return []
+    threshold = similarity_threshold()
     if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the ``%`` operator's threshold, for this transaction only
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)])
         rows = (
             reach.filter(description__tx_trigram_similar=Value(text))
             .annotate(score=TrigramSimilarity("description", text))
@@ -126,7 +137,7 @@ def _similar_text(reach: QuerySet[Case], description: str) -> list[tuple[Case, f
         return [(case, float(case.score)) for case in rows]
     recent = list(reach.order_by("-created_at", "-id")[:CANDIDATES])
     scored = [(case, similarity(text, case.description)) for case in recent]
-    scored = [(case, score) for case, score in scored if score >= SIMILARITY]
+    scored = [(case, score) for case, score in scored if score >= threshold]
     scored.sort(key=lambda pair: (-pair[1], -pair[0].created_at.timestamp(), -pair[0].pk))
     return scored[:LIMIT]
 
@@ -142,6 +153,21 @@ def duplicates_for_intake(
     credit_code: str = "",
 ) -> list[PossibleDuplicate]:
     """The possible duplicates of a case about to be registered in ``unit`` by ``user`` (see the module)."""
+    with transaction.atomic():  # the similarity threshold is set for the text query's transaction only
+        return _duplicates(
+            user=user,
+            unit=unit,
+            kind=kind,
+            description=description,
+            phone=phone,
+            id_number=id_number,
+            credit_code=credit_code,
+        )
+
+
+def _duplicates(
+    *, user: User, unit: Unit, kind: str, description: str, phone: str, id_number: str, credit_code: str
+) -> list[PossibleDuplicate]:
     reach = _reach(user=user, unit=unit, kind=kind)
     found: dict[int, PossibleDuplicate] = {}
     same = _same_party(
