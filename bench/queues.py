@@ -184,6 +184,7 @@ class ClockRow(NamedTuple):
     pause_reason: str
     paused_for: timedelta
     stopped_at: datetime | None
+    extension_pending: bool
 
 
 class TimerRow(NamedTuple):
@@ -591,7 +592,7 @@ class _CaseWriter:
             self.rows.add(
                 ClockRow(
                     clock.pk, self.case_id, task_id, clock.step, clock.started_at, clock.due_at, clock.yellow_at,
-                    clock.claim_amount, clock.claim_unit, None, None, "", clock.paused_for, clock.stopped_at,
+                    clock.claim_amount, clock.claim_unit, None, None, "", clock.paused_for, clock.stopped_at, False,
                 )
             )  # fmt: skip
             until = clock.stopped_at or self.generator.now
