@@ -4,7 +4,6 @@ see them, and the 司法确认 reminder fires once on day 20 after signing (froz
 processes)."""
 
 import io
-import json
 import re
 import zlib
 from datetime import date, datetime
@@ -464,4 +463,3 @@ def test_two_runner_processes_send_each_confirmation_reminder_once(postgres_only
         assert AuditEntry.objects.filter(case=case, action="confirm_reminded").count() == 1
         assert SmsMessage.objects.filter(case=case, purpose="confirmation").count() == 1  # 李四 has no mobile
     assert Notification.objects.filter(type="agreement.confirmation").count() == 30
-    assert json.dumps(first.returncode) is not None
