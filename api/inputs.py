@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.utils import json
 
+from cases.agreement_forms import PerformanceField, TermsField
 from cases.errors import InvalidInput
 from cases.forms import AsciiIntegerListField
 
@@ -43,6 +44,11 @@ JSON_TYPES: list[tuple[tuple[type, ...], Callable[[Any], bool], Promise]] = [
         (forms.MultipleChoiceField, forms.ModelMultipleChoiceField, AsciiIntegerListField),
         lambda value: isinstance(value, list) and all(_scalar(item) for item in value),
         _("Send a list of values here."),
+    ),
+    (
+        (TermsField, PerformanceField),
+        lambda value: isinstance(value, list) and all(isinstance(item, dict) for item in value),
+        _("Send a list of objects here."),
     ),
     (
         (forms.ChoiceField, forms.ModelChoiceField, forms.IntegerField),

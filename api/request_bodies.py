@@ -9,15 +9,33 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers as s
 
+from cases import agreement_forms, order_forms
 from cases import forms as case_forms
-from cases import order_forms
-from cases.models import CaseKind
+from cases.models import CaseKind, Performance
 from cases.steps import STEPS, Step
+
+
+class AgreedTermIn(s.Serializer):
+    """One agreed term of a mediation agreement."""
+
+    content = s.CharField(max_length=agreement_forms.TERM_CONTENT, help_text=_("What was agreed."))
+    method = s.CharField(max_length=agreement_forms.TERM_METHOD, help_text=_("How it is performed."))
+    deadline = s.DateField(help_text=_("The date it is performed by."))
+
+
+class TermPerformanceIn(s.Serializer):
+    """Whether one agreed term was performed (履行情况)."""
+
+    term = s.IntegerField(min_value=1, max_value=agreement_forms.MAX_TERMS, help_text=_("The term's number."))
+    status = s.ChoiceField(choices=Performance.choices)
+    performed_on = s.DateField(required=False, allow_null=True, help_text=_("When it was performed."))
+    remark = s.CharField(required=False, allow_blank=True, max_length=agreement_forms.PERFORMANCE_NOTE)
 
 
 def choices(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
@@ -40,6 +58,14 @@ def serializer_field(field: forms.Field, *, help_text: str = "") -> s.Field:
             column = field.queryset.model._meta.get_field(field.to_field_name)
             return s.CharField(max_length=column.max_length, allow_blank=not field.required, **options)
         return s.IntegerField(**options)
+    if isinstance(field, agreement_forms.TermsField):
+        return s.ListField(
+            child=AgreedTermIn(), min_length=1, max_length=agreement_forms.MAX_TERMS, **options
+        )
+    if isinstance(field, agreement_forms.PerformanceField):
+        return s.ListField(child=TermPerformanceIn(), max_length=agreement_forms.MAX_TERMS, **options)
+    if isinstance(field, forms.DateField):
+        return s.DateField(**options)
     if isinstance(field, case_forms.AsciiIntegerListField):
         return s.ListField(child=s.IntegerField(min_value=0), max_length=field.max_items, **options)
     if isinstance(field, forms.IntegerField):  # AsciiIntegerField: a JSON integer, or digits in a query
@@ -104,8 +130,21 @@ def unit_field() -> s.Field:
     return serializer_field(unit, help_text="A supervisor may register in a unit below them.")
 
 
+def duplicate_of_field() -> s.Field:
+    field = case_forms.DuplicateChoiceForm().fields["duplicate_of"]
+    return serializer_field(
+        field,
+        help_text="Register it as a repeat (重复件) of this case: the reference of one of the "
+        "`possible_duplicates` the same intake answers with.",
+    )
+
+
 DisputeIn = form_serializer(
-    case_forms.DisputeIntakeForm(), name="DisputeIn", doc="A micro-dispute to register.", unit=unit_field()
+    case_forms.DisputeIntakeForm(),
+    name="DisputeIn",
+    doc="A micro-dispute to register.",
+    unit=unit_field(),
+    duplicate_of=duplicate_of_field(),
 )
 HelpRequestIn = form_serializer(
     case_forms.HelpRequestIntakeApiForm(),
@@ -118,6 +157,7 @@ HelpRequestIn = form_serializer(
         "channel": "How it came in; `visit` when left out.",
     },
     unit=unit_field(),
+    duplicate_of=duplicate_of_field(),
 )
 
 # ---- tasks -------------------------------------------------------------------------------------------------

@@ -352,6 +352,11 @@ class CaseDetail(CaseSummary):
     # Context: ``user``, the reader (for ``actions``), ``show_personal`` and ``show_attachments`` (the names of
     # attached files in the timeline).
 
+    duplicate_of = s.CharField(
+        source="duplicate_of.reference",
+        allow_null=True,
+        help_text="The reference of the case this one repeats (重复件), or null.",
+    )
     timeline = s.SerializerMethodField()
     open_tasks = s.SerializerMethodField()
     extensions = s.SerializerMethodField()
@@ -397,12 +402,30 @@ class CaseDetail(CaseSummary):
         return s.ListSerializer(orders_of_case(case=case), child=OrderOut()).data
 
 
+class PossibleDuplicateOut(s.Serializer[Any]):
+    """An earlier case the new one may repeat (重复件): nothing personal, only the case, its stage and why."""
+
+    reference = s.CharField(source="case.reference")
+    kind = s.ChoiceField(source="case.kind", choices=CaseKind.choices)
+    state = s.ChoiceField(source="case.state", choices=CaseState.choices)
+    unit = s.CharField(source="case.unit.name")
+    created_at = Timestamp(source="case.created_at")
+    reasons = s.ListField(
+        child=s.ChoiceField(choices=["phone", "id_number", "credit_code", "text"]),
+        help_text="Why it matched: the same mobile, ID number or credit code, or a similar description.",
+    )
+    similarity = s.FloatField(help_text="The descriptions' trigram similarity, 0 to 1.")
+
+
 class CaseCreated(CaseDetail):
     """The case just registered, with its party's `tracking_code` (for the receipt), shown this once: only its
     hash is kept. A repeat of the request with the same Idempotency-Key answers null there: issue a new code
-    with `POST /api/v1/cases/{reference}/tracking-code/`."""
+    with `POST /api/v1/cases/{reference}/tracking-code/`. `possible_duplicates`: the earlier cases (90 days,
+    the unit and below, open or closed) of the same party or with a similar description, as they were before
+    this one was saved; send `duplicate_of` with one of their references to register a case as its repeat."""
 
     tracking_code = s.CharField(source="issued_tracking_code", allow_null=True)
+    possible_duplicates = PossibleDuplicateOut(many=True)
 
 
 class CasePage(s.Serializer[dict[str, Any]]):

@@ -37,6 +37,7 @@ from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.models import Case, CaseKind, Unit, User
 from cases.selectors import board as board_selectors
 from cases.selectors.attachments import case_shows_attachments
+from cases.selectors.duplicates import duplicates_of_intake_data
 from cases.services import intake as case_intake
 from cases.services import privacy
 from cases.services.side_exits import SIDE_EXITS
@@ -122,8 +123,9 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
         unit = Unit.objects.filter(pk=unit_id).first()
         if unit is None:
             raise InvalidInput(_("There is no such unit."), field="unit")
-    case_intake.intake_unit(actor=user, unit=unit, kind=kind)
+    target = case_intake.intake_unit(actor=user, unit=unit, kind=kind)
     fields = dict(inputs.cleaned(form_class(data)))
+    duplicate_of = inputs.cleaned(case_forms.DuplicateChoiceForm(data))["duplicate_of"]
     if unit is not None:
         fields["unit"] = unit
     key, digest = inputs.idempotency_key(request), inputs.body_digest(data)
@@ -141,7 +143,10 @@ def _intake(request: Request, *, form_class: type[forms.Form], service: Any, kin
                 if earlier.body_digest not in ("", digest):
                     raise IdempotencyKeyReused() from None
                 return Response(earlier.response, status=earlier.status)
-        case = service.within(actor=user, **fields)
+        # 重复件: what the case may repeat, as it was before this one was saved
+        possible = duplicates_of_intake_data(user=user, unit=target, kind=kind, data=fields)
+        case = service.within(actor=user, duplicate_of=duplicate_of, **fields)
+        case.possible_duplicates = possible
         data = case_answer(case, user, created=True)
         if key:
             # the tracking code is shown once: a repeat answers without it (null)

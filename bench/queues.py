@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, get_origin, get_type_hints
 
 from bench.common import asgi_server, django_on, summary_ms, vacuum_analyze, write_result
@@ -194,6 +194,47 @@ class TimerRow(NamedTuple):
     fired_at: datetime | None
 
 
+# A dispute's mediation agreement (the resolution step's example, ``cases.steps``), its parties and terms (their
+# performance once the follow-up is done) and its 司法确认 reminder (a timer of the agreement, not of a clock).
+class AgreementRow(NamedTuple):
+    case_id: int
+    facts: str
+    dispute: str
+    mediators: str
+    committee: str
+    signed_on: date
+    judicial_confirmation: bool
+    recorded_by_id: int
+    recorded_at: datetime
+
+
+class AgreementPartyRow(NamedTuple):
+    agreement_id: int
+    position: int
+    role: str
+    name: str
+    phone: str
+    id_number: str
+
+
+class AgreementTermRow(NamedTuple):
+    agreement_id: int
+    number: int
+    content: str
+    method: str
+    deadline: date
+    performance: str
+    performed_on: date | None
+    performance_note: str
+
+
+class AgreementTimerRow(NamedTuple):
+    agreement_id: int
+    kind: str
+    due_at: datetime
+    fired_at: datetime | None
+
+
 TABLES: dict[type[Any], str] = {  # row type: table
     CaseRow: "cases_case",
     DisputeRow: "cases_disputedetail",
@@ -206,6 +247,10 @@ TABLES: dict[type[Any], str] = {  # row type: table
     ParticipantRow: "cases_caseparticipant",
     ClockRow: "cases_clock",
     TimerRow: "cases_timer",
+    AgreementRow: "cases_mediationagreement",
+    AgreementPartyRow: "cases_agreementparty",
+    AgreementTermRow: "cases_agreementterm",
+    AgreementTimerRow: "cases_timer",
 }
 OWN_IDS = ("cases_case", "viewflow_process", "viewflow_task", "cases_auditentry", "cases_clock")
 EXIT_REASON = "批量"
@@ -419,6 +464,11 @@ class Generator:
                     copy.write_row(values)
 
 
+def _applicant(case_id: int) -> tuple[str, str]:
+    """A generated dispute's applicant: name and mobile."""
+    return f"申请人{case_id}", f"138{case_id % 10**8:08d}"
+
+
 def _pk(person: User | None) -> int | None:
     return None if person is None else person.pk
 
@@ -459,6 +509,8 @@ class _CaseWriter:
         # The case as the clocks' functions read it (kind, registration, whether it is open).
         self.case = Case(pk=self.case_id, kind=draw.kind, created_at=draw.created, state=self.state)
         self.clocks: dict[int | None, Clock] = {}  # by task id (None: the case's own), in the order started
+        self.agreed: tuple[datetime, User] | None = None  # a dispute's resolution: when, by whom
+        self.performed: datetime | None = None  # its follow-up, which records the terms' performance
         self.last_done: Clock | None = None  # the clock of the step whose completion opened the next ones
 
     def tick(self, at_most: float = 30) -> datetime:
@@ -645,7 +697,70 @@ class _CaseWriter:
             self.task(task, STATUS.DONE, started=started, finished=self.clock)
             if task.node.step.audience is Audience.WORKER:
                 self.worker = task.owner
+            if draw.kind == "dispute" and stage.done.name == "resolve":
+                assert task.owner is not None
+                self.agreed = (self.clock, task.owner)
+            elif draw.kind == "dispute" and stage.done.name == "confirm":
+                self.performed = self.clock
         return []
+
+    def agreement_text(self) -> str:
+        """The dispute's ``agreement_text``: the agreement's terms as one text, as the resolution writes it."""
+        if self.agreed is None:
+            return ""
+        from django.utils import timezone
+
+        from cases.models import AgreementTerm, Case
+        from cases.services.agreements import agreement_summary
+        from cases.steps import DISPUTE_RESOLVE
+
+        example = DISPUTE_RESOLVE.example(Case(unit=self.draw.unit, created_by=self.draw.registrar))
+        signed_on = timezone.localtime(self.agreed[0]).date()
+        return agreement_summary(
+            AgreementTerm(number=n, content=t["content"], method=t["method"], deadline=signed_on)
+            for n, t in enumerate(example["terms"], start=1)
+        )
+
+    def agreement(self) -> None:
+        """The resolution step's agreement as its example records it (``cases.steps``), with the applicant as the
+        only party (the generated disputes have no respondent), and the reminder the engine arms."""
+        from django.utils import timezone
+
+        from cases.models import Case, Performance, TimerKind
+        from cases.services.agreements import confirmation_reminder_at
+        from cases.steps import DISPUTE_RESOLVE
+
+        assert self.agreed is not None
+        at, mediator = self.agreed
+        signed_on = timezone.localtime(at).date()
+        example = DISPUTE_RESOLVE.example(Case(unit=self.draw.unit, created_by=self.draw.registrar))
+        self.rows.add(
+            AgreementRow(
+                self.case_id, example["facts"], example["dispute"], example["mediators"], example["committee"],
+                signed_on, example["judicial_confirmation"], mediator.pk, at,
+            )
+        )  # fmt: skip
+        applicant = _applicant(self.case_id)
+        self.rows.add(AgreementPartyRow(self.case_id, 1, "applicant", *applicant, ""))
+        performed_on = timezone.localtime(self.performed).date() if self.performed else None
+        for number, term in enumerate(example["terms"], start=1):
+            self.rows.add(
+                AgreementTermRow(
+                    self.case_id, number, term["content"], term["method"], signed_on,
+                    Performance.PERFORMED if performed_on else "", performed_on, "",
+                )
+            )  # fmt: skip
+        if example["judicial_confirmation"]:
+            due = max(confirmation_reminder_at(signed_on), at)
+            fired = due if due <= self.generator.now else None
+            self.rows.add(AgreementTimerRow(self.case_id, TimerKind.CONFIRMATION, due, fired))
+            if fired is not None:
+                self.rows.add(
+                    AuditRow(
+                        self.rows.next_id("cases_auditentry"), "confirm_reminded", "resolution", "", "", "",
+                        None, None, fired, None, None, self.case_id,
+                    )
+                )  # fmt: skip
 
     def write(self) -> None:
         from viewflow.workflow.status import PROCESS, STATUS
@@ -703,10 +818,12 @@ class _CaseWriter:
         if dispute:
             self.rows.add(
                 DisputeRow(
-                    self.case_id, r.choice([c for c in Category.values if c != Category.OTHER]), "", f"申请人{self.case_id}",
-                    f"138{self.case_id % 10**8:08d}", "", "", "", False, "", "", "", "",
+                    self.case_id, r.choice([c for c in Category.values if c != Category.OTHER]), "",
+                    *_applicant(self.case_id), "", "", "", False, self.agreement_text(), "", "", "",
                 )
             )  # fmt: skip
+            if self.agreed is not None:
+                self.agreement()
         else:
             self.rows.add(
                 HelpRequestRow(

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from cases import agreement_forms
 from cases.attachments import ACCEPT, max_size
+from cases.converters import REFERENCE_PATTERN
 from cases.deadlines import NO_DEADLINE_LIGHT
 from cases.errors import InvalidInput
 from cases.models import (
@@ -79,6 +81,7 @@ DISPUTE_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, C
 HELP_CHANNELS = [(c.value, c.label) for c in (Channel.VISIT, Channel.PHONE, Channel.ONLINE)]
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DisputeIntakeForm(Form):
@@ -226,8 +229,31 @@ class JointSessionForm(MeetingForm):
 
 
 class DisputeResolveForm(Form):
-    agreement_text = forms.CharField(label=_("Mediation agreement"), widget=TEXTAREA, max_length=limits.TEXT)
+    """调解协议书 (人民调解法 art. 28–29): the agreement as structured fields. The parties are the dispute's
+    (copied when it is recorded); the respondent's ID number, which intake does not ask, may be given here."""
+
+    facts = forms.CharField(label=_("Facts"), widget=TEXTAREA, max_length=limits.TEXT)
+    dispute = forms.CharField(label=_("Matters in dispute"), widget=TEXTAREA, max_length=limits.TEXT)
+    terms = agreement_forms.TermsField(label=_("Agreed terms"))
+    respondent_id_number = forms.CharField(
+        label=_("Respondent ID number"), required=False, validators=[validate_id_number]
+    )
+    mediators = forms.CharField(label=_("Mediators"), max_length=200)
+    committee = forms.CharField(label=_("People's mediation committee"), max_length=200)
+    signed_on = forms.DateField(label=_("Date signed"), widget=DATE)
+    judicial_confirmation = forms.BooleanField(
+        label=_("The parties want judicial confirmation (司法确认)"), required=False
+    )
     outcome = forms.CharField(label=_("Outcome"), max_length=200)
+
+    def clean_signed_on(self):
+        signed_on = self.cleaned_data["signed_on"]
+        if signed_on > timezone.localdate():
+            raise forms.ValidationError(_("An agreement cannot be signed in the future."), code="future")
+        return signed_on
+
+    def clean_respondent_id_number(self):
+        return self.cleaned_data["respondent_id_number"].strip().upper()
 
 
 class HelpResolveForm(Form):
@@ -236,8 +262,17 @@ class HelpResolveForm(Form):
 
 
 class FollowUpForm(Form):
+    """The follow-up call, and whether each agreed term was performed (履行情况). The performance is optional:
+    the party's own answer through their link does not say it, and a term left out stays unrecorded."""
+
     answer = forms.ChoiceField(label=_("Applicant's answer"), choices=FollowUpAnswer.choices)
     note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=limits.REASON)
+    performance = agreement_forms.PerformanceField(label=_("Performance of the agreed terms"), required=False)
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        performance = cast(agreement_forms.PerformanceField, self.fields["performance"])
+        performance.terms = list(terms)
 
 
 class DispatchForm(Form):
@@ -484,6 +519,25 @@ class AttachmentForm(Form):
         if getlist is not None and len(getlist(self.add_prefix("file"))) > 1:
             self.add_error("file", _("Attach one file at a time."))
         return data
+
+
+class DuplicateChoiceForm(Form):
+    """重复件 at intake: the possible duplicates were seen (the page's confirm step), and the case the new one
+    repeats, if any (its reference, one of those shown)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    duplicate_of = forms.CharField(
+        label=_("Register it as a repeat of"),
+        max_length=20,
+        required=False,
+        validators=[
+            RegexValidator(
+                rf"^{REFERENCE_PATTERN}\Z",
+                _("Name the case by its reference, TX-2026-000123."),
+                code="reference",
+            )
+        ],
+    )
 
 
 class IntakeUnitForm(Form):

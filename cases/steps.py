@@ -26,6 +26,7 @@ from cases import forms as step_forms
 from cases.models import Case, CaseKind, FollowUpAnswer, Specialty, User
 from cases.rules import Audience, may_attend_people_q
 from cases.services import steps as writes
+from cases.services.agreements import agreement_terms
 
 
 def _no_initial(case: Case) -> dict:
@@ -64,6 +65,8 @@ class Step:
                 .order_by("unit__path", "username")
             )
             return form_class(data, initial=self.initial(case), attendee_choices=attendees)
+        if issubclass(form_class, step_forms.FollowUpForm):
+            return form_class(data, initial=self.initial(case), terms=agreement_terms(case))
         return form_class(data, initial=self.initial(case))
 
     def complete(self, *, case: Case, actor: User, data: dict) -> None:
@@ -160,6 +163,43 @@ CONSULT = Step(
     note="fires `conclude` (CONSULTING → RESOLVING): `consult` is the help request's transition into the "
     "consultation, fired when every specialty has answered",
 )
+
+
+def _committee_of(case: Case) -> str:
+    """人民调解委员会 of the case's unit, as the agreement names it unless the mediator writes another."""
+    return f"{case.unit.name}人民调解委员会"
+
+
+def _agreement_example(case: Case) -> dict:
+    today = timezone.localdate()
+    return {
+        "facts": "申请人反映楼上住户装修噪音扰民，双方多次协商未果。",
+        "dispute": "施工时间与噪音扰民的赔偿。",
+        "terms": [
+            {
+                "content": "被申请人每日12:00-14:00及18:00后停止施工。",
+                "method": "自行履行",
+                "deadline": today,
+            },
+            {"content": "被申请人向申请人赔偿人民币500元。", "method": "现金当面支付", "deadline": today},
+        ],
+        "respondent_id_number": "",
+        "mediators": "张调解",
+        "committee": _committee_of(case),
+        "signed_on": today,
+        "judicial_confirmation": True,
+        "outcome": "调解成功",
+    }
+
+
+def _follow_up_example(case: Case) -> dict:
+    performance = [
+        {"term": term.number, "status": "performed", "performed_on": timezone.localdate(), "remark": ""}
+        for term in agreement_terms(case)
+    ]
+    return {"answer": "satisfied", "note": "回访满意", "performance": performance}
+
+
 DISPUTE_RESOLVE = Step(
     name="resolution",
     title=_("Resolution"),
@@ -168,9 +208,16 @@ DISPUTE_RESOLVE = Step(
     form=step_forms.DisputeResolveForm,
     write=writes.resolve,
     transitions=("resolve",),
-    example=lambda case: {"agreement_text": "双方达成调解协议。", "outcome": "调解成功"},
+    initial=lambda case: {
+        "committee": _committee_of(case),
+        "signed_on": timezone.localdate(),
+        "mediators": case.created_by.get_full_name() or case.created_by.username,
+    },
+    example=_agreement_example,
     note=RESOLUTION_NOTE,
 )
+
+
 FOLLOW_UP = Step(
     name="follow_up",
     title=_("Follow-up call"),
@@ -179,7 +226,7 @@ FOLLOW_UP = Step(
     form=step_forms.FollowUpForm,
     write=writes.follow_up,
     transitions=("confirm", "reopen"),
-    example=lambda case: {"answer": "satisfied", "note": "回访满意"},
+    example=_follow_up_example,
     note="fires `confirm` (satisfied) or `reopen` (dissatisfied: back to the consultation)",
     party_answer=_follow_up_from_party,
 )

@@ -195,6 +195,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # object store can replace the disk by naming another backend here (e.g. django-storages' S3 with its options).
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", "") or BASE_DIR / "var" / "evidence")
 ATTACHMENT_MAX_BYTES = int(float(env_str("ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
+# 重复件 at intake (cases/selectors/duplicates.py): how similar (pg_trgm's trigram similarity, 0-1) an earlier
+# case's description must be to be shown as a possible duplicate.
+DUPLICATE_SIMILARITY = float(env_str("DUPLICATE_SIMILARITY", "0.5"))
+# The Word template of the mediation agreement (调解协议书, docxtpl tags: scripts/build_agreement_template.py).
+AGREEMENT_DOCX_TEMPLATE = Path(
+    env_str("AGREEMENT_DOCX_TEMPLATE", "")
+    or BASE_DIR / "templates" / "documents" / "mediation_agreement.docx"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -306,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnDecisionEnum": "cases.models.ReturnDecision",
         "ExtensionDecisionEnum": "cases.forms.EXTENSION_DECISIONS",
         "HonourKindEnum": "honours.models.HonourKind",
+        "PerformanceEnum": "cases.models.Performance",  # 履行情况 of an agreed term
+        "StatusEnum": "viewflow.workflow.status.STATUS",  # a task's; the agreed terms have a status too
     },
 }
 # Public intake (hotline, mini program, kiosk) per caller; past it: 429.

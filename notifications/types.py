@@ -129,6 +129,16 @@ class EventType(StrEnum):
         Hears.OWNER,
         False,
     )
+    # ---- the mediation agreement: day 20 of the 30 in which its parties may apply for 司法确认
+    AGREEMENT_CONFIRMATION = (
+        "agreement.confirmation",
+        _(
+            "%(reference)s: the agreement signed on %(signed_on)s may be confirmed by the court until "
+            "%(last_day)s; remind the parties to apply together"
+        ),
+        Hears.NAMED,
+        False,
+    )
     # ---- meetings, points, deadlines (a step's clock turning yellow, then red, then the automatic 督办)
     MEETING_INVITED = (
         "meeting.invited",

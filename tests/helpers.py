@@ -87,3 +87,41 @@ def dispute_body(**fields) -> dict:
         "applicant_phone": "13812341234",
         **fields,
     }
+
+
+def agreement_data(text: str = "双方达成调解协议。", **fields) -> dict:
+    """A mediation agreement as the resolution step's form cleans it (one term named ``text``)."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    return {
+        "facts": "申请人反映物业漏水未修。",
+        "dispute": "维修期限与赔偿。",
+        "terms": [{"content": text, "method": "自行履行", "deadline": date(2026, 12, 31)}],
+        "respondent_id_number": "",
+        "mediators": "王调解",
+        "committee": "祥泰社区人民调解委员会",
+        "signed_on": timezone.localdate(),
+        "judicial_confirmation": False,
+        "outcome": "调解成功",
+        **fields,
+    }
+
+
+def agreement_post(text: str = "协议", **fields) -> dict:
+    """The same agreement as the task page posts it (a term's inputs repeated per row)."""
+    from django.utils import timezone
+
+    return {
+        "facts": "申请人反映物业漏水未修。",
+        "dispute": "维修期限与赔偿。",
+        "terms-content": [text],
+        "terms-method": ["自行履行"],
+        "terms-deadline": ["2026-12-31"],
+        "mediators": "王调解",
+        "committee": "祥泰社区人民调解委员会",
+        "signed_on": timezone.localdate().isoformat(),
+        "outcome": "调解成功",
+        **fields,
+    }

@@ -15,10 +15,15 @@ from viewflow.workflow.models import Task
 from bench.lines import Line, Move, Stop, main_line, side_exits
 from bench.queues import (
     OWN_IDS,
+    AgreementPartyRow,
+    AgreementRow,
+    AgreementTermRow,
+    AgreementTimerRow,
     AuditRow,
     CaseProcessRow,
     CaseRow,
     ClockRow,
+    DisputeRow,
     Draw,
     Generator,
     ParticipantRow,
@@ -28,7 +33,19 @@ from bench.queues import (
     TaskRow,
     TimerRow,
 )
-from cases.models import AuditEntry, Case, CaseKind, CaseParticipant, CaseState, Clock, Timer, User
+from cases.models import (
+    AgreementParty,
+    AgreementTerm,
+    AuditEntry,
+    Case,
+    CaseKind,
+    CaseParticipant,
+    CaseState,
+    Clock,
+    MediationAgreement,
+    Timer,
+    User,
+)
 from cases.models.case import DISPUTE_MAIN_LINE, HELP_REQUEST_MAIN_LINE, TERMINAL_STATES
 from cases.services.side_exits import SIDE_EXITS
 from demo import lifecycles
@@ -90,6 +107,19 @@ def clock_shapes(clocks: list[tuple], timers: list[tuple], task_ids: list[int]) 
     }
 
 
+def agreement_shape(
+    agreements: list[tuple], parties: list[tuple], terms: list[tuple], timers: list[tuple]
+) -> dict:
+    """A dispute's agreement: (facts, mediators, committee, wants 司法确认), its parties (position, role), its
+    terms (number, content, method, performance, performed on set) and its reminders (kind, fired)."""
+    return {
+        "agreements": sorted(agreements),
+        "parties": sorted(parties),
+        "terms": sorted((n, c, m, p, d is not None) for n, c, m, p, d in terms),
+        "reminders": sorted((kind, fired is not None) for kind, fired in timers),
+    }
+
+
 def engine_rows(case: Case) -> dict[str, Any]:
     case = Case.objects.get(pk=case.pk)
     tasks = [
@@ -118,6 +148,21 @@ def engine_rows(case: Case) -> dict[str, Any]:
             task_ids,
         ),
         "participants": CaseParticipant.objects.filter(case=case).count(),
+        "agreement": agreement_shape(
+            list(
+                MediationAgreement.objects.filter(case=case).values_list(
+                    "facts", "mediators", "committee", "judicial_confirmation"
+                )
+            ),
+            list(AgreementParty.objects.filter(agreement__case=case).values_list("position", "role")),
+            list(
+                AgreementTerm.objects.filter(agreement__case=case).values_list(
+                    "number", "content", "method", "performance", "performed_on"
+                )
+            ),
+            list(Timer.objects.filter(agreement__case=case).values_list("kind", "fired_at")),
+        ),
+        "agreement_text": bool(case.dispute.agreement_text) if case.is_dispute else None,
         "case": (case.state, case.due_at is not None, case.yellow_at is not None, case.paused,
                  case.closed_at is not None, bool(case.exit_reason), bool(case.referred_to)),
         "process": (str(process.status), process.finished is not None, process.data),
@@ -150,6 +195,13 @@ def generated_rows(generator: Generator, draw: Draw) -> dict[str, Any]:
             [t.id for t in tasks],
         ),
         "participants": len(rows.of[ParticipantRow]),
+        "agreement": agreement_shape(
+            [(a.facts, a.mediators, a.committee, a.judicial_confirmation) for a in rows.of[AgreementRow]],
+            [(p.position, p.role) for p in rows.of[AgreementPartyRow]],
+            [(t.number, t.content, t.method, t.performance, t.performed_on) for t in rows.of[AgreementTermRow]],
+            [(t.kind, t.fired_at) for t in rows.of[AgreementTimerRow]],
+        ),
+        "agreement_text": bool(rows.of[DisputeRow][0].agreement_text) if rows.of[DisputeRow] else None,
         "case": (case.state, case.due_at is not None, case.yellow_at is not None, case.paused,
                  case.closed_at is not None, bool(case.exit_reason), bool(case.referred_to)),
         "process": (process.status, process.finished is not None, process.data),

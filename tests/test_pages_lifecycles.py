@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cases.models import AuditAction, AuditEntry, Case, PointAward
 from demo.org import credit_code
-from tests.helpers import open_task, open_tasks
+from tests.helpers import agreement_post, open_task, open_tasks
 
 
 def days_ahead(days: int) -> str:
@@ -58,7 +58,7 @@ def test_dispute_lifecycle_through_pages(client, people):
         {"scheduled_at": days_ahead(2), "place": "议事厅", "departments": "司法所"},
     )
     complete(client, open_task(case), {"minutes": "纪要", "decisions": "决定"})
-    complete(client, open_task(case), {"agreement_text": "协议", "outcome": "调解成功"})
+    complete(client, open_task(case), agreement_post("协议"))
     # a dissatisfied follow-up reopens the consultation
     complete(client, open_task(case), {"answer": "dissatisfied", "note": "仍有噪音"})
     assert Case.objects.get(pk=case.pk).state == "consulting"
@@ -73,7 +73,7 @@ def test_dispute_lifecycle_through_pages(client, people):
             "decisions": "限时施工",
         },
     )
-    complete(client, open_task(case), {"agreement_text": "补充协议", "outcome": "调解成功"})
+    complete(client, open_task(case), agreement_post("补充协议"))
     complete(client, open_task(case), {"answer": "satisfied"})
     assert Case.objects.get(pk=case.pk).state == "commending"
 

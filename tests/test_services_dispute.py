@@ -25,7 +25,7 @@ from cases.models import (
     Unit,
 )
 from cases.workdays import CALENDAR_ZONE, add_working_days
-from tests.helpers import audit_trail, case_snapshot, open_task, open_tasks
+from tests.helpers import agreement_data, audit_trail, case_snapshot, open_task, open_tasks
 from workflow import selectors, services
 from workflow.models import CaseProcess
 
@@ -65,7 +65,7 @@ def work_to_follow_up(case: Case, mediator) -> None:
         case, "convene", mediator, scheduled_at=meeting_time(), place="祥泰社区议事厅", departments="司法所"
     )
     complete(case, "consult", mediator, minutes="双方陈述诉求。", decisions="物业限期整改。")
-    complete(case, "resolution", mediator, agreement_text="双方达成调解协议。", outcome="调解成功")
+    complete(case, "resolution", mediator, **agreement_data())
 
 
 # ---- intake ----------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_lifecycle_from_intake_to_closed_audits_every_step_and_awards_points(peo
     assert Case.objects.get(pk=case.pk).state == CaseState.CONSULTING
     complete(case, "consult", mediator, minutes="双方陈述诉求。", decisions="物业限期整改。")
     assert Case.objects.get(pk=case.pk).state == CaseState.RESOLVING
-    complete(case, "resolution", mediator, agreement_text="双方达成调解协议。", outcome="调解成功")
+    complete(case, "resolution", mediator, **agreement_data())
     assert Case.objects.get(pk=case.pk).state == CaseState.FOLLOW_UP
     complete(case, "follow_up", mediator, answer="satisfied", note="回访满意")
     assert Case.objects.get(pk=case.pk).state == CaseState.COMMENDING
@@ -203,7 +203,7 @@ def test_lifecycle_from_intake_to_closed_audits_every_step_and_awards_points(peo
     assert case.closed_at is not None
     assert (case.dispute.category, case.dispute.agreement_text, case.dispute.outcome) == (
         "neighbour",
-        "双方达成调解协议。",
+        "1. 双方达成调解协议。（自行履行，2026-12-31前）",
         "调解成功",
     )
     assert (case.dispute.follow_up_answer, case.dispute.follow_up_note) == ("satisfied", "回访满意")
@@ -300,7 +300,7 @@ def test_dissatisfied_follow_up_reopens_consultation_and_loops_to_the_consult_ta
         scheduled_at=meeting_time(),
         place="祥泰社区议事厅",
     )
-    complete(case, "resolution", mediator, agreement_text="补充协议。", outcome="调解成功")
+    complete(case, "resolution", mediator, **agreement_data("补充协议。"))
     complete(case, "follow_up", mediator, answer="satisfied", note="已修好")
     services.task_claim(task_id=open_task(case, "assess").pk, user=people["supervisor_taixing"])
     complete(case, "assess", people["supervisor_taixing"], quality_score=3)

@@ -3,6 +3,7 @@ from django.urls import path
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 from web.views import (
     account,
+    agreements,
     attachments,
     cases,
     extensions,
@@ -32,6 +33,8 @@ urlpatterns = [
     path("attachments/<id:attachment_id>/", attachments.attachment_download, name="attachment"),
     path("attachments/<id:attachment_id>/remove/", attachments.attachment_remove, name="attachment_remove"),
     path("cases/<reference:reference>/receipt/", parties.receipt, name="receipt"),
+    path("cases/<reference:reference>/agreement.docx", agreements.agreement_docx, name="agreement_docx"),
+    path("cases/<reference:reference>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),
     path(
         "cases/<reference:reference>/tracking-code/",
         parties.tracking_code_reissue,

@@ -1,4 +1,11 @@
 from cases.models.advice import Advice
+from cases.models.agreement import (
+    AgreementParty,
+    AgreementTerm,
+    MediationAgreement,
+    PartyRole,
+    Performance,
+)
 from cases.models.attachments import Attachment, AttachmentType
 from cases.models.audit import AuditAction, AuditEntry
 from cases.models.calendar import CalendarDay, DayKind
@@ -38,6 +45,11 @@ from cases.models.tracking import PublicNote, PublicStage, TrackingCode
 
 __all__ = [
     "Advice",
+    "AgreementParty",
+    "AgreementTerm",
+    "MediationAgreement",
+    "PartyRole",
+    "Performance",
     "Assessment",
     "Attachment",
     "AttachmentType",

@@ -199,9 +199,21 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
         blank=True,
         related_name="+",
     )
+    # 重复件: the earlier case this one repeats (chosen by the registering worker among the possible duplicates,
+    # ``cases.selectors.duplicates``); its ``repeats`` are the later ones. Audited (``duplicate_linked``).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+    )
     # The tracking code issued with this instance at intake, in memory only (``cases.services.tracking``): the
     # database keeps its hash (``TrackingCode``). Empty on a case read back.
     issued_tracking_code: str = ""
+    # The possible duplicates shown at intake (``cases.selectors.duplicates``), in memory only: the API's answer.
+    possible_duplicates: list = []
 
     class Meta:
         verbose_name = _("case")
@@ -455,6 +467,11 @@ class DisputeDetail(models.Model):
     class Meta:
         verbose_name = _("micro-dispute details")
         verbose_name_plural = _("micro-dispute details")
+        # 重复件 at intake: earlier disputes of the same applicant (by mobile or ID number)
+        indexes = [
+            models.Index(fields=["applicant_phone"], name="dispute_applicant_phone"),
+            models.Index(fields=["applicant_id_number"], name="dispute_applicant_id"),
+        ]
 
     def __str__(self) -> str:
         return str(self.case_id)
@@ -485,6 +502,11 @@ class HelpRequestDetail(models.Model):
     class Meta:
         verbose_name = _("help request details")
         verbose_name_plural = _("help request details")
+        # 重复件 at intake: earlier requests of the same enterprise (credit code) or contact
+        indexes = [
+            models.Index(fields=["credit_code"], name="help_credit_code"),
+            models.Index(fields=["contact_phone"], name="help_contact_phone"),
+        ]
 
     def __str__(self) -> str:
         return self.enterprise_name

@@ -62,6 +62,8 @@ class TimerKind(models.TextChoices):
     SUPERVISE = "supervise", _("Supervision (督办)")
     RESUME = "resume", _("End of a pause")
     REPLY = "reply", _("Reply due (督办单)")
+    # Day 20 after a mediation agreement was signed, when its parties want 司法确认 (``MediationAgreement``)
+    CONFIRMATION = "confirmation", _("Judicial confirmation reminder")
 
 
 class DeadlinePolicy(models.Model):
@@ -194,8 +196,9 @@ class Clock(models.Model):
 
 
 class Timer(models.Model):
-    """A moment something must happen for a clock, or for a supervision order (its reply due: exactly one of
-    the two); ``due_at`` None while its clock is paused (parked)."""
+    """A moment something must happen for a clock, for a supervision order (its reply due) or for a mediation
+    agreement (the 司法确认 reminder): exactly one of the three; ``due_at`` None while its clock is paused
+    (parked)."""
 
     # The unique (clock, kind) and (order, kind) indexes lead with the clock and the order: no index of their own.
     clock = models.ForeignKey(
@@ -203,6 +206,14 @@ class Timer(models.Model):
     )
     order = models.ForeignKey(
         "cases.SupervisionOrder",
+        on_delete=models.CASCADE,
+        related_name="timers",
+        db_index=False,
+        null=True,
+        blank=True,
+    )
+    agreement = models.ForeignKey(
+        "cases.MediationAgreement",
         on_delete=models.CASCADE,
         related_name="timers",
         db_index=False,
@@ -219,10 +230,12 @@ class Timer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clock", "kind"], name="timer_once"),
             models.UniqueConstraint(fields=["order", "kind"], name="order_timer_once"),
+            models.UniqueConstraint(fields=["agreement", "kind"], name="agreement_timer_once"),
             models.CheckConstraint(
-                condition=models.Q(clock__isnull=False, order__isnull=True)
-                | models.Q(clock__isnull=True, order__isnull=False),
-                name="timer_of_clock_or_order",
+                condition=models.Q(clock__isnull=False, order__isnull=True, agreement__isnull=True)
+                | models.Q(clock__isnull=True, order__isnull=False, agreement__isnull=True)
+                | models.Q(clock__isnull=True, order__isnull=True, agreement__isnull=False),
+                name="timer_of_clock_order_or_agreement",
             ),
         ]
         # The runner's read: due rows, earliest first, among the unfired ones only.
@@ -231,4 +244,7 @@ class Timer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock_id or f'order {self.order_id}'}·{self.kind}·{self.due_at}"
+        owner = self.clock_id or (
+            f"order {self.order_id}" if self.order_id else f"agreement {self.agreement_id}"
+        )
+        return f"{owner}·{self.kind}·{self.due_at}"

@@ -16,6 +16,7 @@ class SmsPurpose(models.TextChoices):
     RECEIPT = "receipt", _("Receipt with the tracking code")
     SATISFACTION = "satisfaction", _("Satisfaction link")
     EXTENSION = "extension", _("Extension approved")
+    CONFIRMATION = "confirmation", _("Judicial confirmation reminder")
 
 
 class SmsStatus(models.TextChoices):

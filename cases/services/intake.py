@@ -21,6 +21,7 @@ from cases.models import (
     Unit,
     User,
 )
+from cases.selectors.duplicates import duplicates_of_intake_data
 from cases.services.audit import audit_write
 from cases.services.cards import card_redeem
 from cases.services.tracking import receipt_issue
@@ -181,6 +182,43 @@ def help_request_create(
     detail.save(force_insert=True)
     receipt_issue(case=case, actor=actor)
     return case
+
+
+@in_transaction
+def duplicate_chosen(*, actor: User, unit: Unit, kind: str, fields: dict, reference: str) -> Case | None:
+    """The case a new one is registered as a repeat of (重复件): one of its possible duplicates as the worker was
+    shown them (``cases.selectors.duplicates``), named by reference; a refusal for any other. Checked before
+    anything is written."""
+    if not reference:
+        return None
+    for duplicate in duplicates_of_intake_data(user=actor, unit=unit, kind=kind, data=fields):
+        if duplicate.case.reference == reference:
+            return duplicate.case
+    raise InvalidInput(
+        _("A case can be registered as a repeat only of one of its possible duplicates."),
+        field="duplicate_of",
+    )
+
+
+@in_transaction
+def case_link_duplicate(*, case: Case, original: Case, actor: User) -> None:
+    """Record ``case`` as a repeat of ``original``; both timelines say so."""
+    case.duplicate_of = original
+    case.save(update_fields=["duplicate_of"])
+    audit_write(
+        case=case,
+        actor=actor,
+        action=AuditAction.DUPLICATE_LINKED,
+        name="repeat_of",
+        reason=original.reference,
+    )
+    audit_write(
+        case=original,
+        actor=actor,
+        action=AuditAction.DUPLICATE_LINKED,
+        name="repeated_by",
+        reason=case.reference,
+    )
 
 
 def _registered(*, case: Case, actor: User) -> None:

@@ -149,6 +149,21 @@ def sms_extension_approved(case: Case, *, until: datetime) -> SmsMessage | None:
     return sms_queue(case=case, purpose=SmsPurpose.EXTENSION, phone=sms_party_phone(case), text=text)
 
 
+@in_transaction
+def sms_confirmation_reminder(*, case: Case, phone: str, signed_on: str, last_day: str) -> SmsMessage | None:
+    """The 司法确认 reminder to a party of a mediation agreement (``cases.services.agreements``)."""
+    text = _party_text(
+        _(
+            "The mediation agreement of case %(reference)s was signed on %(signed_on)s. If you wish, apply "
+            "together to the court for judicial confirmation by %(last_day)s."
+        ),
+        reference=case.reference,
+        signed_on=signed_on,
+        last_day=last_day,
+    )
+    return sms_queue(case=case, purpose=SmsPurpose.CONFIRMATION, phone=phone, text=text)
+
+
 # ---- sending ---------------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ Each function runs inside the completing command's transaction (``workflow.servi
 case locked, and takes the step form's cleaned data as keyword arguments.
 """
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,7 @@ from cases.models import (
     PointAward,
     User,
 )
+from cases.services.agreements import agreement_performance_record, agreement_record, agreement_summary
 from cases.services.intake import specialties_refuse_invalid
 from cases.services.transitions import case_apply_transition
 from cases.transactions import in_transaction
@@ -118,13 +121,15 @@ def resolve(
     *,
     case: Case,
     actor: User,
-    agreement_text: str = "",
     outcome: str = "",
     solution: str = "",
     proxy_service_done: bool = False,
+    **agreement: Any,
 ) -> None:
+    """A dispute's mediation agreement (``cases.services.agreements``) or a help request's solution."""
     if case.is_dispute:
-        case.dispute.agreement_text = agreement_text
+        agreement_record(case=case, actor=actor, **agreement)
+        case.dispute.agreement_text = agreement_summary(case.agreement.terms.order_by("number"))
         case.dispute.outcome = outcome
         case.dispute.save(update_fields=["agreement_text", "outcome"])
     else:
@@ -135,10 +140,14 @@ def resolve(
 
 
 @in_transaction
-def follow_up(*, case: Case, actor: User, answer: str, note: str = "") -> None:
+def follow_up(
+    *, case: Case, actor: User, answer: str, note: str = "", performance: list[dict] | None = None
+) -> None:
     case.dispute.follow_up_answer = answer
     case.dispute.follow_up_note = note
     case.dispute.save(update_fields=["follow_up_answer", "follow_up_note"])
+    if performance:
+        agreement_performance_record(case=case, performance=performance)
     name = "reopen" if answer == FollowUpAnswer.DISSATISFIED else "confirm"
     case_apply_transition(case=case, name=name, actor=actor, reason=note)
 

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_POST
 from cases import forms as case_forms
 from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
-from cases.models import Case, CaseKind, CaseState, Role, Unit, User
+from cases.models import Case, CaseKind, CaseState, MediationAgreement, Role, Unit, User
 from cases.order_forms import OrderForm, OrderReplyForm
 from cases.selectors import CasePage
+from cases.selectors.duplicates import Reason, duplicates_of_intake_data
 from cases.selectors.extensions import extension_list_of_case
+from cases.services import intake as case_intake
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
+from web import documents
 from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
@@ -157,6 +160,18 @@ def _case_context(
             case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
         ),
         **party_context(case, request.user),
+        **agreement_page_context(case),
+    }
+
+
+def agreement_page_context(case: Case) -> dict[str, Any]:
+    """The agreement (a dispute's, once resolved) with its terms, and the case's repeats (重复件)."""
+    agreement = MediationAgreement.objects.filter(case=case).first() if case.is_dispute else None
+    return {
+        "agreement": agreement,
+        "agreement_terms": list(agreement.terms.all()) if agreement else [],
+        "pdf": documents.pdf_available(),
+        "repeats": list(case.repeats.order_by("created_at", "pk")),
     }
 
 
@@ -196,6 +211,14 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
     return redirect("case", reference=reference)
 
 
+REASON_LABELS = {
+    Reason.PHONE: gettext_lazy("same mobile"),
+    Reason.ID_NUMBER: gettext_lazy("same ID number"),
+    Reason.CREDIT_CODE: gettext_lazy("same credit code"),
+    Reason.TEXT: gettext_lazy("similar description"),
+}
+
+
 def _intake(
     request: AuthenticatedHttpRequest, *, kind: str, form_class: type[forms.Form], service_name: str
 ) -> HttpResponse:
@@ -203,13 +226,28 @@ def _intake(
     if not rules.may_register_somewhere(user, kind):
         raise Http404()
     form = form_class(request.POST or None)
-    context = {"form": form, "kind": kind}
+    choice = case_forms.DuplicateChoiceForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "kind": kind}
     if request.method != "POST":
         return render(request, "cases/intake.html", context)
-    if not form.is_valid():
+    if not form.is_valid() or not choice.is_valid():
+        if choice.errors:
+            messages.error(request, case_forms.first_error(choice)[1])
         return render(request, "cases/intake.html", context, status=400)
     try:
-        case = getattr(services, service_name)(actor=user, **form.cleaned_data)
+        if not choice.cleaned_data["confirmed"]:
+            # 重复件: the worker sees the possible duplicates before the case is saved, and confirms
+            unit = case_intake.intake_unit(actor=user, unit=None, kind=kind)
+            duplicates = duplicates_of_intake_data(user=user, unit=unit, kind=kind, data=form.cleaned_data)
+            if duplicates:
+                context["duplicates"] = [
+                    (duplicate, [REASON_LABELS[reason] for reason in duplicate.reasons])
+                    for duplicate in duplicates
+                ]
+                return render(request, "cases/intake.html", context)
+        case = getattr(services, service_name)(
+            actor=user, duplicate_of=choice.cleaned_data["duplicate_of"], **form.cleaned_data
+        )
     except CaseError as error:
         return refuse(request, error, "cases/intake.html", context, form)
     messages.success(request, _("Case %(reference)s registered.") % {"reference": case.reference})

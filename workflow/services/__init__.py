@@ -15,7 +15,7 @@ from workflow.services.tasks import (
     task_release,
     task_resume,
 )
-from workflow.services.timers import timers_run
+from workflow.services.timers import confirmations_fire, timers_run
 
 __all__ = [
     "case_return",
@@ -34,4 +34,5 @@ __all__ = [
     "task_release",
     "task_resume",
     "timers_run",
+    "confirmations_fire",
 ]

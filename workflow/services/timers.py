@@ -10,7 +10,7 @@ the other way round. The end of a pause and an order's overdue reply (it escalat
 command of its own that locks the case first and claims its timer under that lock, as every change of a case
 does (``pause_end``, ``workflow.services.orders.order_due``).
 
-Each pass also retries the SMS to the parties whose next attempt is due (``cases.services.sms``).
+Each pass also fires the 司法确认 reminders of mediation agreements (``confirmations_fire``) and retries the SMS to the parties whose next attempt is due (``cases.services.sms``).
 """
 
 import time
@@ -23,6 +23,7 @@ from viewflow.workflow.models import Task
 
 from cases.events import case_event_of, case_events
 from cases.models import AuditAction, AuditEntry, Clock, TimerKind
+from cases.services.agreements import confirmation_reminders_fire
 from cases.services.audit import audit_write_all
 from cases.services.clocks import clock_resume
 from cases.services.sms import sms_send_due
@@ -97,6 +98,11 @@ def timers_run(*, batch: int = BATCH) -> int:
         escalated = sum(order_due(timer_id=timer_id, case_id=case_id) for timer_id, case_id in due)
         fired += escalated
         if len(due) < batch or not escalated:
+            break
+    while True:
+        reminded = confirmations_fire(batch=batch)
+        fired += reminded
+        if reminded < batch:
             break
     sms_send_due(limit=batch)  # the SMS a failing provider left queued, when their next attempt is due
     return fired
@@ -174,6 +180,12 @@ def timers_fire(*, batch: int = BATCH) -> int:
         )
     case_events(events)
     return len(claimed)
+
+
+@command
+def confirmations_fire(*, batch: int = BATCH) -> int:
+    """The 司法确认 reminders due now, a batch in one transaction (``cases.services.agreements``)."""
+    return confirmation_reminders_fire(now=timezone.now(), limit=batch)
 
 
 @command
