@@ -37,7 +37,9 @@ def rows_insert(objects: Sequence[M]) -> list[M]:
         for field in written
     ]
     quote = connection.ops.quote_name
-    types = [str(field.db_type(connection)).split("(")[0] for field in written]  # varchar[], not varchar(40)[]
+    types = [
+        str(field.db_type(connection)).split("(")[0] for field in written
+    ]  # varchar[], not varchar(40)[]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(field.column)) for field in written)}) "
         f"SELECT * FROM UNNEST({', '.join(f'%s::{db_type}[]' for db_type in types)}) "
