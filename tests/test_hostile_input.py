@@ -423,6 +423,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
     from cases.models import (
         Advice,
         Assessment,
+        CaseNote,
         DisputeDetail,
         ExperienceCard,
         HelpRequestDetail,
@@ -442,7 +443,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "enterprise_name": [HelpRequestDetail.enterprise_name],
         "contact_name": [HelpRequestDetail.contact_name],
         "card_code": [ExperienceCard.code],
-        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text],
+        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text, CaseNote.text],
         "place": [Meeting.place],
         "departments": [Meeting.departments],
         "minutes": [Meeting.minutes],

@@ -28,6 +28,7 @@ from cases.models.commendation import Assessment, PointAward
 from cases.models.extensions import ExtensionRequest, ExtensionState
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
+from cases.models.notes import CaseNote
 from cases.models.orders import OrderState, SupervisionOrder
 from cases.models.org import Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
@@ -35,6 +36,7 @@ from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnR
 from cases.models.satisfaction import SatisfactionLink
 from cases.models.sms import SmsMessage, SmsPurpose, SmsStatus
 from cases.models.tracking import PublicNote, PublicStage, TrackingCode
+from cases.models.worklists import Worklist, WorklistOrder, WorklistPreference
 
 __all__ = [
     "Advice",
@@ -49,6 +51,7 @@ __all__ = [
     "CardRedemption",
     "Case",
     "CaseKind",
+    "CaseNote",
     "CaseParticipant",
     "CaseReturn",
     "CaseState",
@@ -89,4 +92,7 @@ __all__ = [
     "Unit",
     "UnitKind",
     "User",
+    "Worklist",
+    "WorklistOrder",
+    "WorklistPreference",
 ]

@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     TRACKING_CODE_ISSUED = "tracking_code", _("New tracking code issued")
     PUBLIC_NOTE = "public_note", _("Public progress note")
     PARTY_ANSWERED = "party_answered", _("Rated by the party")
+    NOTE_ADDED = "note_added", _("Note added")
     # A step's clock turned yellow (75 % of its time used) or red (overdue): written by the timer runner.
     DUE_SOON = "due_soon", _("Due soon (yellow)")
     OVERDUE = "overdue", _("Overdue (red)")

@@ -21,6 +21,7 @@ from cases.selectors import CasePage
 from cases.selectors.extensions import extension_list_of_case
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web.attachments import attachments_context
+from web.notes import notes_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.case_returns import case_returns_context
@@ -92,6 +93,7 @@ def _case_context(
     decision_forms: dict[int, case_forms.ReturnDecisionForm] | None = None,
     order_form: OrderForm | None = None,
     reply_form: OrderReplyForm | None = None,
+    note_form: case_forms.NoteForm | None = None,
 ) -> dict[str, Any]:
     """The case page's context. A refused form given is shown again with its errors: an extension's decision
     (``decision_form`` for request ``decision_for``), a return's (``return_form``, ``decision_forms``), a
@@ -121,6 +123,7 @@ def _case_context(
             case=case, user=request.user, upload_url=reverse("case_attachments", args=[case.reference])
         ),
         **party_context(case, request.user),
+        **notes_context(case=case, user=request.user, note_form=note_form),
     }
 
 
