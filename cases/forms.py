@@ -642,7 +642,7 @@ class NoteForm(Form):
         label=_("Note"),
         max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Mention someone who works on the case with @ and their login, e.g. @mediator."),
+        help_text=_("Mention someone who works on the case with @ followed by their login."),
         error_messages={"required": _("Write the note.")},
     )
 
