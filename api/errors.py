@@ -75,12 +75,17 @@ class DatabaseUnavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+def error_code(exc: CaseError) -> str:
+    """The ``code`` a refusal has in the one error shape."""
+    return next((c for cls, c in CODES.items() if isinstance(exc, cls)), "error")
+
+
 def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if database_unreachable(exc):
         exc = DatabaseUnavailable()
     if isinstance(exc, CaseError):
         fields = {exc.field: [str(exc.message)]} if exc.field else {}
-        code = next((c for cls, c in CODES.items() if isinstance(exc, cls)), "error")
+        code = error_code(exc)
         return error_response(status_code=exc.status_code, code=code, message=str(exc.message), fields=fields)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

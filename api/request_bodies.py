@@ -274,7 +274,30 @@ OrderListQuery = form_serializer(
 # ---- tasks and notifications -------------------------------------------------------------------------------
 
 TaskListQuery = form_serializer(
-    case_forms.TaskListForm(), name="TaskListQuery", doc="Which list, which page."
+    case_forms.TaskListForm(),
+    name="TaskListQuery",
+    doc="Which list, its filters and order, which page.",
+    help={
+        "kind": "The cases of one kind.",
+        "step": "The tasks of one step (its name; a name two kinds share takes both).",
+        "unit": "The cases of a unit and every unit below it.",
+        "light": "The steps of one light now: `green`, `yellow` (75 % of the time used), `red` (overdue), "
+        "`paused`, or `none` (no deadline).",
+        "q": "A reference, party, enterprise or description; 4 digits or more also find phone numbers by "
+        "their digits, on the cases whose numbers you see in full.",
+        "sort": "`priority` (the most urgent first, then the soonest due; the default of `inbox` and `queue`), "
+        "`due` (the soonest first, steps without a deadline last), `age` (the oldest step first) or "
+        "`finished` (done last first; the default of `archive`).",
+    },
+)
+NoteIn = form_serializer(
+    case_forms.NoteForm(),
+    name="NoteIn",
+    doc="A note on a case.",
+    help={"note": "The note, at most 1,000 characters; `@login` mentions someone who sees the case."},
+)
+ClaimManyIn = form_serializer(
+    case_forms.ClaimManyForm(), name="ClaimManyIn", doc="The queue tasks to claim (their ids)."
 )
 NotificationListQuery = form_serializer(
     case_forms.NotificationListForm(), name="NotificationListQuery", doc="The notifications after an id."

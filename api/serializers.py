@@ -28,6 +28,7 @@ from cases.models import (
     Brand,
     Case,
     CaseKind,
+    CaseNote,
     CaseReturn,
     CaseState,
     Category,
@@ -207,6 +208,55 @@ class TaskOut(s.Serializer[Task]):
     def get_sla(self, task: Task) -> dict[str, Any]:
         """The step's (the task carries its ``clock``: ``workflow.selectors.with_clocks``)."""
         return SlaOut(deadlines.clock_sla(task.clock, timezone.now())).data
+
+
+class TaskRow(TaskOut):
+    """A row of a worklist: the task, and what identifies its case: its kind, priority and unit, who it is
+    about (`party`: the applicant of a dispute, the enterprise of a help request), their `phone` (masked as
+    138****1234 unless you work the case: the same rule as the case's own fields) and the question in one
+    line (`summary`)."""
+
+    kind = s.ChoiceField(source="process.caseprocess.case.kind", choices=CaseKind.choices)
+    priority = s.ChoiceField(source="process.caseprocess.case.priority", choices=Priority.choices)
+    unit = UnitRef(source="process.caseprocess.case.unit")
+    party = s.CharField(source="row.party")
+    phone = s.CharField(source="row.phone")
+    summary = s.CharField(source="row.summary")
+
+    class Meta:
+        ref_name = "TaskRow"
+
+
+class ClaimResultOut(s.Serializer[dict[str, Any]]):
+    """One task of a bulk claim: `claimed`, or the `error` that refused it (nothing changed for that task)."""
+
+    id = s.IntegerField()
+    reference = s.CharField(help_text="The task's case; empty when you may not know it.")
+    claimed = s.BooleanField()
+    error = ErrorBody(allow_null=True)
+
+
+class ClaimResults(s.Serializer[dict[str, Any]]):
+    results = ClaimResultOut(many=True)
+
+
+class NoteOut(s.Serializer[CaseNote]):
+    """A note on a case (备注): who wrote it (`author`: their login; `author_name`), when, its text (`note`), and
+    the logins it @mentions."""
+
+    id = s.IntegerField(source="pk")
+    author = s.CharField(source="author.username")
+    author_name = s.CharField(source="author")
+    note = s.CharField(source="text")
+    mentions = s.SerializerMethodField()
+    created_at = Timestamp()
+
+    def get_mentions(self, note: CaseNote) -> list[str]:
+        return sorted(person.username for person in note.mentions.all())
+
+
+class NoteList(s.Serializer[dict[str, Any]]):
+    results = NoteOut(many=True)
 
 
 class ExtensionOut(s.Serializer[ExtensionRequest]):
@@ -437,7 +487,7 @@ class TaskPage(s.Serializer[dict[str, Any]]):
     count = s.IntegerField()
     next = s.URLField(allow_null=True)
     previous = s.URLField(allow_null=True)
-    results = TaskOut(many=True)
+    results = TaskRow(many=True)
 
 
 class Released(s.Serializer[Task]):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, honours, returns, tracking, views
+from api import attachments, honours, notes, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("returns/counts/", returns.return_counts, name="api_return_counts"),
     path("returns/<id:return_id>/decide/", returns.return_decide, name="api_return_decide"),
     path("cases/<reference:reference>/orders/", views.case_orders, name="api_case_orders"),
+    path("cases/<reference:reference>/notes/", notes.case_notes, name="api_case_notes"),
     path("orders/", views.order_list, name="api_orders"),
     path("orders/<id:order_id>/reply/", views.order_reply, name="api_order_reply"),
     path(
@@ -27,6 +28,7 @@ urlpatterns = [
     path("track/", tracking.track, name="api_track"),
     path("board/", views.board, name="api_board"),
     path("tasks/", views.task_list, name="api_tasks"),
+    path("tasks/claim/", views.task_claim_many, name="api_tasks_claim_many"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="api_task_claim"),
     path("tasks/<id:task_id>/release/", views.task_release, name="api_task_release"),
     path("tasks/<id:task_id>/complete/", views.task_complete, name="api_task_complete"),

@@ -27,7 +27,7 @@ from viewflow.workflow.models import Task
 from api import inputs
 from api import request_bodies as bodies
 from api import serializers as answers
-from api.errors import IdempotencyKeyReused, LockedOut
+from api.errors import IdempotencyKeyReused, LockedOut, error_code
 from api.models import IdempotencyKey
 from api.parsers import JSONBodyParser
 from api.throttles import IntakeThrottle
@@ -279,13 +279,6 @@ def case_unmask(request: Request, reference: str) -> Response:
     return Response(case_answer(case, user, unmasked=True))
 
 
-TASK_LISTS = {
-    "queue": task_selectors.task_queue,
-    "inbox": task_selectors.task_inbox,
-    "archive": task_selectors.task_archive,
-}
-
-
 def page_link(request: Request, number: int) -> str:
     url = request.build_absolute_uri()
     return remove_query_param(url, "page") if number == 1 else replace_query_param(url, "page", number)
@@ -298,19 +291,55 @@ def page_link(request: Request, number: int) -> str:
 )
 @api_view(["GET"])
 def task_list(request: Request) -> Response:
-    query = inputs.cleaned(case_forms.TaskListForm(request.query_params))
-    rows = TASK_LISTS[query["scope"] or "inbox"](user=caller(request))
+    """One of your worklists (`scope`: `inbox`, the default; `queue`; `archive`), filtered and ordered as the
+    pages' are; each row says which case it is (its party or enterprise, masked as you may see it, the question
+    in one line), its step, due moment and light, and priority. The API remembers nothing: send the filters."""
+    user = caller(request)
+    query = case_forms.TaskListForm(request.query_params)
+    values = inputs.cleaned(query)
+    rows = task_selectors.worklist(user=user, scope=values["scope"] or "inbox", **query.filters())
     try:
-        page = Paginator(rows, query["page_size"] or TASK_PAGE_SIZE).page(query["page"] or 1)
+        page = Paginator(rows, values["page_size"] or TASK_PAGE_SIZE).page(values["page"] or 1)
     except EmptyPage:
         raise NotFound() from None
+    tasks = []
+    for row in task_selectors.worklist_rows(page.object_list, user=user):
+        row.task.row = row  # what ``answers.TaskRow`` shows of its case
+        tasks.append(row.task)
     answer = {
         "count": page.paginator.count,
         "next": page_link(request, page.next_page_number()) if page.has_next() else None,
         "previous": page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "results": task_selectors.with_clocks(list(page.object_list)),
+        "results": tasks,
     }
     return Response(answers.TaskPage(answer).data)
+
+
+@extend_schema(
+    request=bodies.ClaimManyIn,
+    responses={200: answers.ClaimResults, **BODY_ERRORS},
+    operation_id="v1_tasks_claim_many",
+)
+@api_view(["POST"])
+def task_claim_many(request: Request) -> Response:
+    """Claim several queue tasks at once (`tasks`: their ids, at most 50), each on its own as
+    `tasks/{id}/claim/` would: the answer says, for each in the order given, whether it was claimed or the
+    error that refused it (taken by someone else meanwhile: `conflict`; not in your queue: `forbidden`;
+    unknown: `not_found`). 200 whatever each one's outcome; 400 only for a body that names no task."""
+    values = inputs.cleaned(case_forms.ClaimManyForm(inputs.body(request)))
+    results = services.tasks_claim(task_ids=values["tasks"], user=caller(request))
+    out = [
+        {
+            "id": result.task_id,
+            "reference": result.reference,
+            "claimed": result.error is None,
+            "error": None
+            if result.error is None
+            else {"code": error_code(result.error), "message": str(result.error.message), "fields": {}},
+        }
+        for result in results
+    ]
+    return Response(answers.ClaimResults({"results": out}).data)
 
 
 def task_answer(task_id: int, user: User) -> Response:

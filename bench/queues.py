@@ -54,6 +54,13 @@ ENDPOINTS = [
     ("case list API", "supervisor", "/api/v1/cases/"),
     ("case list API, deep", "supervisor", "/api/v1/cases/?after={deep}"),
     ("case list API (lawyer)", "lawyer", "/api/v1/cases/"),
+    # The worklists with what identifies each row (party, summary, due moment and light). Filtered ones through
+    # the API only: a filtered page keeps the person's choice, which the plain pages above would then apply.
+    ("inbox page (mediator)", "mediator", "/tasks/inbox/"),
+    ("inbox API (mediator)", "mediator", "/api/v1/tasks/?scope=inbox"),
+    ("done page (mediator)", "mediator", "/tasks/archive/"),
+    ("queue API, red by due (lawyer)", "lawyer", "/api/v1/tasks/?scope=queue&light=red&sort=due"),
+    ("queue API, search (lawyer)", "lawyer", "/api/v1/tasks/?scope=queue&q=%E6%B3%B0%E5%85%B4"),
 ]
 
 

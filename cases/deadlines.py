@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from cases.models import Case, Clock, CountedFrom, DeadlinePolicy, Light, TimerKind, TimeUnit
 from cases.models.clocks import ANY_PRIORITY
@@ -159,6 +161,27 @@ def light_q(light_name: str, *, at: datetime) -> Q:
         Light.YELLOW: Q(paused=False, yellow_at__lte=at, due_at__gt=at),
         Light.GREEN: Q(paused=False, due_at__gt=at) & (Q(yellow_at__isnull=True) | Q(yellow_at__gt=at)),
         NO_DEADLINE_LIGHT: Q(paused=False, due_at__isnull=True),
+    }
+    return lights[light_name]
+
+
+def clock_light_q(light_name: str, *, at: datetime) -> Q:
+    """The clocks ``clock_sla`` lights ``light_name`` at ``at``, as a query on ``Clock`` (its rule, as ``light``
+    has it, judged at the moment ``clock_sla`` judges: a stopped clock when it stopped, a paused one when it was
+    paused, a running one at ``at``); ``NO_DEADLINE_LIGHT``: no due moment, and not paused."""
+    moment = Coalesce(F("stopped_at"), F("paused_at"), Value(at, output_field=DateTimeField()))
+    paused = Q(paused_at__isnull=False, stopped_at__isnull=True)
+    red = Q(LessThanOrEqual(F("due_at"), moment))
+    not_red = Q(due_at__isnull=True) | Q(GreaterThan(F("due_at"), moment))  # ``~red`` is NULL without one
+    yellow_reached = Q(LessThanOrEqual(F("yellow_at"), moment))
+    lights = {
+        Light.RED: red,
+        Light.PAUSED: paused & not_red,
+        Light.YELLOW: ~paused & yellow_reached & Q(GreaterThan(F("due_at"), moment)),
+        Light.GREEN: ~paused
+        & Q(GreaterThan(F("due_at"), moment))
+        & (Q(yellow_at__isnull=True) | Q(GreaterThan(F("yellow_at"), moment))),
+        NO_DEADLINE_LIGHT: ~paused & Q(due_at__isnull=True),
     }
     return lights[light_name]
 

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases import agreement_forms
@@ -27,6 +27,7 @@ from cases.models import (
     ReturnReason,
     Specialty,
     User,
+    WorklistOrder,
     limits,
 )
 from cases.selectors.cases import CaseOrder
@@ -607,8 +608,66 @@ class CaseFilterForm(Form):
 TASK_SCOPES = [(scope, scope) for scope in ("queue", "inbox", "archive")]
 
 
-class TaskListForm(Form):
-    """The API's task list: which list, which page of it."""
+def step_choices() -> list[tuple[str, Promise]]:
+    """Every step by name (a name two kinds share is one choice), for the worklists' step filter."""
+    from cases.steps import STEPS  # the steps' forms are in this module
+
+    return sorted({step.name: step.title for step in STEPS}.items())
+
+
+class WorklistForm(Form):
+    """A worklist's filters and order (pages and API alike; ``WorklistPreference`` keeps what a person chose)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CaseKind.choices, required=False, error_messages=CHOICE_ERRORS
+    )
+    step = forms.ChoiceField(
+        label=_("Step"),
+        choices=step_choices,
+        required=False,
+        error_messages=CHOICE_ERRORS,
+    )
+    unit = AsciiIntegerField(label=_("Unit"), min_value=1, required=False)
+    light = forms.ChoiceField(
+        label=_("Light"),
+        choices=LIGHT_FILTERS,
+        required=False,
+        error_messages={"invalid_choice": _("Choose green, yellow, red, paused or none (no deadline).")},
+    )
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        choices=WorklistOrder.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Choose priority (the most urgent first), due (the soonest first), age (the oldest first) "
+                "or finished (done last first)."
+            )
+        },
+    )
+
+    FILTERS = ("kind", "step", "unit", "light", "q", "sort")
+
+    def filters(self) -> dict:
+        """The cleaned filters as ``workflow.selectors.worklist`` takes them."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "step": data["step"],
+            "unit_id": data["unit"],
+            "light": data["light"],
+            "q": data["q"].strip(),
+            "sort": data["sort"],
+        }
+
+    def remembered(self) -> dict:
+        """What a person's ``WorklistPreference`` keeps: the filters they set, as they sent them."""
+        return {name: self.data[name] for name in self.FILTERS if self.data.get(name) not in (None, "")}
+
+
+class TaskListForm(WorklistForm):
+    """The API's task list: which list, its filters and order, which page of it."""
 
     scope = forms.ChoiceField(
         label=_("List"),
@@ -657,6 +716,30 @@ class AsciiIntegerListField(forms.Field):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             numbers.append(int(text))
         return numbers
+
+
+class NoteForm(Form):
+    """A note on a case (备注): its text, with @logins to mention people who see the case."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mention someone who works on the case with @ followed by their login."),
+        error_messages={"required": _("Write the note.")},
+    )
+
+
+class ClaimManyForm(Form):
+    """Several queue tasks to claim at once (their ids)."""
+
+    tasks = AsciiIntegerListField(label=_("Tasks"), max_items=50, required=False)
+
+    def clean_tasks(self):
+        tasks = self.cleaned_data["tasks"]
+        if not tasks:
+            raise forms.ValidationError(_("Choose the tasks to claim."), code="required")
+        return tasks
 
 
 class MarkReadForm(Form):

@@ -317,9 +317,27 @@ def units_seen(user: User) -> Q:
 
 
 def shows_personal_data(case: Case, user: User, *, took_part: bool) -> bool:
-    """Parties' phone and ID numbers: to administrators, the case's workers and whoever holds or held one of
-    its tasks (``took_part``)."""
-    return is_administrator(user) or works_case(case, user) or (_active(user) and took_part)
+    """Parties' phone and ID numbers: to administrators, the case's workers (``works_case``: its own unit's
+    mediators or liaison officers, while it is at their unit) and whoever else holds or held one of its tasks
+    (``took_part``: a professional after claiming, a supervisor who worked a step). A worker of the case's kind
+    sees them through their unit only: once the case leaves it (escalated to the unit above), the mediator who
+    registered or triaged it no longer works it and sees them masked, like anyone not working the case; the
+    steps they held there do not keep them open."""
+    if is_administrator(user) or works_case(case, user):
+        return True
+    return _active(user) and took_part and not user.has_role(worker_role(case))
+
+
+def shows_personal_data_cases_q(user: User, prefix: str = "", took_part: Q = NOTHING) -> Q:
+    """``shows_personal_data`` as a filter on cases (or rows reaching them through ``prefix``); ``took_part``:
+    the cases the user holds or held a step of. Searching by a phone number finds only these cases: nobody
+    learns whose number it is from a search where the page would show it masked."""
+    if is_administrator(user):
+        return Q()
+    if not _active(user):
+        return NOTHING
+    worker_kinds = [kind for kind in CaseKind if user.has_role(worker_role_for_kind(kind))]
+    return works_case_cases_q(user, prefix) | (took_part & ~_on(prefix, kind__in=worker_kinds))
 
 
 def may_unmask(case: Case, user: User) -> bool:
@@ -345,6 +363,27 @@ def may_remove_attachment(case: Case, user: User, *, uploaded_by_id: int, took_p
     if is_administrator(user) or supervises_case(case, user):
         return True
     return uploaded_by_id == user.pk and sees_attachments(case, user, took_part=took_part)
+
+
+# ---- notes on a case: the people who see it through their work, never its parties -------------------------
+
+
+def sees_notes(case: Case, user: User, *, took_part: bool) -> bool:
+    """The case's notes (备注), to read and to write, and who a note may @mention: whoever sees the case by unit
+    and role (``sees_case``: administrators, its supervisors, its unit's workers, who registered it) and whoever
+    holds or held one of its steps (``took_part``). A professional who only finds the case in their queue does
+    not, until they claim; parties never (they have no account; ``/track/`` shows no note)."""
+    return sees_case(case, user) or (_active(user) and took_part)
+
+
+def sees_notes_people_q(case: Case) -> Q:
+    """``sees_notes`` as a filter on people (``took_part`` through ``CaseParticipant``)."""
+    by_work = Q(is_active=True) & (
+        Q(groups__name__in=[Role.MEDIATOR, Role.LIAISON], unit_id=case.unit_id)
+        | Q(groups__name__in=[Role.MEDIATOR, Role.LIAISON], pk=case.created_by_id, unit__isnull=False)
+    )
+    participants = Q(is_active=True, pk__in=case.participants.values("person_id"))
+    return administrators_people_q() | supervises_case_people_q(case) | by_work | participants
 
 
 # ---- the board -------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class Hears(StrEnum):
     OWNER = "owner"  # the person a task is (or was) with
     TAKERS = "takers"  # everyone who may take a waiting task
     OWNER_OR_TAKERS = "owner_or_takers"  # the task's owner, or its takers while it waits in a queue
-    NAMED = "named"  # the people the step names: attendees, people awarded points
+    NAMED = "named"  # the people the step names: attendees, people awarded points, people a note @mentions
     # the supervisors of the nearest unit above the case's that has any (the automatic 督办)
     SUPERVISORS_ABOVE = "supervisors_above"
     # the supervisors of the nearest unit that has any, the case's own or one above it (an extension request)
@@ -202,6 +202,14 @@ class EventType(StrEnum):
         _("The supervision order on %(reference)s from %(unit)s had no reply by %(overdue)s"),
         Hears.ESCALATION,
         True,
+    )
+
+    # ---- notes on a case (备注): whoever a note @mentions hears of it
+    NOTE_MENTIONED = (
+        "note.mentioned",
+        _("%(person)s mentioned you in a note on %(reference)s"),
+        Hears.NAMED,
+        False,
     )
 
     # ---- extension requests (延期申请): asked by a step's holder, decided by a supervisor of the case's unit

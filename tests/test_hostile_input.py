@@ -424,6 +424,7 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
     from cases.models import (
         Advice,
         Assessment,
+        CaseNote,
         DisputeDetail,
         ExperienceCard,
         HelpRequestDetail,
@@ -446,7 +447,13 @@ def test_every_text_a_form_takes_has_the_limit_of_the_column_that_stores_it_and_
         "enterprise_name": [HelpRequestDetail.enterprise_name],
         "contact_name": [HelpRequestDetail.contact_name],
         "card_code": [ExperienceCard.code],
-        "note": [AuditEntry.reason, DisputeDetail.follow_up_note, PublicNote.text, AssessmentSheet.note],
+        "note": [
+            AuditEntry.reason,
+            DisputeDetail.follow_up_note,
+            PublicNote.text,
+            AssessmentSheet.note,
+            CaseNote.text,
+        ],
         "place": [Meeting.place, Activity.place],
         "topic": [Activity.topic],
         "citation": [Nomination.citation],

@@ -1,5 +1,5 @@
 """What every page's frame needs: which menu links the person has (the rules' own answers, never role names),
-the bell's unread count, and for administrators what the work calendar misses."""
+how many rows their worklists have, the bell's unread count, and for administrators what the work calendar misses."""
 
 from django.http import HttpRequest
 
@@ -7,6 +7,7 @@ from cases import rules
 from cases.models import CaseKind
 from cases.workdays import calendar_gaps
 from notifications.selectors import notification_unread_count
+from workflow.selectors import worklist_counts
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -18,6 +19,8 @@ def navigation(request: HttpRequest) -> dict:
         "may_register_help_request": rules.may_register_somewhere(user, CaseKind.HELP_REQUEST),
         "has_board": rules.has_board(user),
         "may_decide_returns": rules.decides_returns_somewhere(user),
+        # The worklists' counts beside their menu links (one COUNT each).
+        "worklist_counts": worklist_counts(user=user),
         # The bell's count on every page (one COUNT over the unread index).
         "unread_notifications": notification_unread_count(user=user),
         # Administrators are told on every page (and the admin's) when deadlines need a year the calendar lacks.

@@ -8,6 +8,7 @@ from web.views import (
     cases,
     extensions,
     honours,
+    notes,
     notifications,
     orders,
     parties,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("returns/", returns.return_list, name="returns"),
     path("returns/<id:return_id>/decide/", returns.return_decide, name="return_decide"),
     path("cases/<reference:reference>/orders/", orders.order_issue, name="case_order_issue"),
+    path("cases/<reference:reference>/notes/", notes.case_note_add, name="case_notes"),
     path("orders/<id:order_id>/reply/", orders.order_reply, name="order_reply"),
     path(
         "cases/<reference:reference>/attachments/", attachments.case_attachment_add, name="case_attachments"
@@ -45,6 +47,7 @@ urlpatterns = [
     path("satisfaction/<str:token>/", parties.satisfaction, name="satisfaction"),
     path("tasks/inbox/", tasks.inbox, name="inbox"),
     path("tasks/queue/", tasks.queue, name="queue"),
+    path("tasks/queue/claim/", tasks.queue_claim, name="queue_claim"),
     path("tasks/archive/", tasks.archive, name="archive"),
     path("tasks/<id:task_id>/", tasks.task_detail, name="task"),
     path("tasks/<id:task_id>/claim/", tasks.task_claim, name="task_claim"),

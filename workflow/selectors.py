@@ -3,19 +3,34 @@ reads of pages and the API: the cases' own rule (``cases.selectors``) with the r
 adds."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases import rules
+from cases import deadlines, rules
 from cases import selectors as case_selectors
 from cases.errors import InvalidInput, NotFound
-from cases.models import Attachment, Case, CaseReturn, Role, SupervisionOrder, User
+from cases.masking import mask_phone
+from cases.models import (
+    Attachment,
+    Case,
+    CaseReturn,
+    Clock,
+    Role,
+    SupervisionOrder,
+    Unit,
+    User,
+    WorklistOrder,
+)
 from cases.selectors import attachments as attachment_selectors
 from cases.selectors import orders as order_selectors
+from cases.selectors.cases import case_search_q, case_took_part_q
 from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
 from cases.selectors.returns import return_get_for_user as _return_get_for_user
 from workflow.flows import FLOWS
@@ -80,6 +95,129 @@ def task_archive(*, user: User) -> QuerySet[Task]:
         .select_related(*TASK_ROW_RELATED)
         .order_by("-finished", "-pk")
     )
+
+
+# ---- worklists: the three lists above with what identifies each row, their filters and orders -------------
+
+
+WORKLIST_ORDERS = {
+    WorklistOrder.PRIORITY: BY_URGENCY,
+    WorklistOrder.DUE: (F("due").asc(nulls_last=True), "pk"),
+    WorklistOrder.AGE: ("created", "pk"),
+    WorklistOrder.FINISHED: ("-finished", "-pk"),
+}
+WORKLISTS = {"inbox": task_inbox, "queue": task_queue, "archive": task_archive}
+WORKLIST_DEFAULT_ORDER = {
+    "inbox": WorklistOrder.PRIORITY,
+    "queue": WorklistOrder.PRIORITY,
+    "archive": WorklistOrder.FINISHED,
+}
+# The case of a row with what the row shows of it: the party or enterprise, the unit.
+WORKLIST_RELATED = (
+    *TASK_ROW_RELATED,
+    CASE_OF_TASK + "dispute",
+    CASE_OF_TASK + "help_request",
+)
+
+
+def worklist(
+    *,
+    user: User,
+    scope: str,
+    kind: str = "",
+    step: str = "",
+    unit_id: int | None = None,
+    light: str = "",
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[Task]:
+    """One of the person's worklists (``inbox``, ``queue``, ``archive``), filtered and ordered, each row with
+    its case's party or enterprise, its step's due moment (``due``) and whether the person took part in the
+    case (``took_part``, for masking: ``worklist_rows``). ``light``: the step's light now (``Light``, or
+    ``NO_DEADLINE_LIGHT`` for a step without a due moment); ``q``: as the case list searches
+    (``case_selectors.case_search_q``: phone numbers by their digits where the person sees them). Whatever
+    the filters and the page, a page costs the same queries."""
+    took_part = case_took_part_q(user, CASE_OF_TASK + "id")
+    tasks = (
+        WORKLISTS[scope](user=user)
+        .select_related(*WORKLIST_RELATED)
+        .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
+    )
+    if kind:
+        tasks = tasks.filter(**{CASE_OF_TASK + "kind": kind})
+    if step:
+        tasks = tasks.filter(flow_task__in=[node for node in human_nodes() if node.name == step])
+    if unit_id:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        tasks = tasks.filter(**{CASE_OF_TASK + "unit__path__startswith": unit.path}) if unit else tasks.none()
+    if light:
+        tasks = tasks.filter(task_light_q(light, at=timezone.now()))
+    if q:
+        tasks = tasks.filter(case_search_q(q, user=user, took_part=took_part, prefix=CASE_OF_TASK))
+    order = WORKLIST_ORDERS[WorklistOrder(sort or WORKLIST_DEFAULT_ORDER[scope])]
+    return tasks.order_by(*order)
+
+
+def task_light_q(light: str, *, at: datetime) -> Q:
+    """The tasks whose step ``clock_sla`` lights ``light`` at ``at`` (``deadlines.clock_light_q`` on its clock); a
+    task without a clock (from before clocks) has no deadline."""
+    lit = Q(Exists(Clock.objects.filter(deadlines.clock_light_q(light, at=at), task_id=OuterRef("pk"))))
+    if light == deadlines.NO_DEADLINE_LIGHT:
+        lit |= ~Q(Exists(Clock.objects.filter(task_id=OuterRef("pk"))))
+    return lit
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """What a worklist shows of one task: its case, who the case is about (the party, or the enterprise) and
+    their phone as this reader may see it (``rules.shows_personal_data``), the question in one line."""
+
+    task: Task
+    case: Case
+    party: str
+    phone: str
+    summary: str
+
+
+SUMMARY_LENGTH = 60
+
+
+def summary_line(text: str) -> str:
+    """The first line of a description, cut to ``SUMMARY_LENGTH`` characters with an ellipsis."""
+    line = (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+    return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
+
+
+def worklist_rows(tasks: Iterable[Task], *, user: User) -> list[WorklistRow]:
+    """The rows of a page of ``worklist`` (its tasks carry ``took_part``), each task with its ``clock`` (one
+    query for the page)."""
+    rows = []
+    for task in with_clocks(tasks):
+        case = task.process.caseprocess.case
+        if case.is_dispute:
+            party, phone = case.dispute.applicant_name, case.dispute.applicant_phone
+        else:
+            party, phone = case.help_request.enterprise_name, case.help_request.contact_phone
+        shown = rules.shows_personal_data(case, user, took_part=bool(getattr(task, "took_part", False)))
+        rows.append(
+            WorklistRow(
+                task=task,
+                case=case,
+                party=party,
+                phone=phone if shown else mask_phone(phone),
+                summary=summary_line(case.description),
+            )
+        )
+    return rows
+
+
+def worklist_counts(*, user: User) -> dict[str, int]:
+    """How many rows each worklist has (the menu's counts): one COUNT each."""
+    return {
+        "inbox": Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).count(),
+        "queue": queue_tasks_for_user(user).count(),
+        "archive": Task.objects.filter(owner=user, status=STATUS.DONE, flow_task_type="HUMAN").count(),
+    }
 
 
 def with_clocks(tasks: Iterable[Task]) -> list[Task]:

@@ -35,6 +35,7 @@ from cases.models.commendation import Assessment, PointAward
 from cases.models.extensions import ExtensionRequest, ExtensionState
 from cases.models.kinds import CaseKind
 from cases.models.meetings import Meeting
+from cases.models.notes import CaseNote
 from cases.models.orders import OrderState, SupervisionOrder
 from cases.models.org import OrganisationType, Role, Specialty, Unit, UnitKind, User
 from cases.models.participants import CaseParticipant
@@ -42,6 +43,7 @@ from cases.models.returns import CaseReturn, ReturnDecision, ReturnKind, ReturnR
 from cases.models.satisfaction import SatisfactionLink
 from cases.models.sms import SmsMessage, SmsPurpose, SmsStatus
 from cases.models.tracking import PublicNote, PublicStage, TrackingCode
+from cases.models.worklists import Worklist, WorklistOrder, WorklistPreference
 
 __all__ = [
     "Advice",
@@ -61,6 +63,7 @@ __all__ = [
     "CardRedemption",
     "Case",
     "CaseKind",
+    "CaseNote",
     "CaseParticipant",
     "CaseReturn",
     "CaseState",
@@ -102,4 +105,7 @@ __all__ = [
     "Unit",
     "UnitKind",
     "User",
+    "Worklist",
+    "WorklistOrder",
+    "WorklistPreference",
 ]

@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     PARTY_ANSWERED = "party_answered", _("Rated by the party")
     DUPLICATE_LINKED = "duplicate_linked", _("Repeat linked (重复件)")
     CONFIRMATION_REMINDED = "confirm_reminded", _("Judicial confirmation reminder sent")
+    NOTE_ADDED = "note_added", _("Note added")
     # A step's clock turned yellow (75 % of its time used) or red (overdue): written by the timer runner.
     DUE_SOON = "due_soon", _("Due soon (yellow)")
     OVERDUE = "overdue", _("Overdue (red)")

@@ -37,6 +37,44 @@ def case_visible_q(user: User, reach: Q = NOTHING) -> Q:
     return visible
 
 
+# At least this many digits in a search make it a search by phone number too (fewer find half the district).
+PHONE_SEARCH_DIGITS = 4
+
+
+def case_took_part_q(user: User, case: str = "pk") -> Q:
+    """The rows whose case (``OuterRef(case)``) the user holds or held a step of (``CaseParticipant``)."""
+    if not user.is_authenticated:
+        return NOTHING
+    return Q(Exists(CaseParticipant.objects.filter(case=OuterRef(case), person=user)))
+
+
+def case_search_q(q: str, *, user: User, took_part: Q, prefix: str = "") -> Q:
+    """A search of cases (or rows reaching them through ``prefix``): the reference, the description, the party
+    or enterprise; and, when ``q`` holds ``PHONE_SEARCH_DIGITS`` digits or more, the parties' phone numbers by
+    those digits ("138 1234-1234" finds 13812341234) on the cases where the user sees the numbers in full
+    (``rules.shows_personal_data_cases_q``; ``took_part``: the rows whose case the user took part in)."""
+
+    def on(**lookups: str) -> Q:
+        return Q(**{prefix + name: value for name, value in lookups.items()})
+
+    found = (
+        on(reference__icontains=q)
+        | on(description__icontains=q)
+        | on(help_request__enterprise_name__icontains=q)
+        | on(dispute__applicant_name__icontains=q)
+        | on(dispute__respondent_name__icontains=q)
+    )
+    digits = re.sub(r"[^0-9]", "", q)
+    if len(digits) >= PHONE_SEARCH_DIGITS:
+        phones = (
+            on(dispute__applicant_phone__contains=digits)
+            | on(dispute__respondent_phone__contains=digits)
+            | on(help_request__contact_phone__contains=digits)
+        )
+        found |= phones & rules.shows_personal_data_cases_q(user, prefix, took_part)
+    return found
+
+
 class CaseOrder(StrEnum):
     """How a case list is ordered: newest first (by registration), or due first (soonest first, cases without
     a deadline last); the id breaks ties, so that a keyset page never repeats or skips a case."""
@@ -68,12 +106,7 @@ def case_list_for_user(
         unit = Unit.objects.filter(pk=unit_id).first()
         cases = cases.filter(unit__path__startswith=unit.path) if unit else cases.none()
     if q:
-        cases = cases.filter(
-            Q(reference__icontains=q)
-            | Q(description__icontains=q)
-            | Q(help_request__enterprise_name__icontains=q)
-            | Q(dispute__applicant_name__icontains=q)
-        )
+        cases = cases.filter(case_search_q(q, user=user, took_part=case_took_part_q(user)))
     if order == CaseOrder.DUE:
         return cases.order_by(due_order(), "id")
     return cases.order_by("-created_at", "-id")

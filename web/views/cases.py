@@ -25,6 +25,7 @@ from cases.services import intake as case_intake
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
 from web import documents
 from web.attachments import attachments_context
+from web.notes import notes_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.timeline import case_timeline_entries
@@ -131,6 +132,7 @@ def _case_context(
     decision_forms: dict[int, case_forms.ReturnDecisionForm] | None = None,
     order_form: OrderForm | None = None,
     reply_form: OrderReplyForm | None = None,
+    note_form: case_forms.NoteForm | None = None,
 ) -> dict[str, Any]:
     """The case page's context. A refused form given is shown again with its errors: an extension's decision
     (``decision_form`` for request ``decision_for``), a return's (``return_form``, ``decision_forms``), a
@@ -161,6 +163,7 @@ def _case_context(
         ),
         **party_context(case, request.user),
         **agreement_page_context(case),
+        **notes_context(case=case, user=request.user, note_form=note_form),
     }
 
 

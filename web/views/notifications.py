@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import rules
@@ -44,6 +45,9 @@ def notification_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark read: ``ids`` (repeated) or ``up_to``, or everything; JSON for scripts, a redirect for the form."""
     form = MarkReadForm({"ids": request.POST.getlist("ids") or None, "up_to": request.POST.get("up_to")})
     wants_json = request.headers.get("accept", "").startswith("application/json")
+    if form.is_valid() and request.POST.get("chosen") and not form.cleaned_data["ids"]:
+        # "Mark the chosen as read" with nothing ticked: never read as "everything"
+        form.add_error("ids", _("Choose the notifications to mark as read."))
     if not form.is_valid():
         field, message = first_error(form)
         if wants_json:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
@@ -21,10 +22,13 @@ from viewflow.workflow.status import STATUS
 from cases import deadlines, rules
 from cases import forms as case_forms
 from cases.errors import CaseError, NotFound, NotTaskOwner
-from cases.models import Case, User
+from cases.forms import first_error
+from cases.models import Case, Unit, User
 from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
 from cases.selectors.orders import case_open_orders, order_open_on_case_of_task, order_sla
+from cases.selectors.worklists import worklist_preference_get
 from cases.services.extensions import ask_refusal
+from cases.services.worklists import worklist_preference_save
 from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
@@ -34,16 +38,52 @@ from workflow.selectors import case_shows_personal_data
 
 PAGE_SIZE = 50
 EXTENSION_IDS = "extension_%s"  # the page's other forms have a reason field too: ids of its own
-LISTS = {"inbox": selectors.task_inbox, "queue": selectors.task_queue, "archive": selectors.task_archive}
+
+
+def _worklist_form(request: AuthenticatedHttpRequest, scope: str) -> tuple[case_forms.WorklistForm, bool]:
+    """The list's filters: those of the query string, kept as the person's choice when they are valid; without
+    any, the person's last choice (checked again: a step or unit gone since is dropped). ``(form, sent)``."""
+    sent = any(name in request.GET for name in (*case_forms.WorklistForm.FILTERS, "reset"))
+    if sent:
+        return case_forms.WorklistForm(request.GET), True
+    stored = case_forms.WorklistForm(worklist_preference_get(user=request.user, worklist=scope))
+    if stored.is_valid():
+        return stored, False
+    return case_forms.WorklistForm({}), False
 
 
 def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
-    rows = LISTS[scope](user=request.user).annotate(has_open_order=order_open_on_case_of_task())
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_clocks(page.object_list)
-    context: dict[str, Any] = {"scope": scope, "page": page}
+    user = request.user
+    if "reset" in request.GET:
+        worklist_preference_save(user=user, worklist=scope, query={})
+        return redirect(scope)
+    form, sent = _worklist_form(request, scope)
+    context: dict[str, Any] = {
+        "scope": scope,
+        "form": form,
+        "steps": case_forms.step_choices(),
+        "units": Unit.objects.filter(rules.units_seen(user)).order_by("path")
+        if rules.units_seen(user) != rules.NOTHING
+        else [],
+    }
+    if not form.is_valid():  # a filter that is not listed: said at the top, nothing kept, nothing listed
+        context["error"] = first_error(form)[1]
+        return render(request, "tasks/list.html", context, status=400)
+    remembered = form.remembered()
+    if sent and remembered != worklist_preference_get(user=user, worklist=scope):
+        worklist_preference_save(user=user, worklist=scope, query=remembered)
+    tasks = selectors.worklist(user=user, scope=scope, **form.filters())
+    page = Paginator(tasks.annotate(has_open_order=order_open_on_case_of_task()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context.update(
+        page=page,
+        rows=selectors.worklist_rows(page.object_list, user=user),
+        query=urlencode(remembered),
+        filtered=bool(remembered),
+    )
     if scope == "inbox":  # a supervisor's inbox links the extension requests awaiting their decision
-        context["extensions_pending"] = extension_list_pending_for_user(user=request.user).count()
+        context["extensions_pending"] = extension_list_pending_for_user(user=user).count()
     return render(request, "tasks/list.html", context)
 
 
@@ -60,6 +100,29 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def archive(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _task_list(request, "archive")
+
+
+@login_required
+@require_POST
+def queue_claim(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Claim the queue tasks ticked (``tasks``, repeated), each on its own: say which were claimed and why
+    each other one was not."""
+    form = case_forms.ClaimManyForm({"tasks": request.POST.getlist("tasks") or None})
+    if not form.is_valid():
+        messages.error(request, first_error(form)[1])
+        return redirect("queue")
+    results = services.tasks_claim(task_ids=form.cleaned_data["tasks"], user=request.user)
+    claimed = [result.reference for result in results if result.error is None]
+    if claimed:
+        messages.success(request, _("You claimed: %(references)s.") % {"references": ", ".join(claimed)})
+    for result in results:
+        if result.error is not None:
+            messages.error(
+                request,
+                _("%(task)s not claimed: %(reason)s")
+                % {"task": result.reference or f"#{result.task_id}", "reason": result.error.message},
+            )
+    return redirect("inbox" if claimed and len(claimed) == len(results) else "queue")
 
 
 def _reassign_candidates(node: CaseTask, case: Case) -> QuerySet[User]:

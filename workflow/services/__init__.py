@@ -4,6 +4,7 @@ decisions, supervision orders; and the timer runner's."""
 
 from workflow.services.extensions import extension_decide, task_extension_ask
 from workflow.services.intake import dispute_intake, help_request_intake
+from workflow.services.notes import case_note_add
 from workflow.services.orders import order_issue, order_reply
 from workflow.services.returns import case_return, return_decide
 from workflow.services.side_exits import case_side_exit
@@ -14,10 +15,12 @@ from workflow.services.tasks import (
     task_reassign,
     task_release,
     task_resume,
+    tasks_claim,
 )
 from workflow.services.timers import confirmations_fire, timers_run
 
 __all__ = [
+    "case_note_add",
     "case_return",
     "case_side_exit",
     "dispute_intake",
@@ -33,6 +36,7 @@ __all__ = [
     "task_reassign",
     "task_release",
     "task_resume",
+    "tasks_claim",
     "timers_run",
     "confirmations_fire",
 ]

@@ -8,6 +8,7 @@ what they mean for the case. Each is the outermost command: it owns the transact
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils.functional import Promise
@@ -16,7 +17,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import deadlines, rules
-from cases.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotTaskOwner
+from cases.errors import CaseError, Conflict, InvalidInput, NotAllowed, NotFound, NotTaskOwner
 from cases.events import case_event
 from cases.models import AuditAction, Case, User
 from cases.services.audit import audit_write
@@ -29,7 +30,7 @@ from cases.transactions import command
 from notifications.types import EventType
 from workflow.locks import case_lock, case_of_task
 from workflow.nodes import CaseTask
-from workflow.selectors import task_visible, task_visible_to_claimant
+from workflow.selectors import task_get_for_claim, task_visible, task_visible_to_claimant
 from workflow.services.announce import after_step, task_announce
 
 Visibility = Callable[..., bool]
@@ -84,6 +85,45 @@ def task_claim(*, task_id: int, user: User) -> Task:
             params={"person": str(user), "step": node.step.title},
         )
     return task
+
+
+# Tasks one bulk claim takes at most (a page of the queue is 50 rows).
+CLAIM_MANY_MAX = 50
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One task of a bulk claim: claimed, or refused with the error that refused it (nothing changed for it)."""
+
+    task_id: int
+    reference: str
+    error: CaseError | None
+
+
+def tasks_claim(*, task_ids: list[int], user: User) -> list[ClaimResult]:
+    """Claim several queue tasks, each through ``task_claim`` (its own transaction and lock), in the order
+    given and each once: one refused (taken by someone else meanwhile, not in the person's queue, unknown)
+    leaves the others as they went."""
+    results = []
+    for task_id in dict.fromkeys(task_ids):
+        try:
+            task = task_claim(task_id=task_id, user=user)
+        except CaseError as error:
+            results.append(ClaimResult(task_id=task_id, reference=_reference_for(task_id, user), error=error))
+        else:
+            results.append(
+                ClaimResult(task_id=task_id, reference=task.process.caseprocess.case.reference, error=None)
+            )
+    return results
+
+
+def _reference_for(task_id: int, user: User) -> str:
+    """The case of a task whose claim was refused, if the person may know it (they could have taken it)."""
+    try:
+        task = task_get_for_claim(task_id=task_id, user=user)
+    except NotFound:
+        return ""
+    return task.process.caseprocess.case.reference
 
 
 @command
