@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cases",
     "workflow",
     "notifications",
+    "reports",
     "api",
     "web",
     "demo",

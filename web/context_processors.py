@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict:
         "may_register_help_request": rules.may_register_somewhere(user, CaseKind.HELP_REQUEST),
         "has_board": rules.has_board(user),
         "may_decide_returns": rules.decides_returns_somewhere(user),
+        # Reports follow a unit (``reports.selectors.report_scope``): a board's root, or one's own unit.
+        "has_reports": rules.has_board(user) or bool(user.unit_id),
         # The bell's count on every page (one COUNT over the unread index).
         "unread_notifications": notification_unread_count(user=user),
         # Administrators are told on every page (and the admin's) when deadlines need a year the calendar lacks.

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
-from web.views import attachments, cases, extensions, notifications, orders, parties, returns, tasks
+from web.views import attachments, cases, extensions, notifications, orders, parties, reports, returns, tasks
 
 urlpatterns = [
     path("", cases.home, name="home"),
@@ -45,4 +45,7 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications_read"),
     path("board/", notifications.board, name="board"),
+    path("reports/", reports.unit_report, name="reports"),
+    path("reports/people/", reports.people_report, name="report_people"),
+    path("reports/pdf/", reports.unit_report_pdf, name="report_pdf"),
 ]
