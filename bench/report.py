@@ -4,7 +4,7 @@ import importlib
 
 from bench.common import read_result
 
-PARTS = ["lifecycle", "queues", "push", "timers"]
+PARTS = ["lifecycle", "queues", "push", "timers", "reports"]
 
 
 def markdown(parts: list[str] = PARTS) -> str:

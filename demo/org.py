@@ -162,4 +162,11 @@ def load(*, with_cases: bool = True) -> dict[str, User]:
         # Each case goes through the real commands, each its own transaction (they are durable): a failure
         # half-way leaves the cases made so far, and a rerun keeps them (``make clean`` starts afresh).
         build_cases(people)
+    if with_cases:
+        from demo.history import history_load
+        from reports.figures import figures_refresh
+
+        # A year of closed cases for the reports, copied in bulk from the closed cases just made (once).
+        history_load(people)
+        figures_refresh()
     return people
