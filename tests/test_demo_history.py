@@ -16,7 +16,14 @@ from reports.selectors import report_scope, unit_figures
 def engine_shape(case: Case) -> list[tuple]:
     """The audit trail's shape: action, name, from, to, whether an actor and on-time are set."""
     return [
-        (row.action, row.name, row.from_state, row.to_state, row.actor_id is not None, row.on_time is not None)
+        (
+            row.action,
+            row.name,
+            row.from_state,
+            row.to_state,
+            row.actor_id is not None,
+            row.on_time is not None,
+        )
         for row in AuditEntry.objects.filter(case=case).exclude(name="reopen").order_by("pk")
     ]
 
@@ -40,14 +47,18 @@ def test_history_cases_have_the_shapes_the_engine_wrote_and_load_once(people):
         # Points as ``cases.scoring`` gives them for the copied steps (the assessing supervisor's not counted).
         assessment = Assessment.objects.get(case=case)
         done = list(
-            AuditEntry.objects.filter(case=case, action="task_done").order_by("pk").values_list("actor_id", "on_time")
+            AuditEntry.objects.filter(case=case, action="task_done")
+            .order_by("pk")
+            .values_list("actor_id", "on_time")
         )[:-1]
         expected = points_for(
             steps=[StepDone(person, bool(on_time)) for person, on_time in done],
             satisfaction=assessment.satisfaction,
             quality_score=assessment.quality_score,
         )
-        awarded = {award.person_id: award.points for award in PointAward.objects.filter(assessment=assessment)}
+        awarded = {
+            award.person_id: award.points for award in PointAward.objects.filter(assessment=assessment)
+        }
         assert awarded == {person: points for person, (points, _how) in expected.items()}
     figures_refresh()
     report = unit_figures(
