@@ -48,7 +48,7 @@ from cases.models import (
 from cases.scoring import SATISFACTION_BY_ANSWER, StepDone, points_for
 from cases.workdays import CALENDAR_ZONE
 
-HISTORY_CASES = 3000
+HISTORY_CASES = 2000
 FIRST_NUMBER = 800_000  # history references: TX-<year>-8xxxxx, far above a year's real numbering
 SEED = 20260115
 BATCH = 500

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -50,6 +49,7 @@ from reports.models import (
 
 AUDIT_BATCH = 20_000  # audit rows read per round
 CASE_BATCH = 2_000  # cases recomputed per round of queries
+CURSOR_ID = 1  # the one cursor row (made by the migration)
 ROUNDS = 50  # per call: a request never catches up with a million rows by itself (the command does)
 
 # The category of a help request: the first specialty it asked for (a dispute has a category of its own).
@@ -93,7 +93,7 @@ class UnitCounts:
             setattr(self, each.name, getattr(self, each.name) + sign * getattr(other, each.name))
 
     def is_zero(self) -> bool:
-        return all(abs(value) < 1e-9 for value in astuple(self))
+        return all(abs(getattr(self, each.name)) < 1e-9 for each in fields(self))
 
 
 @dataclass
@@ -109,7 +109,7 @@ class PersonCounts:
             setattr(self, each.name, getattr(self, each.name) + sign * getattr(other, each.name))
 
     def is_zero(self) -> bool:
-        return all(value == 0 for value in astuple(self))
+        return all(getattr(self, each.name) == 0 for each in fields(self))
 
 
 UnitKey = tuple[int, date, str, str]  # unit id, day, kind, category
@@ -294,8 +294,12 @@ def _apply_unit_deltas(deltas: dict[UnitKey, UnitCounts]) -> None:
             changed.append(row)
         for name in names:
             setattr(row, name, getattr(row, name) + getattr(delta, name))
-    UnitDay.objects.bulk_update(changed, names, batch_size=1000)
-    UnitDay.objects.bulk_create(new, batch_size=1000)
+    # Rewritten rather than updated: a delete and an insert are two statements, ``bulk_update``'s CASE per
+    # column and row is slow at thousands of rows.
+    UnitDay.objects.filter(pk__in=[row.pk for row in changed]).delete()
+    for row in changed:
+        row.pk = None
+    UnitDay.objects.bulk_create([*changed, *new], batch_size=1000)
 
 
 def _apply_person_deltas(deltas: dict[tuple[int, date], PersonCounts]) -> None:
@@ -319,8 +323,10 @@ def _apply_person_deltas(deltas: dict[tuple[int, date], PersonCounts]) -> None:
             changed.append(row)
         for name in names:
             setattr(row, name, getattr(row, name) + getattr(delta, name))
-    PersonDay.objects.bulk_update(changed, names, batch_size=1000)
-    PersonDay.objects.bulk_create(new, batch_size=1000)
+    PersonDay.objects.filter(pk__in=[row.pk for row in changed]).delete()
+    for row in changed:
+        row.pk = None
+    PersonDay.objects.bulk_create([*changed, *new], batch_size=1000)
 
 
 def figures_recompute(case_ids: list[int], calendar: WorkCalendar | None = None) -> None:
@@ -350,12 +356,16 @@ def figures_recompute(case_ids: list[int], calendar: WorkCalendar | None = None)
 def figures_refresh(*, rounds: int = ROUNDS) -> int:
     """Follows the audit trail from where the last pass stopped; returns how many cases it recomputed.
 
-    One pass at a time: the cursor row is locked (PostgreSQL), a second pass waits and then finds little."""
-    cursor = FiguresCursor.objects.select_for_update().order_by("pk").first()
+    One pass at a time: the cursor row is locked (PostgreSQL); a pass that finds it locked skips."""
+    # One pass at a time: a request that finds another pass under way skips its own (the other is catching up;
+    # what it reads is at most that pass behind) instead of queueing behind it.
+    cursor = FiguresCursor.objects.select_for_update(skip_locked=True).filter(pk=CURSOR_ID).first()
     if cursor is None:
-        cursor = FiguresCursor.objects.create()
-        if connection.vendor == "postgresql":  # another first pass may have created one too: use the first
-            cursor = FiguresCursor.objects.select_for_update().order_by("pk").first() or cursor
+        if FiguresCursor.objects.filter(pk=CURSOR_ID).exists():
+            return 0  # locked by another pass
+        cursor = FiguresCursor.objects.create(
+            pk=CURSOR_ID
+        )  # the migration made it; a flushed test database not
     calendar = WorkCalendar()
     recomputed = 0
     for _round in range(rounds):
@@ -371,7 +381,9 @@ def figures_refresh(*, rounds: int = ROUNDS) -> int:
             recomputed += len(case_ids)
             cursor.after = max(cursor.after, rows[-1][0])
         full = len(rows) == AUDIT_BATCH
-        if rows or (not full and cursor.horizon != horizon):
+        # Nothing read: the old horizon still covers what this read could not see, and costs nothing to keep
+        # (no row is at or after it), so the cursor is not written: a report with nothing new writes nothing.
+        if rows:
             if not full:
                 cursor.horizon = horizon
             cursor.refreshed_at = timezone.now()
@@ -390,10 +402,13 @@ def figures_rebuild() -> int:
         PersonDay.objects.all().delete()
         CaseFigures.objects.all().delete()
         PersonCaseFigures.objects.all().delete()
-        FiguresCursor.objects.all().delete()
+        FiguresCursor.objects.update(after=0, horizon=0)
     total = 0
     while True:
         done = figures_refresh(rounds=ROUNDS)
         total += done
-        if done == 0 or not AuditEntry.objects.filter(pk__gt=FiguresCursor.objects.get().after).exists():
+        if (
+            done == 0
+            or not AuditEntry.objects.filter(pk__gt=FiguresCursor.objects.get(pk=CURSOR_ID).after).exists()
+        ):
             return total

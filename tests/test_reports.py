@@ -349,3 +349,13 @@ def test_the_case_list_exports_every_page_under_its_filters_as_the_list_shows_it
         .iter_rows(values_only=True)
     )
     assert {row[3] for row in hailing[1:]} == {"成蹊新联之家"}
+
+
+@pytest.mark.parametrize("username", ["admin", "supervisor_taixing", "mediator", "lawyer"])
+def test_the_report_pages_show_no_english_in_zh_hans(world, username):
+    from tests.test_pages_language import english_words
+
+    for url in (f"/reports/?{MARCH}", f"/reports/people/?{MARCH}"):
+        response = page(world[username]).get(url)
+        assert response.status_code == 200
+        assert english_words(response.content.decode()) == set(), url

@@ -6,6 +6,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def make_cursor(apps, schema_editor):
+    """The one cursor of the figures (``reports.figures.CURSOR_ID``): made here, so passes only lock it."""
+    apps.get_model("reports", "FiguresCursor").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -133,4 +138,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('unit', 'day', 'kind', 'category'), name='reports_unit_day_once')],
             },
         ),
+        migrations.RunPython(make_cursor, migrations.RunPython.noop),
     ]
