@@ -22,7 +22,7 @@ from cases.models import Role
 from reports import tables
 from reports.exports import XLSX_TYPE, xlsx_response
 from reports.figures import figures_refresh
-from reports.periods import period_from
+from reports.periods import period_from, printable
 from reports.selectors import Figures, people_ranking, report_scope, report_unit, unit_figures
 
 ERRORS = answers.ERRORS
@@ -227,7 +227,7 @@ def report_people(request: Request) -> Response | HttpResponseBase:
     unit = report_unit(scope, query["unit"])
     period = period_from(query)
     if query["role"] and query["role"] not in RANKED_ROLES:
-        raise InvalidInput(_("Unknown role: %(role)s.") % {"role": query["role"][:30]}, field="role")
+        raise InvalidInput(_("Unknown role: %(role)s.") % {"role": printable(query["role"])}, field="role")
     figures_refresh()
     rows = people_ranking(scope=scope, unit=unit, period=period, role=query["role"])
     if _wants_xlsx(request):

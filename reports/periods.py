@@ -51,12 +51,17 @@ def year_of(day: date) -> Period:
     return Period(date(day.year, 1, 1), date(day.year, 12, 31))
 
 
+def printable(value: str) -> str:
+    """What a refusal may echo of a value: its first characters, without control characters (a NUL byte)."""
+    return "".join(character for character in value[:20] if character.isprintable())
+
+
 def _day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(
-            _("%(value)s is not a date: write it as YYYY-MM-DD.") % {"value": value[:20]}, field=field
+            _("%(value)s is not a date: write it as YYYY-MM-DD.") % {"value": printable(value)}, field=field
         ) from None
 
 

@@ -41,6 +41,7 @@ COUNTERS = (
     "duplicates",
     "handling_days",
 )
+ID_DIGITS = 18  # an id of ours fits a 64-bit key (``cases.converters``)
 RANKED_PEOPLE = 200  # rows of the people's ranking at most
 LIST_LENGTH = 5  # units on each side of the 红黑榜
 # The on-time lights of the units: green from 90 %, yellow from 75 %, red below.
@@ -76,13 +77,14 @@ def report_unit(scope: ReportScope, unit_id: int | str | None) -> Unit:
     same answer whether it exists elsewhere or not at all."""
     if unit_id in (None, ""):
         return scope.root
-    try:
-        pk = int(unit_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("No such unit in your reports.")) from None
+    text = str(unit_id)
+    # ASCII digits only, as the path converters take ids (``int("١")`` would read 1).
+    if not (text.isascii() and text.isdigit() and len(text) <= ID_DIGITS):
+        raise NotFound(_("No such unit in your reports."))
+    pk = int(text)
     if pk == scope.root.pk:
         return scope.root
-    unit = Unit.objects.filter(pk=pk).first() if scope.drills and 0 < pk < 2**63 else None
+    unit = Unit.objects.filter(pk=pk).first() if scope.drills else None
     if unit is None or not scope.root.contains(unit):
         raise NotFound(_("No such unit in your reports."))
     return unit

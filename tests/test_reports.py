@@ -288,6 +288,9 @@ REFUSALS = [
     ("from=2026-13-01&to=2026-03-01", 400, "2026-13-01 不是日期，请写成 YYYY-MM-DD。"),
     (f"{MARCH}&unit=999999", 404, "您的报表中没有这个单位。"),
     (f"{MARCH}&unit=abc", 404, "您的报表中没有这个单位。"),
+    (f"{MARCH}&unit=%D9%A1", 404, "您的报表中没有这个单位。"),  # an Arabic-Indic 1: not an id of ours
+    (f"{MARCH}&unit=1%00", 404, "您的报表中没有这个单位。"),
+    ("from=2026-03-01%00&to=2026-03-31", 400, "2026-03-01 不是日期，请写成 YYYY-MM-DD。"),
     (f"{MARCH}&role=chef", 400, "未知的角色：chef。"),
 ]
 
@@ -359,3 +362,9 @@ def test_the_report_pages_show_no_english_in_zh_hans(world, username):
         response = page(world[username]).get(url)
         assert response.status_code == 200
         assert english_words(response.content.decode()) == set(), url
+
+
+def test_the_monthly_pdf_refuses_a_month_that_is_not_one(world):
+    response = page(world["supervisor_taixing"]).get("/reports/pdf/?month=2026-13")
+    assert response.status_code == 400
+    assert "2026-13 不是月份，请写成 YYYY-MM。" in response.content.decode()

@@ -24,7 +24,7 @@ from cases.selectors.cases import case_list_for_user
 from reports import tables
 from reports.exports import xlsx_response
 from reports.figures import figures_refresh
-from reports.periods import Period, month_of, period_from, quarter_of, year_of
+from reports.periods import Period, month_of, period_from, printable, quarter_of, year_of
 from reports.selectors import (
     ReportScope,
     people_ranking,
@@ -189,7 +189,7 @@ def people_report(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     try:
         period = _period(request)
         if role and role not in dict(tables.ROLE_CHOICES):
-            raise InvalidInput(_("Unknown role: %(role)s.") % {"role": role[:30]}, field="role")
+            raise InvalidInput(_("Unknown role: %(role)s.") % {"role": printable(role)}, field="role")
     except InvalidInput as error:
         messages.error(request, str(error.message))
         period, role, status = month_of(date.today()), "", 400
@@ -223,8 +223,9 @@ def unit_report_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         period = month_of(date.fromisoformat(f"{text}-01") if text else date.today())
     except ValueError:
-        messages.error(request, _("%(value)s is not a month: write it as YYYY-MM.") % {"value": text[:20]})
-        return render(request, "errors/page.html", {"title": _("Not a month")}, status=400)
+        message = _("%(value)s is not a month: write it as YYYY-MM.") % {"value": printable(text)}
+        context = {"title": _("Not a month"), "message": message, "status": 400}
+        return render(request, "errors/page.html", context, status=400)
     figures_refresh()
     context = {**_report_context(request, scope, unit, period), "styles": document_styles()}
     pdf = pdf_from_html(render_to_string("reports/units_pdf.html", context, request=request))
