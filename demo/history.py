@@ -15,6 +15,7 @@ statements per thousand cases. The bench's reports part uses it to grow a databa
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ from cases.models import (
 from cases.scoring import SATISFACTION_BY_ANSWER, StepDone, points_for
 from cases.workdays import CALENDAR_ZONE
 
-HISTORY_CASES = 2000
+HISTORY_CASES = int(os.environ.get("DEMO_HISTORY_CASES", "2000"))  # 0: no history
 FIRST_NUMBER = 800_000  # history references: TX-<year>-8xxxxx, far above a year's real numbering
 SEED = 20260115
 BATCH = 500
@@ -370,7 +371,7 @@ def history_exists() -> bool:
 
 def history_load(people: dict[str, User], *, count: int = HISTORY_CASES, days: int = 365) -> int:
     """Adds ``count`` closed cases over the last ``days`` days, unless history exists; returns how many."""
-    if history_exists():
+    if count <= 0 or history_exists():
         return 0
     found = templates()
     if found is None:
