@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, honours, notes, returns, tracking, views
+from api import attachments, honours, notes, reports, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -37,6 +37,8 @@ urlpatterns = [
     path("tasks/<id:task_id>/resume/", views.task_resume, name="api_task_resume"),
     path("tasks/<id:task_id>/extensions/", views.task_extension_ask, name="api_task_extension_ask"),
     path("extensions/<id:extension_id>/decide/", views.extension_decide, name="api_extension_decide"),
+    path("reports/units/", reports.report_units, name="api_report_units"),
+    path("reports/people/", reports.report_people, name="api_report_people"),
     path("notifications/", views.notification_list, name="api_notifications"),
     path("notifications/read/", views.notification_read, name="api_notifications_read"),
     path("honours/nominations/", honours.nominations, name="api_honours_nominations"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "workflow",
     "honours",
     "notifications",
+    "reports",
     "api",
     "web",
     "demo",

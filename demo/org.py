@@ -166,6 +166,13 @@ def load(*, with_cases: bool = True) -> dict[str, User]:
         # half-way leaves the cases made so far, and a rerun keeps them (``make clean`` starts afresh).
         build_cases(people)
     if with_cases:
+        from demo.history import history_load
+        from reports.figures import figures_refresh
+
+        # A year of closed cases for the reports, copied in bulk from the closed cases just made (once).
+        history_load(people)
+        figures_refresh()
+
         from demo.honours import build_honours
 
         build_honours(people)  # after the cases: the figures count them

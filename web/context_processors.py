@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict:
         "may_decide_returns": rules.decides_returns_somewhere(user),
         # The worklists' counts beside their menu links (one COUNT each).
         "worklist_counts": worklist_counts(user=user),
+        # Reports follow a unit (``reports.selectors.report_scope``): a board's root, or one's own unit.
+        "has_reports": rules.has_board(user) or bool(user.unit_id),
         # The bell's count on every page (one COUNT over the unread index).
         "unread_notifications": notification_unread_count(user=user),
         # Administrators are told on every page (and the admin's) when deadlines need a year the calendar lacks.

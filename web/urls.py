@@ -12,6 +12,7 @@ from web.views import (
     notifications,
     orders,
     parties,
+    reports,
     returns,
     tasks,
 )
@@ -85,4 +86,7 @@ urlpatterns = [
     path("honours/assessments/<id:unit_id>/", honours.unit_sheets, name="honours_unit_sheets"),
     path("honours/sheets/<id:sheet_id>/", honours.sheet_detail, name="honours_sheet"),
     path("honours/sheets/<id:sheet_id>/pdf/", honours.sheet_pdf, name="honours_sheet_pdf"),
+    path("reports/", reports.unit_report, name="reports"),
+    path("reports/people/", reports.people_report, name="report_people"),
+    path("reports/pdf/", reports.unit_report_pdf, name="report_pdf"),
 ]

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from web.timeline import case_timeline_entries
 from web.views.case_returns import case_returns_context
 from web.views.order_context import case_orders_context
 from web.views.parties import party_context, receipt_code_keep
+from web.views.reports import case_list_xlsx
 from workflow import services
 from workflow.selectors import (
     case_get_for_user,
@@ -56,7 +57,7 @@ def _visible_units(user: User) -> QuerySet[Unit]:
 
 
 @login_required
-def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Newest first or due first, one page at a time by the keyset cursor ``after`` (``case_page_for_user``),
     filtered by state, kind, unit, light or a search."""
     query_form = case_forms.CaseFilterForm(request.GET)
@@ -65,6 +66,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not query_form.is_valid():
             field, message = case_forms.first_error(query_form)
             raise InvalidInput(message, field=field)
+        if request.GET.get("format") == "xlsx":
+            return case_list_xlsx(request.user, query_form.filters())
         page = case_page_for_user(user=request.user, **query_form.filters())
     except InvalidInput as error:
         messages.error(request, str(error.message))
