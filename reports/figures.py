@@ -168,6 +168,7 @@ def compute_figures(
             "state",
             "created_at",
             "closed_at",
+            "duplicate_of_id",
             "dispute__category",
             "help_request__specialties",
         )
@@ -243,8 +244,8 @@ def compute_figures(
                 reopened=case_id in reopened,
                 extended=case_id in extended,
                 orders=orders.get(case_id, 0),
-                # TODO(duplicates): the 重复件 flag is being built elsewhere; count it here once ``Case`` has it.
-                duplicate=False,
+                duplicate=row["duplicate_of_id"]
+                is not None,  # 重复件: registered as a repeat of an earlier case
                 handling_days=handling,
             )
         )

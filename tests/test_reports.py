@@ -368,3 +368,25 @@ def test_the_monthly_pdf_refuses_a_month_that_is_not_one(world):
     response = page(world["supervisor_taixing"]).get("/reports/pdf/?month=2026-13")
     assert response.status_code == 400
     assert "2026-13 不是月份，请写成 YYYY-MM。" in response.content.decode()
+
+
+def test_a_repeat_registered_at_intake_counts_as_a_duplicate_of_its_unit(world):
+    earlier = Case.objects.get(state="registered")
+    answer = api(world["mediator"]).post(
+        "/api/v1/disputes/",
+        json.dumps(
+            {
+                "category": "neighbour",
+                "description": "噪音",
+                "channel": "visit",
+                "applicant_name": "张三",
+                "applicant_phone": "13812341234",
+                "duplicate_of": earlier.reference,
+            }
+        ),
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    xiangtai = unit("祥泰社区").pk
+    body = api(world["admin"]).get(f"/api/v1/reports/units/?{MARCH}&unit={xiangtai}").json()
+    assert (body["total"]["received"], body["total"]["duplicates"]) == (3, 1)
