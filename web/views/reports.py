@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 
 from cases import deadlines
 from cases.errors import InvalidInput, NotFound
-from cases.models import CaseKind, CaseState, Light, Priority
+from cases.models import CaseKind, CaseState, Light, Priority, Unit
 from cases.selectors.cases import case_list_for_user
 from reports import tables
 from reports.exports import xlsx_response
@@ -103,7 +103,7 @@ def _report_context(request: AuthenticatedHttpRequest, scope: ReportScope, unit:
     report = unit_figures(scope=scope, unit=unit, period=period)
     lists = red_black_list(scope=scope, unit=unit, period=period)
     ancestors = (
-        [each for each in unit.get_ancestors() if scope.root.contains(each)] if unit != scope.root else []
+        [each for each in Unit.objects.get_ancestors(unit) if scope.root.contains(each)] if unit != scope.root else []
     )
     headings = tables.figure_headings()
     unit_rows = [
