@@ -103,7 +103,9 @@ def _report_context(request: AuthenticatedHttpRequest, scope: ReportScope, unit:
     report = unit_figures(scope=scope, unit=unit, period=period)
     lists = red_black_list(scope=scope, unit=unit, period=period)
     ancestors = (
-        [each for each in Unit.objects.get_ancestors(unit) if scope.root.contains(each)] if unit != scope.root else []
+        [each for each in Unit.objects.get_ancestors(unit) if scope.root.contains(each)]
+        if unit != scope.root
+        else []
     )
     headings = tables.figure_headings()
     unit_rows = [
