@@ -14,7 +14,7 @@ the number of cases. Rates are percentages with one decimal, ``None`` when nothi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from django.db.models import Q, QuerySet, Sum
@@ -24,23 +24,12 @@ from django.utils.translation import gettext as _
 from cases import rules
 from cases.errors import NotFound
 from cases.models import Unit, User
+from reports.figures import UnitCounts
 from reports.models import PersonDay, RankingWeights, UnitDay
 from reports.periods import Period
 
-COUNTERS = (
-    "received",
-    "closed",
-    "closed_on_time",
-    "rated",
-    "rating_sum",
-    "satisfied",
-    "returned",
-    "reopened",
-    "extended",
-    "orders",
-    "duplicates",
-    "handling_days",
-)
+# The counters kept per unit and day (``reports.figures.UnitCounts``, the columns of ``UnitDay``).
+COUNTERS = tuple(each.name for each in fields(UnitCounts))
 ID_DIGITS = 18  # an id of ours fits a 64-bit key (``cases.converters``)
 RANKED_PEOPLE = 200  # rows of the people's ranking at most
 LIST_LENGTH = 5  # units on each side of the 红黑榜
@@ -98,29 +87,13 @@ def _rate(part: float, whole: float) -> float | None:
 
 
 @dataclass
-class Figures:
-    """The figures of one row (a unit's subtree, a kind and category, a month)."""
-
-    received: int = 0
-    closed: int = 0
-    closed_on_time: int = 0
-    rated: int = 0
-    rating_sum: int = 0
-    satisfied: int = 0
-    returned: int = 0
-    reopened: int = 0
-    extended: int = 0
-    orders: int = 0
-    duplicates: int = 0
-    handling_days: float = 0.0
+class Figures(UnitCounts):
+    """The figures of one row (a unit's subtree, a kind and category, a month): the kept counters and the rates
+    derived from them."""
 
     @classmethod
     def of(cls, row: dict) -> Figures:
         return cls(**{name: row.get(name) or 0 for name in COUNTERS})
-
-    def add(self, other: Figures) -> None:
-        for name in COUNTERS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def resolution_rate(self) -> float | None:
