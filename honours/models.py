@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import limits
-from cases.models.attachments import NAME_LENGTH, AttachmentType
+from cases.models.attachments import StoredFile
 from cases.models.org import OrganisationType
 
 PLACE = 200  # as a meeting's place
@@ -168,20 +168,11 @@ class Activity(models.Model):
         return f"{self.held_on}·{self.topic}"
 
 
-class ActivityPhoto(models.Model):
+class ActivityPhoto(StoredFile):
     """A photo (or scan) of an activity, checked as evidence attachments are (``cases.attachments``) and kept
     in the same storage under a random name."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
-    name = models.CharField(_("file name"), max_length=NAME_LENGTH)
-    content_type = models.CharField(_("type"), max_length=100, choices=AttachmentType.choices)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    blob = models.CharField(_("stored as"), max_length=100, unique=True, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("activity photo")
@@ -190,10 +181,6 @@ class ActivityPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 # ---- 五强 / 六好 assessment ------------------------------------------------------------------------------

@@ -24,14 +24,11 @@ class AttachmentType(models.TextChoices):
     DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _("Word document")
 
 
-class Attachment(models.Model):
-    case = models.ForeignKey(
-        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
-    )
-    # The step it belongs to, when it was added to one: its task (a viewflow task's id, as in the audit trail)
-    # and the step's name; both empty for the case as a whole.
-    task_id = models.BigIntegerField(_("task"), null=True, blank=True)
-    step = models.CharField(_("step"), max_length=40, blank=True)
+class StoredFile(models.Model):
+    """A file checked by ``cases.attachments`` and kept in the ``evidence`` storage under a random name
+    (``blob``): what it is, by content, and who added it. A case's attachment and an activity's photo
+    (``honours``) are both one."""
+
     name = models.CharField(_("file name"), max_length=NAME_LENGTH)
     content_type = models.CharField(_("type"), max_length=100, choices=AttachmentType.choices)
     size = models.PositiveBigIntegerField(_("size in bytes"))
@@ -43,6 +40,23 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Attachment(StoredFile):
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    # The step it belongs to, when it was added to one: its task (a viewflow task's id, as in the audit trail)
+    # and the step's name; both empty for the case as a whole.
+    task_id = models.BigIntegerField(_("task"), null=True, blank=True)
+    step = models.CharField(_("step"), max_length=40, blank=True)
+
+    class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
@@ -50,7 +64,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}·{self.name}"
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
