@@ -7,4 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from cases import checks  # noqa: F401  (registers the system checks)
+        from cases import (
+            checks,  # noqa: F401  (registers the system checks)
+            reference,  # noqa: F401  (forgets kept reference data when it changes)
+        )

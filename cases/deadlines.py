@@ -1,8 +1,8 @@
 """The deadline policy: when a step and a case are due, when they turn yellow, their light and the moments of
 their timers.
 
-How long is data: the administrators' policies (``DeadlinePolicy``), read once per command for the case's kind
-and priority (``PolicyBook``). Time counts on the work calendar (``cases.workdays``), with one ``WorkCalendar``
+How long is data: the administrators' policies (``DeadlinePolicy``), kept by each process for a minute
+(``cases.reference``) and looked up for the case's kind and priority (``PolicyBook``). Time counts on the work calendar (``cases.workdays``), with one ``WorkCalendar``
 per command. A clock turns yellow when 75 % of its working time is used (``WorkCalendar.share_used`` is 0.75
 there), red at its due moment; the supervisors of the unit above hear of a step still red two working days
 later (the automatic 督办). A step done by its due moment is on time (the points rule reads that).
@@ -24,6 +24,7 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from cases.models import Case, Clock, CountedFrom, DeadlinePolicy, Light, TimerKind, TimeUnit
 from cases.models.clocks import ANY_PRIORITY
+from cases.reference import deadline_policies
 from cases.workdays import CALENDAR_ZONE, WorkCalendar
 
 YELLOW_SHARE = 0.75
@@ -46,11 +47,15 @@ class Window:
 
 
 class PolicyBook:
-    """The policies of one kind for one priority, read in one query."""
+    """The policies of one kind for one priority (of those the process keeps, ``cases.reference``)."""
 
     def __init__(self, *, kind: str, priority: int):
         self.priority = priority
-        self.rows = list(DeadlinePolicy.objects.filter(kind=kind, priority__in=[ANY_PRIORITY, priority]))
+        self.rows = [
+            row
+            for row in deadline_policies()
+            if row.kind == kind and row.priority in (ANY_PRIORITY, priority)
+        ]
 
     def policy(self, step: str, *, claimed: bool = False) -> DeadlinePolicy | None:
         """The row of ``step`` (``""``: the whole case) for its window before its first claim, or from it

@@ -68,7 +68,7 @@ def case_event_of(
         type=type,
         subject=case_subject(case),
         actor_id=actor.pk if actor else None,
-        seq=audit.pk if audit else None,
+        seq_row=audit,
         recipients=frozenset(recipients),
         params=params,
     )

@@ -21,7 +21,8 @@ also ``settings.TIME_ZONE``), whatever zone is active. Moments must be aware; re
 **Reading the table.** A ``WorkCalendar`` reads the special days of whole years, lazily, one query for each run of
 years it has not read yet: a computation reads its range in one query. The module's functions use a new one per
 call; a batch (a page of cases, a runner's pass) makes one ``WorkCalendar`` and asks it everything. Never keep
-one longer than that: administrators edit the table.
+one longer than that: administrators edit the table. The years read come from what the process keeps for a
+minute (``cases.reference``), so most commands read none.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models.calendar import CalendarDay, DayKind
+from cases.reference import calendar_years
 
 logger = logging.getLogger(__name__)
 
@@ -102,16 +104,16 @@ class WorkCalendar:
         self.fallback_years: set[int] = set()
 
     def read(self, first: date, last: date) -> None:
-        """Reads, in one query, the years from ``first`` to ``last`` that were not read yet."""
+        """Reads, in one query at most, the years from ``first`` to ``last`` that were not read yet (the years this
+        process has kept, ``cases.reference``, need none)."""
         missing = [year for year in range(first.year, last.year + 1) if year not in self._years_read]
         if not missing:
             return
-        low, high = min(missing), max(missing)
-        rows = CalendarDay.objects.filter(date__gte=date(low, 1, 1), date__lte=date(high, 12, 31))
-        for day, kind in rows.values_list("date", "kind"):
-            self._kinds[day] = kind
-            self._years_with_rows.add(day.year)
-        self._years_read.update(range(low, high + 1))
+        for year, kinds in calendar_years(range(min(missing), max(missing) + 1)).items():
+            self._kinds.update(kinds)
+            if kinds:
+                self._years_with_rows.add(year)
+            self._years_read.add(year)
 
     def has_year(self, year: int) -> bool:
         """Whether the table has any row for ``year`` (a year without one is counted with weekends only)."""

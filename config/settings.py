@@ -171,6 +171,9 @@ WORKING_HOURS = [
 
 # The longest a step may be paused (its holder waits for a party), in working days; it resumes by itself then.
 PAUSE_MAX_WORKING_DAYS = int(env_str("PAUSE_MAX_WORKING_DAYS", "10"))
+# How long a process keeps the deadline policies and the work calendar it read (``cases.reference``): an
+# administrator's change reaches the other processes within this many seconds.
+REFERENCE_DATA_SECONDS = float(env_str("REFERENCE_DATA_SECONDS", "60"))
 # Seconds between an open notification socket's catch-ups from the database (``notifications/consumers.py``).
 NOTIFICATION_CATCH_UP_SECONDS = float(env_str("NOTIFICATION_CATCH_UP_SECONDS", "60"))
 # How far past a step's current due moment an extension (延期申请) may reach, in working days.

@@ -17,23 +17,32 @@ checks it has not sent that id yet and forwards the text. A notification is rend
 recipient's sockets in that socket's language. The sends of one commit go out concurrently: they are to
 different groups, and a client orders by id, not by arrival. Several events emitted together
 (``events_emit``) send one message per group: the messages of a group travel together.
+
+Inside a command (``cases.transactions.command`` runs its body in ``batched()``) nothing is inserted or pushed
+one by one: the command's audit rows (``row_later``) and notifications wait in its ``Batch``, are written in one
+statement when the body returns, just before the commit (``rows.rows_insert_all``), and every message of the
+transaction goes out in one hop to the event loop after commit, board events and notifications in id order.
+Nothing reads those rows back inside the command before then (an event's board ``seq``, its audit row's id, is
+read when they are written). Outside a command (a test's or the timer runner's own transaction) they are written
+at once.
 """
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import translation
 from django.utils.functional import Promise
 
 from notifications.models import Notification
-from notifications.rows import rows_insert
+from notifications.rows import rows_insert, rows_insert_all
 from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
@@ -96,14 +105,20 @@ class Event:
     seq: int | None = None
     recipients: frozenset[int] = frozenset()
     params: dict | None = None
+    # The row whose id is the sequence number, when it is not written yet (an audit row of a command's batch).
+    seq_row: models.Model | None = None
 
     def __post_init__(self) -> None:
         # A type that notifies nobody refuses recipients, and only board types take a ``seq``: a mismatch is a
         # programming error and fails loudly.
         if self.type.hears is Hears.NOBODY and self.recipients:
             raise ValueError(f"{self.type} notifies nobody; recipients {sorted(self.recipients)} were given")
-        if self.seq is not None and not self.type.board:
+        if (self.seq is not None or self.seq_row is not None) and not self.type.board:
             raise ValueError(f"{self.type} is not shown on boards; it has no sequence number")
+
+    @property
+    def sequence(self) -> int | None:
+        return self.seq_row.pk if self.seq_row is not None else self.seq
 
 
 def event_emit(
@@ -125,7 +140,8 @@ def event_emit(
 
 def events_emit(events: Sequence[Event]) -> list[Notification]:
     """``event_emit`` for several events of one transaction (the timer runner's batch): their notifications in
-    one INSERT, their pushes in one hop after commit."""
+    one INSERT, their pushes in one hop after commit (with the rest of the command's, inside one). The
+    notifications are returned unsaved inside a command: they get their ids when its batch is written."""
     rows = []
     for event in events:
         payload = {"reference": event.subject.reference, **stored_params(event.params or {})}
@@ -135,25 +151,85 @@ def events_emit(events: Sequence[Event]) -> list[Notification]:
             )
             for user_id in sorted(event.recipients - {event.actor_id})
         ]
+    on_boards = [event for event in events if event.seq is not None or event.seq_row is not None]
+    batch = current_batch()
+    if batch is not None:
+        batch.rows += rows
+        batch.events += on_boards
+        batch.notifications += rows
+        return rows
     notifications = rows_insert(rows)
-    messages = [(notify_group(n.recipient_id), notification_message(n)) for n in notifications]
-    on_boards = [event for event in events if event.seq is not None]
-    if not on_boards and not messages:
-        return notifications
-
-    def publish() -> None:
-        board = []
-        for event in on_boards:
-            assert event.seq is not None
-            message = board_message(seq=event.seq, event=event.type.value, case=event.subject.board_view())
-            board += [
-                (group, message)
-                for group in board_groups(event.subject.unit_path, event.subject.unit_steplen)
-            ]
-        _publish(coalesced(board + messages))
-
-    transaction.on_commit(publish)
+    if on_boards or notifications:
+        transaction.on_commit(lambda: _publish(messages_of(on_boards, notifications)))
     return notifications
+
+
+def messages_of(events: Sequence[Event], notifications: Sequence[Notification]) -> list[tuple[str, dict]]:
+    """The channel messages of a transaction's board events and notifications, each kind in id order, one per
+    group (``coalesced``). Called at commit: the board shows the case as the whole transaction left it."""
+    board = []
+    for event in sorted(events, key=lambda event: event.sequence or 0):
+        assert event.sequence is not None
+        message = board_message(seq=event.sequence, event=event.type.value, case=event.subject.board_view())
+        board += [
+            (group, message) for group in board_groups(event.subject.unit_path, event.subject.unit_steplen)
+        ]
+    personal = [
+        (notify_group(n.recipient_id), notification_message(n)) for n in sorted(notifications, key=_pk)
+    ]
+    return coalesced(board + personal)
+
+
+def _pk(row: models.Model) -> int:
+    return row.pk
+
+
+# ---- a command's batch -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """What a command writes at its end: its rows (audit rows and notifications, in order), and what it pushes."""
+
+    rows: list[models.Model] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def flush(self) -> None:
+        rows_insert_all(self.rows)
+        events, notifications = self.events, self.notifications
+        if events or notifications:
+            transaction.on_commit(lambda: _publish(messages_of(events, notifications)))
+        self.rows, self.events, self.notifications = [], [], []
+
+
+def current_batch() -> Batch | None:
+    """The batch of the command running on this thread's connection, if any."""
+    return getattr(connection, "tongxin_batch", None)
+
+
+@contextmanager
+def batched() -> Iterator[Batch]:
+    """Collect the rows and pushes of the body; write them when it returns (inside the caller's transaction),
+    drop them when it raises (its transaction rolls back)."""
+    outer = current_batch()
+    batch = Batch()
+    connection.tongxin_batch = batch  # type: ignore[attr-defined]
+    try:
+        yield batch
+        batch.flush()
+    finally:
+        connection.tongxin_batch = outer  # type: ignore[attr-defined]
+
+
+def row_later(obj: models.Model) -> models.Model:
+    """Insert ``obj`` (unsaved) with the command's batch, where it gets its id, or at once outside a command."""
+    batch = current_batch()
+    if batch is None:
+        obj.save(force_insert=True)
+    else:
+        batch.rows.append(obj)
+    return obj
 
 
 def coalesced(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:

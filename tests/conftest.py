@@ -32,6 +32,17 @@ def fresh_channel_layer():
 
 
 @pytest.fixture(autouse=True)
+def reference_data_forgotten():
+    """Each test reads the calendar and the policies afresh (``cases.reference``): what a test wrote in bulk, and
+    rolled back at its end, must not be kept for the next."""
+    from cases.reference import reference_forget
+
+    reference_forget()
+    yield
+    reference_forget()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language (zh-hans): a request's LocaleMiddleware activates the language
     it asked for in the test's thread and leaves it active after the response, for whatever test comes next."""

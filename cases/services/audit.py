@@ -3,6 +3,7 @@ unmasking, pause, step turned yellow or red, in the transaction of the change.""
 
 from cases.models import AuditEntry, Case, User
 from cases.transactions import in_transaction
+from notifications.events import row_later
 from notifications.rows import rows_insert
 
 
@@ -20,7 +21,8 @@ def audit_write(
     subject: User | None = None,
     on_time: bool | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    # Written with the command's other rows at its end (``notifications.events.row_later``): it has no id before.
+    entry = AuditEntry(
         case=case,
         actor=actor,
         action=action,
@@ -32,6 +34,8 @@ def audit_write(
         subject=subject,
         on_time=on_time,
     )
+    row_later(entry)
+    return entry
 
 
 @in_transaction

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from cases.errors import InvalidInput
 from cases.models import CalendarDay, DayKind
+from cases.reference import reference_changed
 from cases.transactions import command
 from cases.workdays import calendar_years_with_rows
 
@@ -125,7 +126,9 @@ def calendar_import_csv(*, text: str) -> list[CalendarDay]:
 def _add(rows: list[CalendarDay]) -> list[CalendarDay]:
     try:
         with transaction.atomic():
-            return CalendarDay.objects.bulk_create(rows, batch_size=500)
+            added = CalendarDay.objects.bulk_create(rows, batch_size=500)
+            reference_changed()  # bulk_create sends no signal
+            return added
     except IntegrityError as error:  # someone added one of these dates meanwhile
         raise CalendarRefused(
             [_("Someone added some of these dates meanwhile; nothing was imported. Import the file again.")]

@@ -62,8 +62,7 @@ def triage(*, case: Case, actor: User, category: str, priority: int, note: str =
     case.dispute.category = category
     case.dispute.save(update_fields=["category"])
     case.priority = priority
-    case.save(update_fields=["priority"])
-    case_apply_transition(case=case, name="triage", actor=actor, reason=note)
+    case_apply_transition(case=case, name="triage", actor=actor, reason=note, saving_also=("priority",))
 
 
 @in_transaction
@@ -158,8 +157,7 @@ def dispatch(*, case: Case, actor: User, specialties: list[str], priority: int, 
     case.help_request.specialties = list(dict.fromkeys(specialties))
     case.help_request.save(update_fields=["specialties"])
     case.priority = priority
-    case.save(update_fields=["priority"])
-    case_apply_transition(case=case, name="dispatch", actor=actor, reason=note)
+    case_apply_transition(case=case, name="dispatch", actor=actor, reason=note, saving_also=("priority",))
 
 
 @in_transaction

@@ -32,9 +32,11 @@ def case_apply_transition(
     reason: str = "",
     check_permission: bool = True,
     arguments: dict | None = None,
+    saving_also: tuple[str, ...] = (),
 ) -> Case:
     """Call transition ``name`` on a case the caller has locked (``select_for_update``) in this transaction.
-    Its event is ``case.<name>``; who hears it is the type's (``EventType``)."""
+    Its event is ``case.<name>``; who hears it is the type's (``EventType``). ``saving_also``: fields of the case
+    the step changed before it, saved in the transition's UPDATE."""
     method = getattr(case, name)
     if not can_proceed(method):
         raise Conflict(
@@ -47,7 +49,7 @@ def case_apply_transition(
     method(**(arguments or {}))
     if not case.is_open and case.closed_at is None:
         case.closed_at = timezone.now()
-    case.save(update_fields=TRANSITION_FIELDS)
+    case.save(update_fields=[*TRANSITION_FIELDS, *saving_also])
     entry = audit_write(
         case=case,
         actor=actor,
