@@ -12,8 +12,11 @@ from notifications.types import EventType, Hears
 
 
 def case_follower_ids(case: Case) -> set[int]:
-    """The person who registered the case and everyone who takes part in it."""
-    people = CaseParticipant.objects.filter(case=case).values_list("person_id", flat=True)
+    """The person who registered the case and everyone who takes part in it (as the command that locked the case
+    keeps them in memory, ``Case.participant_ids``; read otherwise)."""
+    people = getattr(case, "participant_ids", None)
+    if people is None:
+        people = CaseParticipant.objects.filter(case=case).values_list("person_id", flat=True)
     return {case.created_by_id, *people}
 
 

@@ -33,7 +33,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
@@ -42,10 +42,11 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from notifications.models import Notification
-from notifications.rows import rows_insert, rows_insert_all
+from notifications.rows import rows_insert, rows_insert_all, statements_in_one, update_sql
 from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=models.Model)
 # Channel-layer sends of one commit in flight at once.
 PUSH_CONCURRENCY = 20
 
@@ -192,15 +193,18 @@ class Batch:
     """What a command writes at its end: its rows (audit rows and notifications, in order), and what it pushes."""
 
     rows: list[models.Model] = field(default_factory=list)
+    statements: list[tuple[str, Sequence]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    # What the command holds: the layers above note the locks they took and the rows they made (``held``).
+    held: set = field(default_factory=set)
 
     def flush(self) -> None:
-        rows_insert_all(self.rows)
+        rows_insert_all(self.rows, self.statements)
         events, notifications = self.events, self.notifications
         if events or notifications:
             transaction.on_commit(lambda: _publish(messages_of(events, notifications)))
-        self.rows, self.events, self.notifications = [], [], []
+        self.rows, self.statements, self.events, self.notifications = [], [], [], []
 
 
 def current_batch() -> Batch | None:
@@ -211,25 +215,54 @@ def current_batch() -> Batch | None:
 @contextmanager
 def batched() -> Iterator[Batch]:
     """Collect the rows and pushes of the body; write them when it returns (inside the caller's transaction),
-    drop them when it raises (its transaction rolls back)."""
+    drop them when it raises (its transaction rolls back). Inside another batch (a command calling another's
+    ``within``) the body joins that one: its rows are written with the outer command's, in order."""
     outer = current_batch()
+    if outer is not None:
+        yield outer
+        return
     batch = Batch()
     connection.tongxin_batch = batch  # type: ignore[attr-defined]
     try:
         yield batch
         batch.flush()
     finally:
-        connection.tongxin_batch = outer  # type: ignore[attr-defined]
+        connection.tongxin_batch = None  # type: ignore[attr-defined]
 
 
-def row_later(obj: models.Model) -> models.Model:
-    """Insert ``obj`` (unsaved) with the command's batch, where it gets its id, or at once outside a command."""
+def row_later(obj: M) -> M:
+    """Insert ``obj`` (unsaved) with the command's batch, where it gets its id, or at once outside a command.
+    Only for a row nothing reads back inside the command and whose INSERT cannot fail on a constraint."""
     batch = current_batch()
     if batch is None:
         obj.save(force_insert=True)
     else:
         batch.rows.append(obj)
     return obj
+
+
+def statement_later(sql: str, params: Sequence) -> None:
+    """Run an UPDATE (``rows.update_sql``) with the command's batch, or at once outside a command. Only for rows
+    nothing reads back inside the command and no other statement of the batch touches."""
+    batch = current_batch()
+    if batch is None:
+        statements_in_one([(sql, params)])
+    else:
+        batch.statements.append((sql, params))
+
+
+def update_later(obj: models.Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` with the command's batch (``statement_later``): for a row the command
+    has in memory and nothing reads back from the database inside it."""
+    statement_later(
+        *update_sql(type(obj)._default_manager.filter(pk=obj.pk), **{f: getattr(obj, f) for f in fields})
+    )
+
+
+def held() -> set:
+    """What the running command holds (empty, and forgotten, outside a command)."""
+    batch = current_batch()
+    return batch.held if batch is not None else set()
 
 
 def coalesced(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:

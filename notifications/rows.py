@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, models
-from django.db.models.fields import NOT_PROVIDED
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,9 +32,8 @@ class UnnestInsert:
 def unnest_insert(objects: Sequence[models.Model]) -> UnnestInsert:
     """The PostgreSQL INSERT of ``objects`` (one model) from one array per column, to run or to put in a ``WITH``."""
     meta = type(objects[0])._meta
-    filled = [
-        field for field in meta.concrete_fields if field.primary_key or field.db_default is not NOT_PROVIDED
-    ]
+    # What the database fills (an auto id, a ``db_default``); a primary key that is a foreign key is written.
+    filled = [field for field in meta.concrete_fields if field.db_returning]
     written = [field for field in meta.concrete_fields if field not in filled]
     arrays = [
         [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objects]
@@ -47,9 +45,10 @@ def unnest_insert(objects: Sequence[models.Model]) -> UnnestInsert:
     ]  # varchar[], not varchar(40)[]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(field.column)) for field in written)}) "
-        f"SELECT * FROM UNNEST({', '.join(f'%s::{db_type}[]' for db_type in types)}) "
-        f"RETURNING {', '.join(quote(str(field.column)) for field in filled)}"
+        f"SELECT * FROM UNNEST({', '.join(f'%s::{db_type}[]' for db_type in types)})"
     )
+    if filled:
+        sql += f" RETURNING {', '.join(quote(str(field.column)) for field in filled)}"
     return UnnestInsert(sql, arrays, filled)
 
 
@@ -74,36 +73,46 @@ def rows_insert(objects: Sequence[M]) -> list[M]:
     insert = unnest_insert(objects)
     with connection.cursor() as cursor:
         cursor.execute(insert.sql, insert.arrays)
-        returned = cursor.fetchall()
+        returned = cursor.fetchall() if insert.filled else [()] * len(objects)
     filled_in(objects, insert.filled, returned)
     return list(objects)
 
 
-def rows_insert_all(objects: Sequence[models.Model]) -> None:
-    """Insert unsaved ``objects`` of several models in one statement on PostgreSQL: each model's UNNEST insert is
-    a data-modifying ``WITH`` of one query, whose answer gives each object its id and database-filled columns
-    (one ``INSERT`` per model elsewhere). The rows of a model are inserted in the order given."""
+def rows_insert_all(objects: Sequence[models.Model], statements: Sequence[tuple[str, Sequence]] = ()) -> None:
+    """Insert unsaved ``objects`` of several models, and run ``statements`` (INSERT / UPDATE / DELETE with their
+    parameters, touching rows nothing else here touches), in one statement on PostgreSQL: each model's UNNEST
+    insert and each statement is a data-modifying ``WITH`` of one query, whose answer gives each object its id and
+    database-filled columns. Elsewhere, one INSERT per model and the statements one after the other. The rows of a
+    model are inserted in the order given."""
     by_model: dict[type[models.Model], list[models.Model]] = {}
     for obj in objects:
         by_model.setdefault(type(obj), []).append(obj)
-    if connection.vendor != "postgresql" or len(by_model) < 2:
+    if connection.vendor != "postgresql" or len(by_model) + len(statements) < 2:
         for rows in by_model.values():
             rows_insert(rows)
+        statements_in_one(statements)
         return
     inserts = [unnest_insert(rows) for rows in by_model.values()]
     # Each part answers (its number, its returned columns as one JSON array): one column type for the UNION.
     # ``ORDER BY ordinality`` is not needed: an INSERT … RETURNING gives its rows in the order of its input.
-    withs = ", ".join(f"part{number} AS ({insert.sql})" for number, insert in enumerate(inserts))
-    answers = " UNION ALL ".join(
-        f"SELECT {number}, json_build_array({', '.join(connection.ops.quote_name(str(f.column)) for f in insert.filled)}) "
+    withs = [f"part{number} AS ({insert.sql})" for number, insert in enumerate(inserts)]
+    withs += [f"w{number} AS ({sql})" for number, (sql, _params) in enumerate(statements)]
+    quote = connection.ops.quote_name
+    answers = [
+        f"SELECT {number}, json_build_array({', '.join(quote(str(f.column)) for f in insert.filled)}) "
         f"FROM part{number}"
         for number, insert in enumerate(inserts)
-    )
+        if insert.filled
+    ] or ["SELECT 0, NULL::json"]
+    params = [array for insert in inserts for array in insert.arrays]
+    params += [param for _sql, statement_params in statements for param in statement_params]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {withs} {answers}", [array for insert in inserts for array in insert.arrays])
+        cursor.execute(f"WITH {', '.join(withs)} {' UNION ALL '.join(answers)}", params)
         returned = cursor.fetchall()
     for number, (rows, insert) in enumerate(zip(by_model.values(), inserts, strict=True)):
         values = [json.loads(v) if isinstance(v, str) else v for part, v in returned if part == number]
+        if not insert.filled:
+            values = [[]] * len(rows)
         filled_in(
             rows,
             insert.filled,

@@ -9,11 +9,13 @@ one task; its ``SelectForUpdateLock`` would lock the process row and still need 
 
 from contextlib import contextmanager
 
-from django.db import transaction
-from django.db.models import Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from viewflow.workflow.models import Task
 
-from cases.models import Case
+from cases.models import Case, CaseParticipant
+from notifications.events import held
 from workflow.models import CaseProcess
 
 
@@ -41,18 +43,32 @@ def case_lock(case: int | Subquery) -> Case | None:
         .filter(pk=case)
         .order_by()  # one row: no ORDER BY (``first()`` would sort the joined rows under the lock)
     )
+    if connection.vendor == "postgresql":  # who takes part, in the same round trip (``Case.participant_ids``)
+        people = CaseParticipant.objects.filter(case=OuterRef("pk")).order_by().values("person_id")
+        locked = locked.annotate(participant_list=ArraySubquery(people))
     for _attempt in range(2):
         found = next(iter(locked[:1]), None)
         if found is not None:
+            if hasattr(found, "participant_list"):
+                found.participant_ids = set(found.participant_list)
+            case_held(found.pk)
             return found
     return None
 
 
+def case_held(case_id: int) -> None:
+    """The running command holds this case: it locked it or registered it."""
+    held().add(("case", case_id))
+
+
 class CaseRowLock:
-    """viewflow's lock interface (``flow_class.lock(process_pk)``), waiting for the case row's lock."""
+    """viewflow's lock interface (``flow_class.lock(process_pk)``), waiting for the case row's lock. No statement
+    when the command holds the case already: it registered it (nobody else sees it before the commit) or locked
+    it (``held``); no savepoint, since it runs inside the command's transaction."""
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
-        with transaction.atomic():
-            case_lock(case_of_process(process_pk))
+        with transaction.atomic(savepoint=False):
+            if ("process", process_pk) not in held():
+                case_lock(case_of_process(process_pk))
             yield

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from notifications.events import held
+
 
 class CaseProcess(Process):
     """A flow run over one case. A case has one open process; an escalation ends it and starts the next."""
@@ -15,7 +17,12 @@ class CaseProcess(Process):
             kwargs["update_fields"] = [
                 field.attname for field in Process._meta.concrete_fields if not field.primary_key
             ]
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if (
+            adding and ("case", self.case_id) in held()
+        ):  # a new process of a case the command holds (its lock)
+            held().add(("process", self.pk))
 
     class Meta:
         verbose_name = _("case process")

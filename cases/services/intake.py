@@ -26,6 +26,7 @@ from cases.services.audit import audit_write
 from cases.services.cards import card_redeem
 from cases.services.tracking import receipt_issue
 from cases.transactions import in_transaction
+from notifications.events import row_later
 from notifications.types import EventType
 
 
@@ -132,9 +133,9 @@ def dispute_create(
     case.reference = reference_next()
     case.save()
     detail.case = case
-    detail.save(force_insert=True)
+    row_later(detail)  # with the command's batch: the case holds it in memory
     _registered(case=case, actor=actor)
-    receipt_issue(case=case, actor=actor)
+    receipt_issue(case=case, actor=actor, new_case=True)
     return case
 
 
@@ -179,8 +180,8 @@ def help_request_create(
     detail.case = case
     if card_code:
         detail.card = card_redeem(code=card_code, case=case, actor=actor)
-    detail.save(force_insert=True)
-    receipt_issue(case=case, actor=actor)
+    row_later(detail)  # with the command's batch: the case holds it in memory
+    receipt_issue(case=case, actor=actor, new_case=True)
     return case
 
 

@@ -1,21 +1,44 @@
-"""Who takes part in a case (``CaseParticipant``): kept by the workflow as steps get and lose owners."""
+"""Who takes part in a case (``CaseParticipant``): kept by the workflow as steps get and lose owners.
+
+A case locked by its command knows who takes part (``Case.participant_ids``, read with the lock, see
+``workflow.locks``): a person already there costs no statement, and a new one is written with the command's
+batch (one statement at its end) while the set in memory, which the case's followers are read from, follows at
+once."""
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from cases.models import Case, CaseParticipant
 from cases.transactions import in_transaction
+from notifications.events import statement_later
 
 
 @in_transaction
 def participants_add(*, case: Case, person_ids: Iterable[int]) -> None:
-    """One statement, whoever is already there (``ON CONFLICT DO NOTHING``)."""
-    CaseParticipant.objects.bulk_create(
-        [CaseParticipant(case=case, person_id=person_id) for person_id in set(person_ids)],
-        ignore_conflicts=True,
-    )
+    """Whoever is already there stays once (``ON CONFLICT DO NOTHING``)."""
+    known: set[int] | None = getattr(case, "participant_ids", None)
+    new = sorted(set(person_ids) - (known or set()))
+    if not new:
+        return
+    if known is not None:
+        known.update(new)
+    if connection.vendor == "postgresql":
+        statement_later(
+            "INSERT INTO cases_caseparticipant (case_id, person_id, since) "
+            "SELECT %s, person, now() FROM unnest(%s::bigint[]) AS person ON CONFLICT DO NOTHING",
+            [case.pk, new],
+        )
+    else:
+        CaseParticipant.objects.bulk_create(
+            [CaseParticipant(case=case, person_id=person_id) for person_id in new], ignore_conflicts=True
+        )
 
 
 @in_transaction
 def participant_remove(*, case: Case, person_id: int) -> None:
     """The person no longer holds any step of the case (released, or reassigned away)."""
     CaseParticipant.objects.filter(case=case, person_id=person_id).delete()
+    known: set[int] | None = getattr(case, "participant_ids", None)
+    if known is not None:
+        known.discard(person_id)

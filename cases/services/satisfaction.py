@@ -17,6 +17,7 @@ from cases.models import AuditAction, Case, SatisfactionLink
 from cases.services.audit import audit_write
 from cases.services.sms import sms_satisfaction_link
 from cases.transactions import in_transaction
+from notifications.events import row_later
 from notifications.types import EventType
 
 
@@ -36,12 +37,14 @@ def satisfaction_link_issue(*, case: Case, task_id: int, step: str) -> Satisfact
     message."""
     token = tokens.link_token_new()
     days = settings.SATISFACTION_LINK_DAYS
-    link = SatisfactionLink.objects.create(
-        case=case,
-        task_id=task_id,
-        step=step,
-        digest=tokens.secret_digest(token),
-        expires_at=timezone.now() + timedelta(days=days),
+    link = row_later(  # with the command's batch; its digest is random, unique in practice
+        SatisfactionLink(
+            case=case,
+            task_id=task_id,
+            step=step,
+            digest=tokens.secret_digest(token),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
     )
     sms_satisfaction_link(case=case, token=token, days=days)
     return link

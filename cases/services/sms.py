@@ -26,11 +26,10 @@ extensions of time: see its docstring).
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,6 +42,8 @@ from cases.models.sms import SECRET
 from cases.sms_backends import sms_backend
 from cases.transactions import in_transaction
 from cases.validators import validate_mobile
+from notifications.events import row_later
+from notifications.rows import update_sql
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +68,17 @@ def sms_queue(*, case: Case, purpose: str, phone: str, text: str, secret: str = 
             "sms for case %s (%s) not queued: the number is not a mainland mobile", case.pk, purpose
         )
         return None
-    message = SmsMessage.objects.create(
-        case=case,
-        purpose=purpose,
-        phone=phone.strip(),
-        body=text.replace(secret, SECRET) if secret else text,
-        secret=secret,
-        next_attempt_at=timezone.now(),
+    message = row_later(  # with the command's batch: it has its id by the commit
+        SmsMessage(
+            case=case,
+            purpose=purpose,
+            phone=phone.strip(),
+            body=text.replace(secret, SECRET) if secret else text,
+            secret=secret,
+            next_attempt_at=timezone.now(),
+        )
     )
-    transaction.on_commit(partial(sms_send, ids=[message.pk]), robust=True)
+    transaction.on_commit(lambda: sms_send(ids=[message.pk]), robust=True)
     return message
 
 
@@ -179,17 +182,28 @@ def sms_send(*, ids: Iterable[int]) -> int:
     return sum(_attempt(pk, backend) for pk in ids)
 
 
+def _claimed(pk: int, now: datetime) -> SmsMessage | None:
+    """Take a queued message for sending (one attempt more, leased for ``SENDING_LEASE``) and read it: one
+    ``UPDATE … RETURNING`` on PostgreSQL. None when it is not queued any more."""
+    lease = {
+        "status": SmsStatus.SENDING,
+        "attempts": F("attempts") + 1,
+        "last_attempt_at": now,
+        "next_attempt_at": now + SENDING_LEASE,
+    }
+    queued = SmsMessage.objects.filter(pk=pk, status=SmsStatus.QUEUED)
+    if connection.vendor == "postgresql":
+        sql, params = update_sql(queued, **lease)
+        return next(iter(SmsMessage.objects.raw(f"{sql} RETURNING *", params)), None)
+    if not queued.update(**lease):
+        return None
+    return SmsMessage.objects.get(pk=pk)
+
+
 def _attempt(pk: int, backend) -> bool:
-    now = timezone.now()
-    claimed = SmsMessage.objects.filter(pk=pk, status=SmsStatus.QUEUED).update(
-        status=SmsStatus.SENDING,
-        attempts=F("attempts") + 1,
-        last_attempt_at=now,
-        next_attempt_at=now + SENDING_LEASE,
-    )
-    if not claimed:
+    message = _claimed(pk, timezone.now())
+    if message is None:
         return False  # sent, cancelled or being sent by someone else
-    message = SmsMessage.objects.get(pk=pk)
     sending = SmsMessage.objects.filter(pk=pk, status=SmsStatus.SENDING, attempts=message.attempts)
     try:
         provider_id = backend.send(phone=message.phone, text=message.text_to_send())

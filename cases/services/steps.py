@@ -2,7 +2,9 @@
 names each step's write).
 
 Each function runs inside the completing command's transaction (``workflow.services.task_complete``), with the
-case locked, and takes the step form's cleaned data as keyword arguments.
+case locked, and takes the step form's cleaned data as keyword arguments. What a step writes and nothing reads
+back inside the command (an advice, a detail's fields) goes with the command's batch (``row_later``,
+``update_later``): one statement at its end.
 """
 
 from typing import Any
@@ -28,6 +30,7 @@ from cases.services.agreements import agreement_performance_record, agreement_re
 from cases.services.intake import specialties_refuse_invalid
 from cases.services.transitions import case_apply_transition
 from cases.transactions import in_transaction
+from notifications.events import row_later, update_later
 from notifications.types import EventType
 
 
@@ -60,7 +63,7 @@ def _meeting_record(
 @in_transaction
 def triage(*, case: Case, actor: User, category: str, priority: int, note: str = "") -> None:
     case.dispute.category = category
-    case.dispute.save(update_fields=["category"])
+    update_later(case.dispute, ["category"])
     case.priority = priority
     case_apply_transition(case=case, name="triage", actor=actor, reason=note, saving_also=("priority",))
 
@@ -130,11 +133,11 @@ def resolve(
         agreement_record(case=case, actor=actor, **agreement)
         case.dispute.agreement_text = agreement_summary(case.agreement.terms.order_by("number"))
         case.dispute.outcome = outcome
-        case.dispute.save(update_fields=["agreement_text", "outcome"])
+        update_later(case.dispute, ["agreement_text", "outcome"])
     else:
         case.help_request.solution = solution
         case.help_request.proxy_service_done = proxy_service_done
-        case.help_request.save(update_fields=["solution", "proxy_service_done"])
+        update_later(case.help_request, ["solution", "proxy_service_done"])
     case_apply_transition(case=case, name="resolve", actor=actor)
 
 
@@ -144,7 +147,7 @@ def follow_up(
 ) -> None:
     case.dispute.follow_up_answer = answer
     case.dispute.follow_up_note = note
-    case.dispute.save(update_fields=["follow_up_answer", "follow_up_note"])
+    update_later(case.dispute, ["follow_up_answer", "follow_up_note"])
     if performance:
         agreement_performance_record(case=case, performance=performance)
     name = "reopen" if answer == FollowUpAnswer.DISSATISFIED else "confirm"
@@ -155,21 +158,21 @@ def follow_up(
 def dispatch(*, case: Case, actor: User, specialties: list[str], priority: int, note: str = "") -> None:
     specialties_refuse_invalid(specialties)
     case.help_request.specialties = list(dict.fromkeys(specialties))
-    case.help_request.save(update_fields=["specialties"])
+    update_later(case.help_request, ["specialties"])
     case.priority = priority
     case_apply_transition(case=case, name="dispatch", actor=actor, reason=note, saving_also=("priority",))
 
 
 @in_transaction
 def advise(*, case: Case, actor: User, specialty: str, text: str) -> None:
-    Advice.objects.create(case=case, specialty=specialty, author=actor, text=text)
+    row_later(Advice(case=case, specialty=specialty, author=actor, text=text))
 
 
 @in_transaction
 def feedback(*, case: Case, actor: User, rating: int, comment: str = "") -> None:
     case.help_request.rating = rating
     case.help_request.rating_comment = comment
-    case.help_request.save(update_fields=["rating", "rating_comment"])
+    update_later(case.help_request, ["rating", "rating_comment"])
     case_apply_transition(case=case, name="rate", actor=actor, reason=comment)
 
 

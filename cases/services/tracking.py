@@ -12,35 +12,38 @@ from cases.models.tracking import PUBLIC_NOTE
 from cases.services.audit import audit_write
 from cases.services.sms import sms_receipt, sms_receipts_cancel
 from cases.transactions import in_transaction
+from notifications.events import row_later
 
 
 @in_transaction
-def tracking_code_issue(*, case: Case, actor: User) -> str:
+def tracking_code_issue(*, case: Case, actor: User, new_case: bool = False) -> str:
     """A new tracking code for the case (the old one, if any, stops working); only its hash is stored. Returns
-    the code, to be shown once."""
+    the code, to be shown once. ``new_case``: registered by this command, it has none (written with the
+    command's batch)."""
     code = tokens.tracking_code_new()
-    # One upsert: no savepoint, no read (``update_or_create`` costs five statements for a new case).
-    TrackingCode.objects.bulk_create(
-        [
-            TrackingCode(
-                case=case,
-                digest=tokens.secret_digest(tokens.tracking_code_normalised(code)),
-                issued_at=timezone.now(),
-                issued_by=actor,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["case"],
-        update_fields=["digest", "issued_at", "issued_by"],
+    issued = TrackingCode(
+        case=case,
+        digest=tokens.secret_digest(tokens.tracking_code_normalised(code)),
+        issued_at=timezone.now(),
+        issued_by=actor,
     )
+    if new_case:
+        row_later(issued)
+    else:  # one upsert: no savepoint, no read (``update_or_create`` costs five statements)
+        TrackingCode.objects.bulk_create(
+            [issued],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["digest", "issued_at", "issued_by"],
+        )
     return code
 
 
 @in_transaction
-def receipt_issue(*, case: Case, actor: User) -> str:
-    """At intake: the receipt's tracking code, and its SMS to the party. The code is also left on the case
-    instance (``issued_tracking_code``) for the page and the API's answer; nothing stores it."""
-    code = tracking_code_issue(case=case, actor=actor)
+def receipt_issue(*, case: Case, actor: User, new_case: bool = False) -> str:
+    """At intake (``new_case``): the receipt's tracking code, and its SMS to the party. The code is also left on
+    the case instance (``issued_tracking_code``) for the page and the API's answer; nothing stores it."""
+    code = tracking_code_issue(case=case, actor=actor, new_case=new_case)
     sms_receipt(case=case, code=code)
     case.issued_tracking_code = code
     return code

@@ -4,6 +4,7 @@ from cases.models import Case, CaseKind, Unit, User
 from cases.services import intake
 from cases.transactions import command
 from workflow.flows import DisputeFlow, HelpRequestFlow
+from workflow.locks import case_held
 from workflow.services.announce import after_step
 
 
@@ -15,6 +16,8 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, duplicate_of: str =
         actor=actor, unit=target, kind=CaseKind.DISPUTE, fields=fields, reference=duplicate_of
     )
     case = intake.dispute_create(actor=actor, unit=target, **fields)
+    case_held(case.pk)  # new: nobody else sees it before the commit, its flow need not lock it
+    case.participant_ids = set()  # nobody takes part yet
     if original is not None:
         intake.case_link_duplicate(case=case, original=original, actor=actor)
     DisputeFlow.start.run(case=case, assignee=actor)
@@ -29,6 +32,8 @@ def help_request_intake(*, actor: User, unit: Unit | None = None, duplicate_of: 
         actor=actor, unit=target, kind=CaseKind.HELP_REQUEST, fields=fields, reference=duplicate_of
     )
     case = intake.help_request_create(actor=actor, unit=target, **fields)
+    case_held(case.pk)  # new: nobody else sees it before the commit, its flow need not lock it
+    case.participant_ids = set()  # nobody takes part yet
     if original is not None:
         intake.case_link_duplicate(case=case, original=original, actor=actor)
     HelpRequestFlow.start.run(case=case, assignee=actor)
