@@ -4,6 +4,7 @@ the replay)."""
 
 from collections.abc import Iterable, Sequence
 
+from cases.carried import carried
 from cases.models import AuditEntry, Case, CaseParticipant, Unit, User
 from cases.selectors.board import board_case
 from notifications.events import Event, Subject, events_emit
@@ -12,9 +13,9 @@ from notifications.types import EventType, Hears
 
 
 def case_follower_ids(case: Case) -> set[int]:
-    """The person who registered the case and everyone who takes part in it (as the command that locked the case
-    keeps them in memory, ``Case.participant_ids``; read otherwise)."""
-    people = getattr(case, "participant_ids", None)
+    """The person who registered the case and everyone who takes part in it (as the command keeps them,
+    ``cases.carried``; read otherwise)."""
+    people: Iterable[int] | None = carried(case).participants
     if people is None:
         people = CaseParticipant.objects.filter(case=case).values_list("person_id", flat=True)
     return {case.created_by_id, *people}

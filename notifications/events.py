@@ -196,8 +196,10 @@ class Batch:
     statements: list[tuple[str, Sequence]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
-    # What the command holds: the layers above note the locks they took and the rows they made (``held``).
+    # What the command holds: the layers above note the locks they took and the rows they made (``held``),
+    # and keep what they know of them for the command's life (``carried``).
     held: set = field(default_factory=set)
+    carried: dict = field(default_factory=dict)
 
     def flush(self) -> None:
         rows_insert_all(self.rows, self.statements)

@@ -6,7 +6,7 @@ Skipped on SQLite (which serialises writers); a failure instead when TONGXIN_REQ
 
 import threading
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -180,3 +180,80 @@ def test_two_escalations_at_once_move_the_dispute_up_once(postgres_only, committ
     assert CaseProcess.objects.filter(case=case, status=PROCESS.NEW).count() == 1
     assert AuditEntry.objects.filter(case=case, action=AuditAction.TRANSITION, name="escalate").count() == 1
     assert list(open_tasks(case)) == ["triage"]
+
+
+def test_a_step_that_waited_for_the_case_reads_who_joined_meanwhile(postgres_only, committed_people):
+    """A command that gets the case at once carries who takes part and the running clocks from the lock's own
+    statement (``workflow.locks``); one that had to wait must not use what it would have read before the wait."""
+    from cases.models import Clock
+    from cases.services.participants import participants_add
+    from demo.lifecycles import step_data
+    from notifications.models import Notification
+    from workflow.locks import case_lock
+
+    # given a help request at its resolution, held by the liaison, and a supervisor who will take part in it
+    case = help_request_to("resolving", committed_people)
+    liaison, joiner = committed_people["liaison"], committed_people["supervisor"]
+    task = open_tasks(case)["resolution"]
+    data = step_data(case, task)
+    holding, go_on = threading.Event(), threading.Event()
+
+    def hold_the_case_and_add_a_participant() -> None:
+        try:
+            with transaction.atomic():
+                case_lock(case.pk)
+                participants_add(case=case, person_ids=[joiner.pk])
+                Clock.objects.filter(case=case, task_id=task.pk).update(pause_reason="held by the test")
+                holding.set()
+                assert go_on.wait(timeout=30)
+        finally:
+            connection.close()
+
+    outcome: list = []
+
+    def resolve() -> None:
+        try:
+            outcome.append(
+                services.task_complete(task_id=task.pk, user=User.objects.get(pk=liaison.pk), data=data)
+            )
+        except Exception as error:  # the outcome under test
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    holder, resolver = (
+        threading.Thread(target=hold_the_case_and_add_a_participant),
+        threading.Thread(target=resolve),
+    )
+    holder.start()
+    assert holding.wait(timeout=30)
+    # when the liaison resolves while the case is held, and the holder commits once the resolution waits
+    resolver.start()
+    waiting_for_a_lock()
+    go_on.set()
+    holder.join(timeout=30)
+    resolver.join(timeout=30)
+    assert not holder.is_alive() and not resolver.is_alive()
+
+    # then the resolution reached the participant who joined while it waited
+    assert not isinstance(outcome[0], Exception), outcome
+    assert Notification.objects.filter(recipient=joiner, case=case, type="case.resolve").count() == 1
+    # and the step's clock stopped from the row the holder left (its change kept, not a copy from before)
+    clock = Clock.objects.get(case=case, task_id=task.pk)
+    assert clock.pause_reason == "held by the test" and clock.stopped_at is not None
+
+
+def waiting_for_a_lock() -> None:
+    """Until a backend of this database waits for a lock (polled; fails after 30 s)."""
+    import time
+
+    with connection.cursor() as cursor:
+        for _poll in range(300):
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.1)
+    raise AssertionError("nobody waited for the lock")

@@ -11,10 +11,12 @@ from contextlib import contextmanager
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from viewflow.workflow.models import Task
 
-from cases.models import Case, CaseParticipant
+from cases.carried import carried
+from cases.models import Case, CaseParticipant, Clock
 from notifications.events import held
 from workflow.models import CaseProcess
 
@@ -34,26 +36,55 @@ def case_lock(case: int | Subquery) -> Case | None:
     PostgreSQL re-checks a row it waited for against the row's new version, joins included: when the holder
     of the lock escalated the case to another unit, the joined unit no longer matches and the row drops out
     of the answer. Reading again (the lock is held by then) returns the new version."""
-    locked = (
-        # FOR NO KEY UPDATE: commands still serialise on the row, but a row that only points at the case (a
-        # notification the timer runner stores while it holds claimed timers) need not wait for a command that
-        # holds it, which might wait for those timers: no deadlock between the runner and the commands.
-        Case.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("unit", "dispute", "help_request")
-        .filter(pk=case)
-        .order_by()  # one row: no ORDER BY (``first()`` would sort the joined rows under the lock)
-    )
-    if connection.vendor == "postgresql":  # who takes part, in the same round trip (``Case.participant_ids``)
-        people = CaseParticipant.objects.filter(case=OuterRef("pk")).order_by().values("person_id")
-        locked = locked.annotate(participant_list=ArraySubquery(people))
-    for _attempt in range(2):
-        found = next(iter(locked[:1]), None)
+    read = Case.objects.select_related("unit", "dispute", "help_request").filter(pk=case).order_by()
+    if connection.vendor == "postgresql":
+        # Most often nobody holds the case: the lock at once, with what the case carries (``_carrying``). A
+        # statement that waited for the lock would carry what it read before the wait: it skips the row instead.
+        found = next(iter(_carrying(_locking(read, skip_locked=True))[:1]), None)
         if found is not None:
-            if hasattr(found, "participant_list"):
-                found.participant_ids = set(found.participant_list)
+            _carried(found)
+            return found
+    for _attempt in range(2):  # a row that dropped out after the wait (see above) is read again
+        found = next(iter(_locking(read)[:1]), None)
+        if found is not None:
             case_held(found.pk)
             return found
     return None
+
+
+def _locking(read: QuerySet[Case], *, skip_locked: bool = False) -> QuerySet[Case]:
+    # FOR NO KEY UPDATE: commands still serialise on the row, but a row that only points at the case (a
+    # notification the timer runner stores while it holds claimed timers) need not wait for a command that
+    # holds it, which might wait for those timers: no deadlock between the runner and the commands. One row:
+    # no ORDER BY (``first()`` would sort the joined rows under the lock).
+    return read.select_for_update(of=("self",), no_key=True, skip_locked=skip_locked)
+
+
+# What a case locked at once carries (``cases.carried``), read in the lock's statement on PostgreSQL.
+CLOCK_FIELDS = [field.attname for field in Clock._meta.concrete_fields]
+
+
+def _carrying(locked: QuerySet[Case]) -> QuerySet[Case]:
+    people = CaseParticipant.objects.filter(case=OuterRef("pk")).order_by().values("person_id")
+    clocks = (
+        Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True)
+        .order_by("pk")
+        .values(json=JSONObject(**{name: name for name in CLOCK_FIELDS}))
+    )
+    return locked.annotate(carried_people=ArraySubquery(people), carried_clocks=ArraySubquery(clocks))
+
+
+def _carried(case: Case) -> None:
+    case_held(case.pk)
+    fields = [Clock._meta.get_field(name) for name in CLOCK_FIELDS]
+    kept = carried(case)
+    kept.participants = set(case.carried_people)  # type: ignore[attr-defined]  # annotations of _carrying
+    kept.clocks = [
+        Clock.from_db(
+            connection.alias, CLOCK_FIELDS, [field.to_python(clock[field.attname]) for field in fields]
+        )
+        for clock in case.carried_clocks  # type: ignore[attr-defined]
+    ]
 
 
 def case_held(case_id: int) -> None:

@@ -167,9 +167,6 @@ class ReferenceCounter(models.Model):
 
 
 class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]  # workflow.CaseProcess is a viewflow Process (untyped)
-    # Who takes part (person ids), as known to the command that locked or registered the case (``workflow.locks``,
-    # ``cases.services.participants``); None when not read. Not a field.
-    participant_ids: set[int] | None = None
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cases")

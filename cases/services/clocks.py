@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import deadlines
+from cases.carried import carried
 from cases.errors import Conflict, InvalidInput
 from cases.models import (
     AuditAction,
@@ -65,7 +66,7 @@ def clocks_keep(
     (nothing to read)."""
     now = timezone.now()
     calendar = WorkCalendar()
-    running = [] if new_case else list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = [] if new_case else running_clocks(case)
     open_ids = {step.task_id for step in open_steps}
     ending = [
         clock
@@ -95,7 +96,18 @@ def clocks_keep(
         for kind, due in deadlines.timer_moments(clock, calendar).items()
     ]
     _write(case=case, now=now, stopping=plain, ending=ending, started=started, timers=timers, moments=moments)
+    if carried(case).clocks is not None or new_case:
+        carried(case).clocks = [clock for clock in running if clock not in ending] + started
     return stopped
+
+
+def running_clocks(case: Case) -> list[Clock]:
+    """The case's running clocks: as the command keeps them (``cases.carried``; the same objects, so that what a
+    service changes in one is what the next reads), or read."""
+    kept = carried(case).clocks
+    if kept is not None:
+        return kept
+    return list(Clock.objects.filter(case=case, stopped_at__isnull=True))
 
 
 Moments = tuple[datetime | None, datetime | None, bool]
@@ -284,7 +296,7 @@ def clock_taken(*, case: Case, task_id: int) -> None:
     """A step got its first holder (a claim, or a supervisor's assignment from the queue). Where its policy
     counts from the first claim (an advice: 5 working days from it), the clock switches to that window now;
     nothing changes for a later claim (a release never restarts a clock)."""
-    running = list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = running_clocks(case)
     clock = next((clock for clock in running if clock.task_id == task_id), None)
     if clock is None or clock.claim_amount is None:
         return
@@ -383,7 +395,7 @@ def pause_checked(*, reason: str, days: int | str | None) -> tuple[str, int]:
 def clock_pause(*, case: Case, task_id: int, actor: User, reason: str, days: int) -> Clock:
     """The holder waits for a party: the step's clock stops counting until they resume, or by itself after
     ``days`` working days (its resume timer). Its reminders are parked meanwhile."""
-    running = list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = running_clocks(case)
     clock = next((clock for clock in running if clock.task_id == task_id), None)
     if clock is None:
         raise Conflict(_("This step has no clock to pause."))
@@ -412,7 +424,7 @@ def clock_resume(
 ) -> Clock:
     """The step counts again (its holder resumed it, or, ``actor`` None, its pause ended): its due and yellow
     moments move on by the working time it was paused, and its reminders with them."""
-    running = list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = running_clocks(case)
     clock = next(
         (
             clock

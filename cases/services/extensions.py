@@ -40,7 +40,7 @@ from cases.models import (
 )
 from cases.models.extensions import MOST_EXTENSIONS
 from cases.services.audit import audit_write
-from cases.services.clocks import REMINDERS, case_moments_keep
+from cases.services.clocks import REMINDERS, case_moments_keep, running_clocks
 from cases.services.sms import sms_extension_approved
 from cases.transactions import in_transaction
 from cases.workdays import WorkCalendar
@@ -105,7 +105,7 @@ def extension_ask(
     """The holder of the step ``task_id`` asks for its due moment to move to ``due_at`` (the caller checked they
     hold it). Refused as ``ask_refusal`` says, and when ``due_at`` is not after the current due moment or is more
     than ``EXTENSION_MAX_WORKING_DAYS`` working days past it."""
-    clock = Clock.objects.filter(case=case, task_id=task_id, stopped_at__isnull=True).first()
+    clock = next((clock for clock in running_clocks(case) if clock.task_id == task_id), None)
     asked = list(ExtensionRequest.objects.filter(clock=clock)) if clock is not None else []
     now = timezone.now()
     refusal = ask_refusal(clock=clock, asked=asked, now=now)
@@ -204,7 +204,7 @@ def extension_decide(
             }
         )
     now = timezone.now()
-    running = list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = running_clocks(case)
     clock = next((clock for clock in running if clock.pk == request.clock_id), None)
     if clock is None:  # lapsed with its step (``clocks._stop``); kept for a request from before that rule
         raise Conflict(_("The step ended before a decision: there is nothing left to decide."))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
 from cases import deadlines, rules
+from cases.carried import carried
 from cases.errors import Conflict, InvalidInput, NotAllowed
 from cases.events import case_event
 from cases.models import (
@@ -29,7 +30,7 @@ from cases.models import (
     limits,
 )
 from cases.services.audit import audit_write
-from cases.services.clocks import case_moments_keep
+from cases.services.clocks import case_moments_keep, running_clocks
 from cases.services.transitions import case_apply_transition
 from cases.transactions import in_transaction
 from cases.workdays import WorkCalendar
@@ -162,6 +163,7 @@ def case_return_record(*, case: Case, actor: User, code: str, reason: str, step:
     if kind == ReturnKind.REFERRAL:
         # The case's own clock stopped when the case ended; it runs on, from the registration, never restarted.
         Clock.objects.filter(case=case, task_id__isnull=True).update(stopped_at=None)
+        carried(case).clocks = None  # the case's clock runs again: read the running ones anew
     returned = _record(
         case=case,
         kind=kind,
@@ -245,7 +247,7 @@ def clock_continue(*, case: Case, task_id: int) -> Clock | None:
     clock that stopped last: the same start, paused time, due and yellow moments (a return never restarts a
     clock). Its reminders are set to those moments; ones already past fire at the runner's next pass, to the
     new step's people. Returns the source clock (None when there is none)."""
-    running = list(Clock.objects.filter(case=case, stopped_at__isnull=True))
+    running = running_clocks(case)
     clock = next((clock for clock in running if clock.task_id == task_id), None)
     source = (
         Clock.objects.filter(case=case, task_id__isnull=False, stopped_at__isnull=False)

@@ -4,6 +4,7 @@ hears about the tasks it made."""
 from viewflow.workflow.models import Task
 
 from cases import rules
+from cases.carried import carried
 from cases.events import case_event
 from cases.models import Case, Clock, User
 from cases.services.clocks import OpenStep, clocks_keep
@@ -11,7 +12,8 @@ from cases.services.participants import participants_add
 from cases.services.satisfaction import satisfaction_link_issue
 from cases.transactions import in_transaction
 from notifications.types import EventType
-from workflow.selectors import case_human_tasks_open
+from workflow.saved_tasks import tasks_saved
+from workflow.selectors import OPEN_TASK_STATUSES, case_human_tasks_open
 
 
 @in_transaction
@@ -30,14 +32,8 @@ def after_step(
     in the case, if the flow assigned it; everyone who may take it otherwise. ``taking_part``: people known to
     take part already (who just did a step), written no second time. ``done_task_id``: the step just done (a
     step may share its window); ``new_case``: just registered. Returns the clocks stopped, by task id."""
-    open_tasks = list(case_human_tasks_open(case=case))
-    stopped = clocks_keep(
-        case=case,
-        open_steps=[OpenStep(task.pk, task.flow_task.step.name, task.created) for task in open_tasks],
-        previous_task_id=done_task_id,
-        new_case=new_case,
-    )
-    new_tasks = [task for task in open_tasks if task.pk > after_task_id]
+    open_steps, new_tasks = _flow_moved(case, after_task_id=after_task_id)
+    stopped = clocks_keep(case=case, open_steps=open_steps, previous_task_id=done_task_id, new_case=new_case)
     owners = {task.owner_id for task in new_tasks if task.owner_id} - taking_part
     if owners:
         participants_add(case=case, person_ids=owners)
@@ -46,6 +42,36 @@ def after_step(
         if task.flow_task.step.party_answer is not None:  # the party may answer it through a link
             satisfaction_link_issue(case=case, task_id=task.pk, step=task.flow_task.step.name)
     return stopped
+
+
+def _flow_moved(case: Case, *, after_task_id: int) -> tuple[list[OpenStep], list[Task]]:
+    """The case's open steps, and its open tasks made by the command (ids above ``after_task_id``): from the
+    tasks the command saved and the steps the case's clocks run for, as the command knows them
+    (``workflow.saved_tasks``), or read."""
+    saved, clocks = tasks_saved(), carried(case).clocks
+    if saved is None or clocks is None:
+        tasks = list(case_human_tasks_open(case=case))
+        return [_open_step(task) for task in tasks], [task for task in tasks if task.pk > after_task_id]
+    mine = [
+        task
+        for task in saved.values()
+        if task.flow_task_type == "HUMAN" and getattr(task.process, "case_id", None) == case.pk
+    ]
+    still_open = [task for task in mine if task.status in OPEN_TASK_STATUSES]
+    closed = {task.pk for task in mine} - {task.pk for task in still_open}
+    steps = {
+        clock.task_id: OpenStep(clock.task_id, clock.step, clock.started_at)
+        for clock in clocks
+        if clock.task_id is not None and clock.task_id not in closed
+    }
+    steps |= {task.pk: _open_step(task) for task in still_open if task.pk not in steps}
+    return list(steps.values()), sorted(
+        (task for task in still_open if task.pk > after_task_id), key=lambda task: task.pk
+    )
+
+
+def _open_step(task: Task) -> OpenStep:
+    return OpenStep(task.pk, task.flow_task.step.name, task.created)
 
 
 @in_transaction

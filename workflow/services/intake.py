@@ -1,5 +1,6 @@
 """Registering a case: the case's services write it, then its flow starts (both in one command)."""
 
+from cases.carried import carried
 from cases.models import Case, CaseKind, Unit, User
 from cases.services import intake
 from cases.transactions import command
@@ -17,7 +18,7 @@ def dispute_intake(*, actor: User, unit: Unit | None = None, duplicate_of: str =
     )
     case = intake.dispute_create(actor=actor, unit=target, **fields)
     case_held(case.pk)  # new: nobody else sees it before the commit, its flow need not lock it
-    case.participant_ids = set()  # nobody takes part yet
+    carried(case).participants, carried(case).clocks = set(), []  # nobody takes part yet, no clock runs
     if original is not None:
         intake.case_link_duplicate(case=case, original=original, actor=actor)
     DisputeFlow.start.run(case=case, assignee=actor)
@@ -33,7 +34,7 @@ def help_request_intake(*, actor: User, unit: Unit | None = None, duplicate_of: 
     )
     case = intake.help_request_create(actor=actor, unit=target, **fields)
     case_held(case.pk)  # new: nobody else sees it before the commit, its flow need not lock it
-    case.participant_ids = set()  # nobody takes part yet
+    carried(case).participants, carried(case).clocks = set(), []  # nobody takes part yet, no clock runs
     if original is not None:
         intake.case_link_duplicate(case=case, original=original, actor=actor)
     HelpRequestFlow.start.run(case=case, assignee=actor)
