@@ -18,6 +18,19 @@ RESULTS = Path(__file__).resolve().parent / "results"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 DATABASE_PREFIX = "tongxin_bench_"
+# How big a run is: "" (the default: every part at sizes that keep ``make bench`` under 15 minutes on two cores),
+# "full" (the sizes the issues set their goals at: 100,000 cases, five-minute soak) or "1m" (full, and a million
+# cases where a part grows a database). A part's own variables (BENCH_LIFECYCLES, …) still win.
+SCALE = os.environ.get("BENCH_SCALE", "").lower()
+if SCALE not in ("", "full", "1m"):
+    raise SystemExit(f"BENCH_SCALE is full, 1m or unset, not {SCALE!r}")
+
+
+def scaled(default: str, full: str, million: str | None = None) -> str:
+    """The value of a size for this run's ``BENCH_SCALE``."""
+    if SCALE == "1m" and million is not None:
+        return million
+    return default if SCALE == "" else full
 
 
 def database_url(name: str) -> str:

@@ -12,13 +12,15 @@ import os
 import sys
 import time
 
-from bench.common import QueryCounter, django_on, vacuum_analyze, write_result
+from bench.common import QueryCounter, django_on, scaled, vacuum_analyze, write_result
 
 PART = "lifecycle"
 DATABASE = "tongxin_bench_lifecycle"
 REDIS_DB = 1
-LIFECYCLES = int(os.environ.get("BENCH_LIFECYCLES", "2000"))
-PARALLEL_LIFECYCLES = int(os.environ.get("BENCH_PARALLEL_LIFECYCLES", "400"))  # split over the two workers
+LIFECYCLES = int(os.environ.get("BENCH_LIFECYCLES", scaled("600", "2000")))
+PARALLEL_LIFECYCLES = int(
+    os.environ.get("BENCH_PARALLEL_LIFECYCLES", scaled("300", "400"))
+)  # over two workers
 WARM_UP = 20
 VACUUM_EVERY = 250  # lifecycles between the (untimed) VACUUM ANALYZE that autovacuum would do
 TABLES = (

@@ -21,12 +21,12 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, asgi_server, django_on, vacuum_analyze, write_result
+from bench.common import ROOT, asgi_server, django_on, scaled, vacuum_analyze, write_result
 from bench.queues import REQUESTS, SERVER_ENV, WARMUP, measure
 
-DEFAULT_SIZES = "10000,100000" + (",1000000" if os.environ.get("BENCH_SCALE", "").lower() == "1m" else "")
+DEFAULT_SIZES = scaled("2000,10000", "10000,100000", "10000,100000,1000000")
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_REPORT_SIZES", DEFAULT_SIZES).split(","))
-XLSX_AT = int(os.environ.get("BENCH_XLSX_AT", "100000"))
+XLSX_AT = int(os.environ.get("BENCH_XLSX_AT", scaled("10000", "100000")))
 DATABASE = "tongxin_bench_reports"
 REDIS_DB = 5
 YEAR = "from=2025-12-01&to=2026-12-31"
