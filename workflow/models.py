@@ -13,7 +13,12 @@ class CaseProcess(Process):
     def save(self, *args, **kwargs):
         """viewflow saves the whole process when it finishes; the case it belongs to never changes after the
         first save, so a later save writes the process table only (one UPDATE, not one per table)."""
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+        if (
+            self.pk is not None
+            and not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
             kwargs["update_fields"] = [
                 field.attname for field in Process._meta.concrete_fields if not field.primary_key
             ]
