@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, honours, notes, reports, returns, tracking, views
+from api import agreements, attachments, honours, notes, reports, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
         "cases/<reference:reference>/attachments/", attachments.case_attachments, name="api_case_attachments"
     ),
     path("attachments/<id:attachment_id>/", attachments.attachment_detail, name="api_attachment"),
+    path("cases/<reference:reference>/agreement.docx", agreements.agreement_docx, name="api_agreement_docx"),
+    path("cases/<reference:reference>/agreement.pdf", agreements.agreement_pdf, name="api_agreement_pdf"),
     path("cases/<reference:reference>/tracking-code/", tracking.tracking_code, name="api_tracking_code"),
     path("cases/<reference:reference>/public-notes/", tracking.public_notes, name="api_public_notes"),
     path("track/", tracking.track, name="api_track"),

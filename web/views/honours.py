@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases import documents
 from cases.attachments import attachment_response
 from cases.errors import CaseError, NotFound
 from cases.models import Unit
@@ -35,7 +36,6 @@ from honours.models import (
 )
 from honours.selectors import access
 from honours.selectors.evidence import FIGURE_LABELS, evidence_for, task_progress, unit_figures
-from web import documents
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.attachments import evidence_upload
