@@ -51,5 +51,11 @@ urlpatterns = [
     ),
     path("honours/roll/", honours.honour_roll, name="api_honours_roll"),
     path("honours/units/<id:unit_id>/tasks/", honours.unit_tasks, name="api_honours_unit_tasks"),
+    path("honours/units/<id:unit_id>/targets/", honours.unit_targets, name="api_honours_unit_targets"),
+    path(
+        "honours/units/<id:unit_id>/activities/", honours.unit_activities, name="api_honours_unit_activities"
+    ),
+    path("honours/activities/<id:activity_id>/", honours.activity_detail, name="api_honours_activity"),
+    path("honours/units/<id:unit_id>/sheets/", honours.unit_sheets, name="api_honours_unit_sheets"),
     path("honours/sheets/<id:sheet_id>/", honours.sheet_detail, name="api_honours_sheet"),
 ]
