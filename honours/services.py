@@ -294,7 +294,7 @@ def activity_edit(
     """Correct a logged activity's details (its photos stay as they are), by who logged it, while its year is
     open; the audit row says what changed."""
     try:
-        activity = Activity.objects.select_for_update().select_related("unit").get(pk=activity_id)
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit").get(pk=activity_id)
     except Activity.DoesNotExist:
         raise NotFound() from None
     refusal = activity_edit_refusal(actor=actor, activity=activity)
