@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import attachments, honours, notes, reports, returns, tracking, views
+from api import agreements, attachments, honours, notes, reports, returns, tracking, views
 from cases import converters  # noqa: F401  (registers the `id` and `reference` path converters)
 
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
         "cases/<reference:reference>/attachments/", attachments.case_attachments, name="api_case_attachments"
     ),
     path("attachments/<id:attachment_id>/", attachments.attachment_detail, name="api_attachment"),
+    path("cases/<reference:reference>/agreement.docx", agreements.agreement_docx, name="api_agreement_docx"),
+    path("cases/<reference:reference>/agreement.pdf", agreements.agreement_pdf, name="api_agreement_pdf"),
     path("cases/<reference:reference>/tracking-code/", tracking.tracking_code, name="api_tracking_code"),
     path("cases/<reference:reference>/public-notes/", tracking.public_notes, name="api_public_notes"),
     path("track/", tracking.track, name="api_track"),
@@ -49,5 +51,11 @@ urlpatterns = [
     ),
     path("honours/roll/", honours.honour_roll, name="api_honours_roll"),
     path("honours/units/<id:unit_id>/tasks/", honours.unit_tasks, name="api_honours_unit_tasks"),
+    path("honours/units/<id:unit_id>/targets/", honours.unit_targets, name="api_honours_unit_targets"),
+    path(
+        "honours/units/<id:unit_id>/activities/", honours.unit_activities, name="api_honours_unit_activities"
+    ),
+    path("honours/activities/<id:activity_id>/", honours.activity_detail, name="api_honours_activity"),
+    path("honours/units/<id:unit_id>/sheets/", honours.unit_sheets, name="api_honours_unit_sheets"),
     path("honours/sheets/<id:sheet_id>/", honours.sheet_detail, name="api_honours_sheet"),
 ]

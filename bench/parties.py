@@ -168,9 +168,9 @@ def without_index(people) -> dict:
 
 
 def documents(people) -> dict:
+    from cases import agreement_documents
     from cases.models import MediationAgreement
     from demo.lifecycles import dispute_to
-    from web import agreement_documents
 
     case = dispute_to(
         "follow_up", people, respondent_name="李四", respondent_phone="13900001111", description="基准协议"

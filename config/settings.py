@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnDecisionEnum": "cases.models.ReturnDecision",
         "ExtensionDecisionEnum": "cases.forms.EXTENSION_DECISIONS",
         "HonourKindEnum": "honours.models.HonourKind",
+        "TaskEnum": "honours.models.AnnualTask",  # the 六个一 tasks, as before activities had a task too
+        "ActivityTaskEnum": "honours.models.ActivityTask",  # the three an activity is logged for
         "PerformanceEnum": "cases.models.Performance",  # 履行情况 of an agreed term
         "StatusEnum": "viewflow.workflow.status.STATUS",  # a task's; the agreed terms have a status too
     },

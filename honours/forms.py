@@ -130,12 +130,17 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-class ActivityForm(Form):
+class ActivityEditForm(Form):
+    """An activity's details: what a correction changes (its photos stay)."""
+
     task = forms.ChoiceField(label=_("Task"), choices=ActivityTask.choices)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=PLACE)
     topic = forms.CharField(label=_("Topic"), max_length=TOPIC)
     people_reached = AsciiIntegerField(label=_("People reached"), min_value=0, max_value=MOST_REACHED)
+
+
+class ActivityForm(ActivityEditForm):
     photos = MultipleFileField(label=_("Photos"), required=False)
 
 

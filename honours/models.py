@@ -339,6 +339,7 @@ class HonourAction(models.TextChoices):
     REFUSED = "refused", _("Nomination refused")
     TARGETS_SET = "targets_set", _("Annual targets set")
     ACTIVITY_LOGGED = "activity_logged", _("Activity logged")
+    ACTIVITY_EDITED = "activity_edited", _("Activity edited")
     PHOTO_ADDED = "photo_added", _("Activity photo added")
     SHEET_SUBMITTED = "sheet_submitted", _("Assessment sheet submitted")
 

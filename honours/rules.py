@@ -7,7 +7,8 @@ unit tree, districts); nothing here re-decides a case rule.
 - The scope of every page: an administrator sees the whole tree, a supervisor their subtree, anyone else their
   own unit only. A unit never sees another unit's figures or sheets unless it supervises it.
 - A supervisor sets the 六个一 targets of the units they supervise and assesses them (never their own unit);
-  liaison officers of the unit's district, and the unit's own workers, log its activities.
+  liaison officers of the unit's district, and the unit's own workers, log its activities; whoever logged an
+  activity corrects it while its year is open (the calendar year it took place in, until that year ends).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils import timezone
 
 from cases import rules
 from cases.models.org import OrganisationType, Role, Unit
@@ -22,7 +24,7 @@ from honours.models import NominationState
 
 if TYPE_CHECKING:
     from cases.models import User
-    from honours.models import Nomination
+    from honours.models import Activity, Nomination
 
 
 def _active(user: User) -> bool:
@@ -168,6 +170,17 @@ def logs_activities(user: User, unit: Unit) -> bool:
     if user.unit_id == unit.pk and (user.has_role(Role.LIAISON) or user.has_role(Role.MEDIATOR)):
         return True
     return user.has_role(Role.LIAISON) and rules.same_district(unit, user.unit)
+
+
+def year_open(year: int) -> bool:
+    """An activity's year takes corrections until it ends (then its progress is the year's record)."""
+    return year >= timezone.localdate().year
+
+
+def edits_activity(user: User, activity: Activity) -> bool:
+    """Who logged it, while they still log the unit's activities (a liaison officer moved to another district
+    no longer does). The year being open is checked apart: it has a message of its own."""
+    return activity.logged_by_id == user.pk and logs_activities(user, activity.unit)
 
 
 def sees_annual_tasks(user: User, unit: Unit) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.attachments import Evidence, evidence_read
-from cases.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cases.errors import CaseError, Conflict, InvalidInput, NotAllowed, NotFound
 from cases.models import Unit, User
 from cases.selectors.attachments import evidence_storage
 from cases.services.attachments import blob_name
@@ -54,6 +54,9 @@ NOT_YOURS_TO_TARGET = _("Only a supervisor above this unit may set its targets."
 NOT_YOURS_TO_LOG = _(
     "Only the liaison officers of this district and the unit's own workers may log its activities."
 )
+NOT_YOURS_TO_EDIT = _("Only who logged an activity may correct it.")
+YEAR_CLOSED = _("The activities of %(year)s can no longer be corrected: the year has ended.")
+OTHER_YEAR = _("A correction keeps the activity in its year (%(year)s); log it again for another year.")
 IN_THE_FUTURE = _("An activity is logged once it took place: the date may not be in the future.")
 NOT_YOURS_TO_ASSESS = _("Only a supervisor above this unit may assess it.")
 EVERY_CRITERION = _("Score every criterion of the sheet.")
@@ -268,6 +271,59 @@ def _activity_store(
         year=held_on.year,
         target_id=activity.pk,
         detail=f"{task} · {activity.topic} · {len(photos)}",
+    )
+    return activity
+
+
+EDITABLE = ["task", "held_on", "place", "topic", "people_reached"]
+
+
+def activity_edit_refusal(*, actor: User, activity: Activity) -> CaseError | None:
+    """Why ``actor`` may not correct ``activity`` (None: they may), for the service and the page's form."""
+    if not rules.edits_activity(actor, activity):
+        return NotAllowed(NOT_YOURS_TO_EDIT)
+    if not rules.year_open(activity.held_on.year):
+        return Conflict(YEAR_CLOSED % {"year": activity.held_on.year})
+    return None
+
+
+@command
+def activity_edit(
+    *, actor: User, activity_id: int, task: str, held_on: date, place: str, topic: str, people_reached: int
+) -> Activity:
+    """Correct a logged activity's details (its photos stay as they are), by who logged it, while its year is
+    open; the audit row says what changed."""
+    try:
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit").get(pk=activity_id)
+    except Activity.DoesNotExist:
+        raise NotFound() from None
+    refusal = activity_edit_refusal(actor=actor, activity=activity)
+    if refusal is not None:
+        raise refusal
+    year = activity.held_on.year
+    if held_on > timezone.localdate():
+        raise InvalidInput(IN_THE_FUTURE, field="held_on")
+    if held_on.year != year:
+        raise InvalidInput(OTHER_YEAR % {"year": year}, field="held_on")
+    before = {name: getattr(activity, name) for name in EDITABLE}
+    activity.task, activity.held_on, activity.people_reached = task, held_on, people_reached
+    activity.place, activity.topic = place.strip(), topic.strip()
+    activity.full_clean(exclude=["unit", "logged_by"])
+    changed = [
+        f"{name}: {before[name]} → {getattr(activity, name)}"
+        for name in EDITABLE
+        if before[name] != getattr(activity, name)
+    ]
+    if not changed:
+        return activity  # nothing to correct: nothing written
+    activity.save(update_fields=EDITABLE)
+    _audit(
+        actor=actor,
+        action=HonourAction.ACTIVITY_EDITED,
+        unit=activity.unit,
+        year=year,
+        target_id=activity.pk,
+        detail="; ".join(changed),
     )
     return activity
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from docx import Document
 
+from cases import documents
 from cases.models import (
     AgreementParty,
     AgreementTerm,
@@ -24,7 +25,7 @@ from cases.models import (
     TimerKind,
 )
 from cases.workdays import CALENDAR_ZONE
-from demo.lifecycles import dispute_to
+from demo.lifecycles import dispute_to, help_request_to
 from notifications.models import Notification
 from tests.helpers import agreement_post, case_snapshot, open_task
 from tests.test_api import api, post
@@ -356,6 +357,112 @@ def test_the_case_page_shows_the_agreement_and_its_downloads(client, people, tim
     page = client.get(reverse("case", args=[case.reference])).content.decode()
     assert reverse("agreement_docx", args=[case.reference]) in page
     assert "赔偿申请人500元。" in page and "现金当面支付" in page
+
+
+# ---- the documents in the API ----------------------------------------------------------------------------
+
+# Each role asking the API for the agreement of a 祥泰社区 dispute: (status, the numbers in full?). The page
+# answers each with the same status (the one rule: whoever sees the case, numbers as on the case).
+API_ROLES = {
+    "mediator": (200, True),  # works the case
+    "admin": (200, True),
+    "supervisor_taixing": (200, False),  # supervises it: reads it masked
+    "supervisor": (200, False),  # the city's supervisor
+    "mediator_chengxi": (404, None),  # another unit's mediator
+    "supervisor_hailing": (404, None),  # another district's supervisor
+    "liaison": (404, None),  # help requests only
+    "lawyer": (404, None),  # a professional with no step of it
+}
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_the_api_gives_the_agreement_as_word_and_pdf_to_whoever_sees_the_case(
+    client, people, time_machine, role, monkeypatch
+):
+    time_machine.move_to(at("2026-12-03 10:00"), tick=False)
+    case = follow_up_ready(people)
+    status, in_full = API_ROLES[role]
+    # the PDF's HTML instead of WeasyPrint's rendering of it (slow; the PDF test above renders for real)
+    monkeypatch.setattr(documents, "pdf_from_html", lambda html: b"%PDF-1.7 " + html.encode())
+    before = case_snapshot(case), AuditEntry.objects.count()
+
+    word = api(people[role]).get(f"/api/v1/cases/{case.reference}/agreement.docx")
+    pdf = api(people[role]).get(
+        f"/api/v1/cases/{case.reference}/agreement.pdf", HTTP_ACCEPT="application/pdf"
+    )
+
+    assert (word.status_code, pdf.status_code) == (status, status)
+    client.force_login(people[role])
+    assert client.get(reverse("agreement_docx", args=[case.reference])).status_code == status
+    assert (case_snapshot(case), AuditEntry.objects.count()) == before  # reading writes nothing
+    if status == 404:
+        for response in (word, pdf):
+            assert response.json() == {
+                "error": {"code": "not_found", "message": "未找到相关内容。", "fields": {}}
+            }
+            assert "张三" not in response.content.decode()
+        return
+    assert word["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert word["Content-Disposition"] == f'attachment; filename="agreement-{case.reference}.docx"'
+    assert word["Cache-Control"] == "private, no-store"
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == f'attachment; filename="agreement-{case.reference}.pdf"'
+    text, html = docx_text(word.content), pdf.content.decode()
+    assert text.count("人民调解协议书") == 3 and text.count("赔偿申请人500元。") == 3
+    if in_full:
+        assert text.count(f"申请人：张三　身份证号码：{ID_NUMBER}　联系电话：13812341234") == 3
+        assert ID_NUMBER in html and "13812341234" in html
+    else:
+        assert ID_NUMBER not in text + html and "13812341234" not in text + html
+        assert text.count("申请人：张三　身份证号码：3212**********1237　联系电话：138****1234") == 3
+        assert "3212**********1237" in html and "138****1234" in html
+
+
+def test_the_api_says_when_a_case_has_no_agreement_yet(people, monkeypatch):
+    dispute = resolving(people)
+    request = help_request_to("dispatched", people)
+    monkeypatch.setattr(documents, "pdf_from_html", lambda html: b"%PDF-1.7")
+
+    answers = [
+        api(people["mediator"]).get(f"/api/v1/cases/{dispute.reference}/agreement.docx"),
+        api(people["mediator"]).get(f"/api/v1/cases/{dispute.reference}/agreement.pdf"),
+        api(people["liaison"]).get(f"/api/v1/cases/{request.reference}/agreement.pdf"),
+        api(people["mediator"], language="en").get(f"/api/v1/cases/{dispute.reference}/agreement.docx"),
+    ]
+
+    assert [(r.status_code, r.json()["error"]["code"]) for r in answers] == [(404, "not_found")] * 4
+    assert {r.json()["error"]["message"] for r in answers[:3]} == {"本案尚无人民调解协议书。"}
+    assert answers[3].json()["error"]["message"] == "This case has no mediation agreement yet."
+
+
+def test_without_a_pdf_renderer_the_api_says_so_and_the_word_file_still_comes(
+    people, time_machine, monkeypatch
+):
+    time_machine.move_to(at("2026-12-03 10:00"), tick=False)
+    case = follow_up_ready(people)
+    monkeypatch.setattr(documents, "_weasyprint", lambda: None)
+
+    pdf = api(people["mediator"], language="en").get(f"/api/v1/cases/{case.reference}/agreement.pdf")
+    word = api(people["mediator"]).get(f"/api/v1/cases/{case.reference}/agreement.docx")
+
+    assert pdf.status_code == 404
+    assert pdf.json()["error"]["message"] == (
+        "PDF documents cannot be made on this server; download the Word file instead."
+    )
+    assert word.status_code == 200
+
+
+def test_the_api_refuses_an_anonymous_caller_and_a_write(people, time_machine):
+    time_machine.move_to(at("2026-12-03 10:00"), tick=False)
+    case = follow_up_ready(people)
+    before = agreement_rows(case)
+
+    anonymous = api().get(f"/api/v1/cases/{case.reference}/agreement.docx")
+    written = post(api(people["mediator"]), f"/api/v1/cases/{case.reference}/agreement.docx", {})
+
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "not_authenticated"
+    assert written.status_code == 405
+    assert agreement_rows(case) == before
 
 
 # ---- the 司法确认 reminder -------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import AuditEntry, Case
-from cases.selectors.duplicates import similarity, trigrams
+from cases.models import AuditEntry, Case, CaseKind, Unit
+from cases.selectors.duplicates import duplicates_for_intake, similarity, trigrams
 from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import dispute_body, help_request_body
 from tests.test_api import api, post
@@ -56,6 +56,35 @@ def test_on_postgresql_the_text_match_uses_the_trigram_index(postgres_only, peop
         cursor.execute("EXPLAIN SELECT id FROM cases_case WHERE description %% %s", [NOISE])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_description_trgm" in plan, plan
+
+
+def test_a_districts_supervisor_gets_the_same_answer_under_a_generic_plan_and_the_plan_mode_is_put_back(
+    postgres_only, people
+):
+    # given a similar dispute at 祥泰社区 and one at 济川街道 above it, both in 泰兴市's subtree, one at 成蹊新联之家
+    # (海陵区), and a transaction whose statements would keep generic plans (as a prepared statement does on
+    # a long-lived connection)
+    first = dispute_to("registered", people, description=NOISE, applicant_phone="13900002222")
+    second = dispute_to("registered", people, description=NOISE, applicant_phone="13900003333")
+    Case.objects.filter(pk=second.pk).update(unit=Unit.objects.get(name="济川街道"))
+    dispute_to("registered", people, actor=people["mediator_chengxi"], description=NOISE)
+    taixing = Unit.objects.get(name="泰兴市")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+
+    found = duplicates_for_intake(
+        user=people["supervisor_taixing"], unit=taixing, kind=CaseKind.DISPUTE, description=NOISE
+    )
+
+    assert [(d.case.pk, d.reasons, d.similarity) for d in found] == [
+        (second.pk, ["text"], 1.0),
+        (first.pk, ["text"], 1.0),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('plan_cache_mode'), current_setting('pg_trgm.similarity_threshold')"
+        )
+        assert cursor.fetchone() == ("force_generic_plan", "0.5")
 
 
 # ---- the API ---------------------------------------------------------------------------------------------

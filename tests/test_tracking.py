@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
 from api.models import IdempotencyKey
-from cases import ratelimit, tokens
+from cases import documents, ratelimit, tokens
 from cases.models import (
     AuditAction,
     AuditEntry,
@@ -35,7 +35,6 @@ from cases.workdays import CALENDAR_ZONE
 from demo.lifecycles import work_to
 from notifications.models import Notification
 from tests.helpers import case_snapshot, dispute_body, help_request_body, visible_text
-from web import documents
 from workflow import services
 from workflow.selectors import case_human_tasks_open
 from workflow.services import parties

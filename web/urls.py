@@ -81,6 +81,7 @@ urlpatterns = [
     path("honours/tasks/<id:unit_id>/", honours.unit_tasks, name="honours_unit_tasks"),
     path("honours/tasks/<id:unit_id>/targets/", honours.targets_set, name="honours_targets"),
     path("honours/tasks/<id:unit_id>/activities/", honours.activity_log, name="honours_activity_log"),
+    path("honours/activities/<id:activity_id>/", honours.activity_edit, name="honours_activity_edit"),
     path("honours/photos/<id:photo_id>/", honours.activity_photo, name="honours_photo"),
     path("honours/assessments/", honours.assessments, name="honours_assessments"),
     path("honours/assessments/<id:unit_id>/", honours.unit_sheets, name="honours_unit_sheets"),

@@ -86,6 +86,21 @@ def activities_of(*, unit: Unit, year: int) -> QuerySet[Activity]:
     )
 
 
+def activity_get_for_user(*, activity_id: int, user: User) -> Activity:
+    """An activity of a unit whose annual tasks the person sees (else ``NotFound``)."""
+    activity = Activity.objects.select_related("unit", "logged_by").filter(pk=activity_id).first()
+    if activity is None or not rules.sees_annual_tasks(user, activity.unit):
+        raise NotFound()
+    return activity
+
+
+def activity_ids_editable(*, user: User, unit: Unit, year: int) -> set[int]:
+    """The activities of ``unit`` in ``year`` that ``user`` may correct (``rules.edits_activity``), at once."""
+    if not (rules.year_open(year) and rules.logs_activities(user, unit)):
+        return set()
+    return set(activities_of(unit=unit, year=year).filter(logged_by=user).values_list("pk", flat=True))
+
+
 def photo_get_for_user(*, photo_id: int, user: User) -> ActivityPhoto:
     photo = ActivityPhoto.objects.select_related("activity__unit").filter(pk=photo_id).first()
     if photo is None or not rules.sees_annual_tasks(user, photo.activity.unit):

@@ -1,54 +1,28 @@
 """The mediation agreement's documents (调解协议书): Word and PDF, for whoever sees the case (the numbers masked
-as ``web.agreement_documents`` says)."""
+as ``cases.agreement_documents`` says; the API answers the same through ``api.agreements``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 
+from cases.agreement_documents import Format, agreement_download
 from cases.errors import NotFound
-from cases.models import Case, MediationAgreement
-from web import agreement_documents
 from web.requests import AuthenticatedHttpRequest
-from workflow.selectors import case_get_for_user, case_shows_personal_data
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+from workflow.selectors import case_get_for_user
 
 
-def _agreement(request: AuthenticatedHttpRequest, reference: str) -> tuple[Case, MediationAgreement]:
+def _download(request: AuthenticatedHttpRequest, reference: str, kind: Format) -> HttpResponse:
     try:
         case = case_get_for_user(reference=reference, user=request.user)
+        return agreement_download(case=case, user=request.user, kind=kind)
     except NotFound as error:
         raise Http404(str(error.message)) from error
-    agreement = MediationAgreement.objects.filter(case=case).first()
-    if agreement is None:
-        raise Http404()
-    return case, agreement
-
-
-def _download(content: bytes, *, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"  # it carries the parties' names (and numbers)
-    return response
 
 
 @login_required
 def agreement_docx(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case, agreement = _agreement(request, reference)
-    context = agreement_documents.agreement_context(
-        case, agreement, show_personal=case_shows_personal_data(case=case, user=request.user)
-    )
-    return _download(
-        agreement_documents.agreement_docx(context), content_type=DOCX, name=f"agreement-{reference}.docx"
-    )
+    return _download(request, reference, "docx")
 
 
 @login_required
 def agreement_pdf(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case, agreement = _agreement(request, reference)
-    context = agreement_documents.agreement_context(
-        case, agreement, show_personal=case_shows_personal_data(case=case, user=request.user)
-    )
-    pdf = agreement_documents.agreement_pdf(context)
-    if pdf is None:
-        raise Http404()
-    return _download(pdf, content_type="application/pdf", name=f"agreement-{reference}.pdf")
+    return _download(request, reference, "pdf")

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cases import documents, rules
 from cases import forms as case_forms
-from cases import rules
 from cases.errors import CaseError, InvalidInput, NotFound
 from cases.models import Case, CaseKind, CaseState, MediationAgreement, Role, Unit, User
 from cases.order_forms import OrderForm, OrderReplyForm
@@ -23,7 +23,6 @@ from cases.selectors.duplicates import Reason, duplicates_of_intake_data
 from cases.selectors.extensions import extension_list_of_case
 from cases.services import intake as case_intake
 from cases.services.side_exits import SIDE_EXITS, case_side_exits_for_user
-from web import documents
 from web.attachments import attachments_context
 from web.notes import notes_context
 from web.refusals import refuse

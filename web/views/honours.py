@@ -15,12 +15,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases import documents
 from cases.attachments import attachment_response
 from cases.errors import CaseError, NotFound
 from cases.models import Unit
 from cases.selectors.attachments import evidence_storage
 from honours import rules, services
-from honours.forms import ActivityForm, DecisionForm, NominationForm, SheetForm, TargetsForm, YearForm
+from honours.forms import (
+    ActivityEditForm,
+    ActivityForm,
+    DecisionForm,
+    NominationForm,
+    SheetForm,
+    TargetsForm,
+    YearForm,
+)
 from honours.models import (
     CRITERIA,
     GRADE_THRESHOLDS,
@@ -35,7 +44,6 @@ from honours.models import (
 )
 from honours.selectors import access
 from honours.selectors.evidence import FIGURE_LABELS, evidence_for, task_progress, unit_figures
-from web import documents
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
 from web.views.attachments import evidence_upload
@@ -215,6 +223,7 @@ def _unit_tasks_context(request: AuthenticatedHttpRequest, unit: Unit, year: int
         "year": year,
         "progress": progress,
         "activities": access.activities_of(unit=unit, year=year),
+        "editable": access.activity_ids_editable(user=request.user, unit=unit, year=year),
         "targets_form": targets_form,
         "activity_form": activity_form,
     }
@@ -284,6 +293,30 @@ def activity_log(request: AuthenticatedHttpRequest, unit_id: int) -> HttpRespons
         return refuse(request, error, "honours/unit_tasks.html", context, form)
     messages.success(request, _("The activity is logged."))
     return redirect(reverse("honours_unit_tasks", args=[unit.pk]) + f"?year={activity.held_on.year}")
+
+
+@login_required
+def activity_edit(request: AuthenticatedHttpRequest, activity_id: int) -> HttpResponse:
+    """Correct an activity (who logged it, while its year is open): its details, not its photos."""
+    activity = _found(lambda: access.activity_get_for_user(activity_id=activity_id, user=request.user))
+    if request.method != "POST":
+        form = ActivityEditForm(initial={name: getattr(activity, name) for name in services.EDITABLE})
+        context = {"activity": activity, "form": form}
+        refusal = services.activity_edit_refusal(actor=request.user, activity=activity)
+        if refusal is not None:  # seen, not theirs to correct: the reason, no form
+            return refuse(request, refusal, "honours/activity_edit.html", {**context, "form": None})
+        return render(request, "honours/activity_edit.html", context)
+    form = ActivityEditForm(request.POST)
+    context = {"activity": activity, "form": form}
+    if not form.is_valid():
+        return render(request, "honours/activity_edit.html", context, status=400)
+    try:
+        services.activity_edit(actor=request.user, activity_id=activity.pk, **form.cleaned_data)
+    except CaseError as error:
+        return refuse(request, error, "honours/activity_edit.html", context, form)
+    messages.success(request, _("The activity is corrected."))
+    url = reverse("honours_unit_tasks", args=[activity.unit_id])
+    return redirect(url + f"?year={activity.held_on.year}")
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import tokens
+from cases import documents, tokens
 from cases.errors import CaseError, NotFound
 from cases.models import Case, SatisfactionLink, TrackingCode
 from cases.party_forms import PublicNoteForm, SatisfactionForm, TrackForm
@@ -20,7 +20,6 @@ from cases.ratelimit import tracking_lookups
 from cases.selectors.tracking import case_due_for_party, case_public_status, case_tracked
 from cases.services.satisfaction import LinkState, satisfaction_link_get, satisfaction_link_state
 from cases.services.tracking import may_speak_for_case
-from web import documents
 from web.requests import AuthenticatedHttpRequest
 from workflow import selectors
 from workflow.services import parties

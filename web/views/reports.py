@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cases import deadlines
+from cases.documents import document_styles, pdf_available, pdf_from_html
 from cases.errors import InvalidInput, NotFound
 from cases.models import CaseKind, CaseState, Light, Priority, Unit
 from cases.selectors.cases import case_list_for_user
@@ -33,7 +34,6 @@ from reports.selectors import (
     report_unit,
     unit_figures,
 )
-from web.documents import document_styles, pdf_available, pdf_from_html
 from web.requests import AuthenticatedHttpRequest
 from workflow.selectors import queue_reach_q
 
