@@ -12,6 +12,7 @@ from cases.services.participants import participants_add
 from cases.services.satisfaction import satisfaction_link_issue
 from cases.transactions import in_transaction
 from notifications.types import EventType
+from workflow.models import CaseProcess
 from workflow.saved_tasks import tasks_saved
 from workflow.selectors import OPEN_TASK_STATUSES, case_human_tasks_open
 
@@ -55,7 +56,7 @@ def _flow_moved(case: Case, *, after_task_id: int) -> tuple[list[OpenStep], list
     mine = [
         task
         for task in saved.values()
-        if task.flow_task_type == "HUMAN" and getattr(task.process, "case_id", None) == case.pk
+        if task.flow_task_type == "HUMAN" and _case_id_of(task) == case.pk
     ]
     still_open = [task for task in mine if task.status in OPEN_TASK_STATUSES]
     closed = {task.pk for task in mine} - {task.pk for task in still_open}
@@ -68,6 +69,15 @@ def _flow_moved(case: Case, *, after_task_id: int) -> tuple[list[OpenStep], list
     return list(steps.values()), sorted(
         (task for task in still_open if task.pk > after_task_id), key=lambda task: task.pk
     )
+
+
+def _case_id_of(task: Task) -> int | None:
+    """The case of a task the command saved: its process is the flow's ``CaseProcess`` (a task the flow made) or
+    viewflow's ``Process`` with its ``caseprocess`` read along (a task the command locked)."""
+    process = task.process
+    if isinstance(process, CaseProcess):
+        return process.case_id
+    return process.caseprocess.case_id
 
 
 def _open_step(task: Task) -> OpenStep:
