@@ -22,6 +22,7 @@ from notifications.consumers import (
     TRY_AGAIN,
     UNAUTHENTICATED,
     DedupingConsumer,
+    IdMemory,
     message_int,
 )
 from notifications.fanout import BoardRoom
@@ -44,7 +45,7 @@ class BoardConsumer(DedupingConsumer):
         if self.root is None:
             await self.close(code=FORBIDDEN)
             return
-        self.sent = set()
+        self.sent = IdMemory()
         try:
             self.room = await BoardRoom.enter(
                 self, path=self.root.path, snapshot=partial(board.board_snapshot, root=self.root)
