@@ -162,8 +162,12 @@ class BoardRoom:
             self.refreshing = None  # events from here on ask for another refresh
         snapshot = await database_sync_to_async(self.snapshot)()
         text = client_text(snapshot)
-        for board in list(self.boards):
+        for index, board in enumerate(list(self.boards), start=1):
             try:
                 await board.send(text_data=text)
             except Exception:
                 logger.debug("board refresh not sent", exc_info=True)
+            if index % FORWARD_BATCH == 0:
+                # A snapshot is large and goes to every board: an event that arrives meanwhile is forwarded
+                # between two batches instead of waiting behind all of them (the counts can wait, events not).
+                await asyncio.sleep(0)

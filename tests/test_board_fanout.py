@@ -1,6 +1,7 @@
 """The board fan-out: a message serialised once per group and forwarded once per socket; the counts refreshed by
 one snapshot per board root and process, pushed to every board of the root, with no board asking."""
 
+import asyncio
 import json
 
 import pytest
@@ -137,3 +138,41 @@ async def test_every_board_of_a_room_larger_than_a_batch_gets_each_event_once(or
         ]
         assert messages[0]["case"]["reference"] == case.reference
         await board.disconnect()
+
+
+class Recorder:
+    """A board socket that records what it is sent, in one log shared by all of them."""
+
+    def __init__(self, name: int, log: list):
+        self.name, self.log = name, log
+
+    async def board_event(self, event: dict) -> bool:
+        self.log.append((self.name, "event"))
+        return True
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        self.log.append((self.name, json.loads(text_data)["type"]))
+
+    async def close(self, code=None, reason=None):
+        pass
+
+
+async def test_an_event_is_forwarded_between_the_batches_of_a_refresh_not_after_all_of_them(monkeypatch):
+    monkeypatch.setattr(fanout, "FORWARD_BATCH", 2)
+    monkeypatch.setattr(fanout, "BOARD_REFRESH_DELAY", 0)
+    log: list = []
+    room = fanout.BoardRoom("0001", lambda: {"type": "snapshot"})
+    try:
+        room.boards = {Recorder(name, log) for name in range(6)}
+        refreshing = asyncio.get_running_loop().create_task(room.refresh())
+        while not log:  # the refresh has begun writing
+            await asyncio.sleep(0)
+        await room.forward({"type": "board.event", "seq": 1, "text": "{}"})
+        await refreshing
+    finally:
+        room.close()
+
+    kinds = [kind for _, kind in log]
+    assert kinds.count("snapshot") == kinds.count("event") == 6
+    # the first boards have the event before the last ones have their snapshot
+    assert kinds.index("event") < len(kinds) - 1 - kinds[::-1].index("snapshot")
