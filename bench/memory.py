@@ -39,7 +39,11 @@ def main() -> None:
     load_before = os.getloadavg()
     port = free_port()
     wrap = (sys.executable, "-m", "bench.traced_worker") if TRACE else ()
-    env = {"DJANGO_LOG_LEVEL": "ERROR", "BENCH_MEMORY_TRACE_OUT": str(RESULTS / "memory-trace.txt")}
+    env = {
+        "DJANGO_LOG_LEVEL": "ERROR",
+        "DJANGO_SSL_REDIRECT": "0",  # plain HTTP on the loopback
+        "BENCH_MEMORY_TRACE_OUT": str(RESULTS / "memory-trace.txt"),
+    }
     RESULTS.mkdir(exist_ok=True)
     process = asgi_process(env, port=port, wrap=wrap)
     try:
@@ -102,7 +106,7 @@ def resident_mib(pid: int) -> float:
     return float("nan")
 
 
-async def _open(base: str, path: str, token: str, first: str, gate: asyncio.Semaphore):
+async def _open(base: str, path: str, first: str, token: str, gate: asyncio.Semaphore):
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidMessage
 
@@ -139,7 +143,7 @@ async def _measure(base: str, pid: int, tokens: dict[str, list[str]]) -> dict:
     await asyncio.to_thread(
         lambda: urllib.request.urlopen(f"http://{base}/accounts/login/", timeout=60).read()
     )
-    warm = [await _open(base, path, token(kind, 0), first, gate) for kind, (path, first) in enumerate(kinds)]
+    warm = [await _open(base, path, first, token(kind, 0), gate) for kind, (path, first) in enumerate(kinds)]
     await asyncio.gather(*(socket.close() for socket in warm))
     await asyncio.sleep(IDLE)
     before = resident_mib(pid)
@@ -148,9 +152,8 @@ async def _measure(base: str, pid: int, tokens: dict[str, list[str]]) -> dict:
     started = time.monotonic()
     sockets = await asyncio.gather(
         *(
-            _open(base, path, token(kind, index), first, gate)
+            _open(base, *kinds[index % 2], token(index % 2, index // 2), gate)
             for index in range(SOCKETS)
-            for kind, (path, first) in [kinds[index % 2]]
         )
     )
     connected_s = time.monotonic() - started
