@@ -479,10 +479,13 @@ async def _drain(boards: list["Board"], written: set[int]) -> float:
 
 
 class LayerMonitor:
-    """Every second, each process key of the channel layer (``asgi:specific.<process>!``): how many messages
+    """Every second, each process key of the channel layer (``asgispecific.<process>!``): how many messages
     wait in it and how old the oldest is (channels-redis scores a message with its send time)."""
 
     def __init__(self):
+        from django.conf import settings
+
+        self.prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
         self.most_waiting = 0
         self.oldest_s = 0.0
         self.samples = 0
@@ -494,7 +497,8 @@ class LayerMonitor:
         client = redis.Redis.from_url(settings.REDIS_URL)
         try:
             while True:
-                async for key in client.scan_iter(match="asgi:specific.*!", count=1000):
+                # channels-redis names a process's key ``<prefix>specific.<process>!`` (no separator)
+                async for key in client.scan_iter(match=f"{self.prefix}specific.*!", count=1000):
                     waiting = await client.zcard(key)
                     oldest = await client.zrange(key, 0, 0, withscores=True)
                     self.most_waiting = max(self.most_waiting, waiting)
