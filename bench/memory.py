@@ -152,10 +152,7 @@ async def _measure(base: str, pid: int, tokens: dict[str, list[str]]) -> dict:
         os.kill(pid, signal.SIGUSR1)
     started = time.monotonic()
     sockets = await asyncio.gather(
-        *(
-            _open(base, *kinds[index % 2], token(index % 2, index // 2), gate)
-            for index in range(SOCKETS)
-        )
+        *(_open(base, *kinds[index % 2], token(index % 2, index // 2), gate) for index in range(SOCKETS))
     )
     connected_s = time.monotonic() - started
     await asyncio.sleep(IDLE)

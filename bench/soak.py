@@ -478,14 +478,21 @@ async def _drain(boards: list["Board"], written: set[int]) -> float:
     return time.monotonic() - started
 
 
+def layer_config() -> dict:
+    from django.conf import settings
+
+    layer: dict = settings.CHANNEL_LAYERS["default"]  # a dict of any values, whichever layer it is
+    return layer.get("CONFIG", {})
+
+
 class LayerMonitor:
     """Every second, each process key of the channel layer (``asgispecific.<process>!``): how many messages
     wait in it and how old the oldest is (channels-redis scores a message with its send time)."""
 
     def __init__(self):
-        from django.conf import settings
 
-        self.prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
+        config = layer_config()
+        self.prefix = config.get("prefix", "asgi")
         self.most_waiting = 0
         self.oldest_s = 0.0
         self.samples = 0
@@ -503,16 +510,15 @@ class LayerMonitor:
                     oldest = await client.zrange(key, 0, 0, withscores=True)
                     self.most_waiting = max(self.most_waiting, waiting)
                     if oldest:
-                        self.oldest_s = max(self.oldest_s, time.time() - oldest[0][1])
+                        self.oldest_s = max(self.oldest_s, time.time() - float(oldest[0][1]))
                 self.samples += 1
                 await asyncio.sleep(1)
         finally:
             await client.aclose()
 
     def summary(self) -> dict:
-        from django.conf import settings
 
-        config = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+        config = layer_config()
         return {
             "most_waiting_in_a_process_key": self.most_waiting,
             "oldest_waiting_s": round(self.oldest_s, 1),
