@@ -517,7 +517,6 @@ class LayerMonitor:
             await client.aclose()
 
     def summary(self) -> dict:
-
         config = layer_config()
         return {
             "most_waiting_in_a_process_key": self.most_waiting,
