@@ -125,8 +125,10 @@ REDIS_URL = env_str("REDIS_URL", "")
 # message sent to a key that holds this many already, silently: it is per worker, not per socket.
 CHANNEL_CAPACITY = int(env_str("CHANNEL_CAPACITY", "5000"))
 # Seconds a message may wait in Redis for its worker: channels-redis drops older ones silently when the next message
-# to that worker is sent. Only a worker that fell this far behind loses any (bench/soak.py measures the wait).
-CHANNEL_EXPIRY = int(env_str("CHANNEL_EXPIRY", "60"))
+# to that worker is sent. Its 60 s default dropped board events (which no socket catches up on) when a saturated
+# worker fell a minute behind (bench/soak.py); the capacity above already bounds a worker's key, so a worker that
+# falls behind delivers late rather than never.
+CHANNEL_EXPIRY = int(env_str("CHANNEL_EXPIRY", "300"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
