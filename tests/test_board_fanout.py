@@ -176,3 +176,52 @@ async def test_an_event_is_forwarded_between_the_batches_of_a_refresh_not_after_
     assert kinds.count("snapshot") == kinds.count("event") == 6
     # the first boards have the event before the last ones have their snapshot
     assert kinds.index("event") < len(kinds) - 1 - kinds[::-1].index("snapshot")
+
+
+async def test_a_board_event_whose_push_was_lost_arrives_by_the_rooms_catch_up_once(
+    org, snapshots, monkeypatch
+):
+    from notifications import events
+
+    monkeypatch.setattr(fanout, "BOARD_CATCH_UP_SECONDS", 0.5)
+    board, _ = await open_board(org["supervisor"])
+    other, _ = await open_board(org["supervisor"])
+    monkeypatch.setattr(events, "_publish", lambda messages: None)  # every push after commit is lost
+
+    case = await sync_to_async(dispute_to)("registered", org)
+
+    for socket in (board, other):
+        messages = await receive_until(socket, "snapshot", timeout=5)
+        assert [(m["type"], m.get("event")) for m in messages] == [
+            ("event", "case.registered"),
+            ("snapshot", None),
+        ]
+        assert messages[0]["case"]["reference"] == case.reference
+    # the next rounds find it again and send nothing: each board sent it once
+    assert await board.receive_nothing(timeout=1.5)
+    assert await other.receive_nothing(timeout=0.1)
+    await board.disconnect()
+    await other.disconnect()
+
+
+async def test_a_board_opened_later_is_not_sent_what_its_snapshot_already_shows(org, snapshots, monkeypatch):
+    from notifications import events
+
+    first, _ = await open_board(org["supervisor"])
+    monkeypatch.setattr(events, "_publish", lambda messages: None)
+    await sync_to_async(dispute_to)("registered", org)
+    late, _ = await open_board(org["supervisor"])  # its snapshot shows the case already
+
+    await fanout.BoardRoom.rooms[await unit_path(org["supervisor"])].catch_up()  # the room's next round, now
+
+    messages = await receive_until(first, "snapshot", timeout=5)
+    assert [(m["type"], m.get("event")) for m in messages] == [
+        ("event", "case.registered"),
+        ("snapshot", None),
+    ]
+    messages = await receive_until(
+        late, "snapshot", timeout=5
+    )  # the refresh the first board's event asked for
+    assert [m["type"] for m in messages] == ["snapshot"]
+    await first.disconnect()
+    await late.disconnect()
