@@ -4,7 +4,7 @@ import importlib
 
 from bench.common import read_result
 
-PARTS = ["lifecycle", "queues", "push", "timers", "parties", "reports", "cluster"]
+PARTS = ["lifecycle", "queues", "push", "memory", "timers", "parties", "reports", "cluster"]
 # A part whose module has another name (``bench.cluster`` is ``make cluster``'s).
 MODULES = {"cluster": "soak"}
 

@@ -15,8 +15,22 @@ Measured: the push latency at the clients (receipt at the client minus the write
 notification's ``created_at``, the board event's audit row's ``created_at``; same machine, same clock), every
 answer of the API (5xx counted apart), the notifications lost after a resume (at the end each stream resumes
 from its cursor, as a page that reconnects does; what the database stored for its user that it still lacks is
-lost; what came only by that resume had missed its push), the board events a board missed (of those any board
-received), and each worker's resident memory after the first ``WARM_UP`` seconds of load and at the end.
+lost; what came only by that resume had missed its push), the board events a board missed, and each worker's
+resident memory after the first ``WARM_UP`` seconds of load, after ``WARM_POINT`` seconds (the warm point: the
+worker's caches and pools filled) and at the end.
+
+Board events are counted against what the database says a board of the root shows (the board audit rows written
+during the phase, ``cases.selectors.board``), after the load has ended and the sockets have **drained**: the
+soak waits until every board has every one of them, or until no board has received anything for ``DRAIN_QUIET``
+seconds (at most ``DRAIN_TIMEOUT``). An event that arrived while draining was late, not missed; one that never
+arrived is missed. (Counting right after the load, against the union of what any board had, took the boards of a
+slower worker for boards that missed events.)
+
+Beside the load, a monitor reads the channel layer every second: the messages waiting in each process's Redis
+key and the age of the oldest. channels-redis drops a message silently when its key holds ``capacity`` of them
+already (``CHANNEL_CAPACITY``, per process: every channel of a process shares one key) and drops messages older
+than ``expiry`` (60 s); the maxima say whether either could have happened. The clients' own event loop is
+watched too (the lag of a 0.1 s tick): a client that cannot keep up shows there, not in the server.
 """
 
 import asyncio
@@ -41,11 +55,17 @@ SECONDS = float(os.environ.get("BENCH_CLUSTER_SECONDS", "300"))
 SOCKETS = int(os.environ.get("BENCH_CLUSTER_SOCKETS", "1000"))
 EVERY = float(os.environ.get("BENCH_CLUSTER_EVERY", "2"))  # seconds between two lifecycles' starts
 WARM_UP = 20.0  # seconds of load before the memory at start is read
+WARM_POINT = float(
+    os.environ.get("BENCH_CLUSTER_WARM_POINT", "60")
+)  # seconds of load before the warm reading
+DRAIN_QUIET = 10.0  # seconds with nothing received that end the wait for late events
+DRAIN_TIMEOUT = 180.0
 # Handshakes under way at once: each reads the database in the worker's one database thread, and daphne drops a
 # handshake that is not accepted within 5 s.
 CONNECTING_AT_ONCE = 10
 RESUME_TIMEOUT = 120.0
 GOALS = {"lost": 0, "5xx": 0, "memory_growth_pct": 10.0, "p99_ratio": 1.2}
+EVENT = '{"type":"event","seq":'  # how ``notifications.events.client_text`` writes a board event
 
 # The steps after intake: who works each, whether it must be claimed first, what completes it.
 STEPS = (
@@ -119,19 +139,28 @@ def table(result: dict) -> str:
         f"≤ {result['goals']['p99_ratio']}× the single worker's. p99 ratio: **{result['p99_ratio']}**.",
         "",
         "| topology | lifecycles | API answers | 5xx | push p50 ms | push p99 ms | notif. p99 ms | board p99 ms "
-        "| lost after resume | arrived by resume | board events missed | worker memory MiB start → end (growth %) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| lost after resume | arrived by resume | board events written | missed per board (late) "
+        "| most waiting in a layer key (oldest s) | client loop lag p99 ms "
+        "| worker memory MiB start → warm → end (growth %, from warm %) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, label in (("single", "one worker, direct"), ("cluster", "nginx + 3 workers")):
         phase = result["phases"][name]
         memory = ", ".join(
-            f"{m['start_mib']} → {m['end_mib']} ({m['growth_pct']:+})" for m in phase["memory"]
+            f"{m['start_mib']} → {m.get('warm_mib', '?')} → {m['end_mib']} ({m['growth_pct']:+}, "
+            f"{m.get('growth_from_warm_pct', float('nan')):+})"
+            for m in phase["memory"]
         )
+        layer = phase.get("channel_layer", {})
+        boards = max(1, result["sockets"] - 2 * (result["sockets"] // 4))
         lines.append(
             f"| {label} | {phase['lifecycles']} | {phase['answers']['total']} | {phase['answers']['5xx']} | "
             f"{phase['push']['p50_ms']} | {phase['push']['p99_ms']} | {phase['notifications']['p99_ms']} | "
             f"{phase['boards']['p99_ms']} | {phase['lost']} | {phase['notifications_by_resume']} | "
-            f"{phase['board_events_missed']} | {memory} |"
+            f"{phase.get('board_events_written', '?')} | {phase['board_events_missed'] / boards:.1f} "
+            f"({phase.get('board_events_late', 0) / boards:.1f}) | {layer.get('most_waiting_in_a_process_key', '?')} "
+            f"({layer.get('oldest_waiting_s', '?')}) | {phase.get('client_loop_lag_ms', {}).get('p99', '?')} | "
+            f"{memory} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -282,13 +311,15 @@ class Board:
     def __init__(self, socket, first: dict):
         self.socket = socket
         self.live: dict[int, float] = {}  # seq -> receipt
+        self.last = time.monotonic()  # the last receipt of an event
 
     async def read(self) -> None:
         async for text in self.socket:
-            now = time.time()
-            message = json.loads(text)
-            if message["type"] == "event":
-                self.live.setdefault(message["seq"], now)
+            # Only events are read (their seq from the text's head): a board's counts arrive once a second from
+            # every worker's room, and parsing each of those at every board made the client the bottleneck.
+            if text.startswith(EVENT):
+                self.live.setdefault(int(text[len(EVENT) : text.index(",", len(EVENT))]), time.time())
+                self.last = time.monotonic()
 
 
 async def _open(base: str, kind: "type[Stream | Board]", token: str, gate: asyncio.Semaphore):
@@ -337,26 +368,38 @@ async def _soak(base: str, processes: list, tokens: dict[str, str]) -> dict:
         *(_open(base, Board if owner == "supervisor" else Stream, tokens[owner], gate) for owner in owners)
     )
     readers = [asyncio.create_task(client.read()) for client in clients]
+    seq_before = await sync_to_async(_last_audit_id)()
+    monitor = LayerMonitor()
+    lag = LoopLag()
+    watchers = [asyncio.create_task(monitor.run()), asyncio.create_task(lag.run())]
     answers = Answers()
     pool = ThreadPoolExecutor(max_workers=32)
     loop = asyncio.get_running_loop()
     lifecycles = []
     started = time.monotonic()
     memory_start: list[float] = []
+    memory_warm: list[float] = []
     index = 0
     while time.monotonic() - started < SECONDS:
         lifecycles.append(loop.run_in_executor(pool, _lifecycle, base, tokens, answers, index))
         index += 1
         if not memory_start and time.monotonic() - started >= min(WARM_UP, SECONDS / 2):
             memory_start = [_resident_mib(process.pid) for process in processes]
+        if not memory_warm and time.monotonic() - started >= min(WARM_POINT, SECONDS / 2):
+            memory_warm = [_resident_mib(process.pid) for process in processes]
         await asyncio.sleep(max(0.0, started + index * EVERY - time.monotonic()))
     await asyncio.gather(*lifecycles)
     pool.shutdown()
+    load_ended = time.time()
     memory_end = [_resident_mib(process.pid) for process in processes]
-    await asyncio.sleep(2)  # the last pushes
 
     streams = [client for client in clients if isinstance(client, Stream)]
     boards = [client for client in clients if isinstance(client, Board)]
+    # What a board of the root shows, by the database: every board event written during the phase.
+    written = await sync_to_async(_board_events_since)(seq_before)
+    drained_s = await _drain(boards, set(written))
+    for watcher in watchers:
+        watcher.cancel()
     for stream in streams:  # as a page that reconnects: from its cursor, only what it may have missed
         await stream.resume()
     async with asyncio.timeout(RESUME_TIMEOUT):
@@ -369,8 +412,6 @@ async def _soak(base: str, processes: list, tokens: dict[str, str]) -> dict:
     lost = 0
     for stream, owner in zip(streams, [o for o in owners if o != "supervisor"], strict=True):
         lost += len(stored[owner] - stream.live.keys() - stream.replayed)
-    seqs = set().union(*(board.live.keys() for board in boards)) if boards else set()
-    written = await sync_to_async(_audit_times)(seqs)
     note_latencies = [latency for stream in streams for latency in stream.live.values()]
     board_latencies = [
         received - written[seq] for board in boards for seq, received in board.live.items() if seq in written
@@ -384,25 +425,126 @@ async def _soak(base: str, processes: list, tokens: dict[str, str]) -> dict:
         "notifications_stored": {name: len(ids) for name, ids in stored.items()},
         "lost": lost,
         "notifications_by_resume": sum(len(stream.replayed - stream.live.keys()) for stream in streams),
-        "board_events_missed": sum(len(seqs - board.live.keys()) for board in boards),
+        "board_events_written": len(written),
+        "board_events_missed": sum(len(written.keys() - board.live.keys()) for board in boards),
+        "board_events_late": sum(
+            1
+            for board in boards
+            for seq, received in board.live.items()
+            if seq in written and received > load_ended
+        ),
+        "drain_s": round(drained_s, 1),
+        "channel_layer": monitor.summary(),
+        "client_loop_lag_ms": lag.summary(),
         "memory": [
             {
                 "start_mib": start,
+                "warm_mib": warm,
                 "end_mib": end,
                 "growth_pct": round(100 * (end - start) / start, 1),
+                "growth_from_warm_pct": round(100 * (end - warm) / warm, 1),
             }
-            for start, end in zip(memory_start, memory_end, strict=True)
+            for start, warm, end in zip(memory_start, memory_warm or memory_start, memory_end, strict=True)
         ],
     }
 
 
-def _audit_times(seqs: set[int]) -> dict[int, float]:
+def _last_audit_id() -> int:
     from cases.models import AuditEntry
 
-    return {
-        pk: created.timestamp()
-        for pk, created in AuditEntry.objects.filter(pk__in=seqs).values_list("pk", "created_at")
-    }
+    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _board_events_since(seq: int) -> dict[int, float]:
+    """The board events the root's board shows, written after audit id ``seq``, with their write times: the
+    audit rows ``cases.selectors.board`` replays as events (every case is in the root's subtree)."""
+    from cases.models import AuditEntry
+    from cases.models.audit import BOARD_ACTIONS
+
+    rows = AuditEntry.objects.filter(pk__gt=seq, action__in=BOARD_ACTIONS).values_list("pk", "created_at")
+    return {pk: created.timestamp() for pk, created in rows}
+
+
+async def _drain(boards: list["Board"], written: set[int]) -> float:
+    """Wait until every board has every event written, or nothing arrived for ``DRAIN_QUIET`` s; the seconds
+    waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_TIMEOUT:
+        if all(written <= board.live.keys() for board in boards):
+            break
+        if time.monotonic() - max((board.last for board in boards), default=0) > DRAIN_QUIET:
+            break
+        await asyncio.sleep(0.5)
+    return time.monotonic() - started
+
+
+def layer_config() -> dict:
+    from django.conf import settings
+
+    layer: dict = settings.CHANNEL_LAYERS["default"]  # a dict of any values, whichever layer it is
+    return layer.get("CONFIG", {})
+
+
+class LayerMonitor:
+    """Every second, each process key of the channel layer (``asgispecific.<process>!``): how many messages
+    wait in it and how old the oldest is (channels-redis scores a message with its send time)."""
+
+    def __init__(self):
+
+        config = layer_config()
+        self.prefix = config.get("prefix", "asgi")
+        self.most_waiting = 0
+        self.oldest_s = 0.0
+        self.samples = 0
+
+    async def run(self) -> None:
+        import redis.asyncio as redis
+        from django.conf import settings
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        try:
+            while True:
+                # channels-redis names a process's key ``<prefix>specific.<process>!`` (no separator)
+                async for key in client.scan_iter(match=f"{self.prefix}specific.*!", count=1000):
+                    waiting = await client.zcard(key)
+                    oldest = await client.zrange(key, 0, 0, withscores=True)
+                    self.most_waiting = max(self.most_waiting, waiting)
+                    if oldest:
+                        self.oldest_s = max(self.oldest_s, time.time() - float(oldest[0][1]))
+                self.samples += 1
+                await asyncio.sleep(1)
+        finally:
+            await client.aclose()
+
+    def summary(self) -> dict:
+        config = layer_config()
+        return {
+            "most_waiting_in_a_process_key": self.most_waiting,
+            "oldest_waiting_s": round(self.oldest_s, 1),
+            "capacity": config.get("capacity"),
+            "expiry_s": config.get("expiry"),
+            "samples": self.samples,
+        }
+
+
+class LoopLag:
+    """How late a 0.1 s tick of the clients' loop runs: a client that cannot keep up shows here."""
+
+    def __init__(self):
+        self.lags: list[float] = []
+
+    async def run(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.1)
+            self.lags.append(time.monotonic() - before - 0.1)
+
+    def summary(self) -> dict:
+        return {
+            "p50": round(percentile(self.lags, 50) * 1000, 1),
+            "p99": round(percentile(self.lags, 99) * 1000, 1),
+            "max": round(max(self.lags, default=0) * 1000, 1),
+        }
 
 
 def _ms(seconds: list[float]) -> dict:

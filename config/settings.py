@@ -121,8 +121,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 # The socket is the fast path, the database row the truth: clients replay what a push missed.
-# Per-channel capacity well above a burst (the core layer drops group messages past it, silently).
+# Capacity well above a burst. channels-redis keeps every channel of a worker process in one Redis key and drops a
+# message sent to a key that holds this many already, silently: it is per worker, not per socket.
 CHANNEL_CAPACITY = int(env_str("CHANNEL_CAPACITY", "5000"))
+# Seconds a message may wait in Redis for its worker: channels-redis drops older ones silently when the next message
+# to that worker is sent. Its 60 s default dropped board events (which no socket catches up on) when a saturated
+# worker fell a minute behind (bench/soak.py); the capacity above already bounds a worker's key, so a worker that
+# falls behind delivers late rather than never.
+CHANNEL_EXPIRY = int(env_str("CHANNEL_EXPIRY", "300"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -141,7 +147,7 @@ if REDIS_URL:
                     }
                 ],
                 "capacity": CHANNEL_CAPACITY,
-                "expiry": 60,
+                "expiry": CHANNEL_EXPIRY,
                 "group_expiry": 86400,
             },
         }

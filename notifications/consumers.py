@@ -18,6 +18,8 @@ Each socket remembers the ids it has sent and never sends one twice; clients dro
 import asyncio
 import logging
 import random
+from array import array
+from bisect import bisect_left
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -34,10 +36,47 @@ from notifications.models import message_from_fields
 logger = logging.getLogger(__name__)
 
 SENT_MEMORY = 10_000  # ids remembered per socket for de-duplication
+# Notification texts rendered lately, by (id, created, language, read): the sockets of one user in this process render
+# each notification once, not once per socket.
+RENDERED_MEMORY = 2048
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 # The server lost the channel layer; the page reconnects (autobahn refuses 1011 from a server).
 TRY_AGAIN = 4503
+
+
+class IdMemory:
+    """The newest ``SENT_MEMORY`` ids a socket sent (or its client said it has), as a sorted array of 8-byte
+    integers: a set of the same ids costs about ten times the memory (a hash table and an object per id), and a
+    thousand sockets each remembering thousands of events made a worker grow with every event it forwarded.
+    Ids arrive nearly in order, so an insert is an append or a short move at the end. Past the limit the
+    oldest half is forgotten at once: an id that old sent again is a duplicate the client drops, never a loss."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: "list[int] | None" = None):
+        self.ids = array("q", sorted(set(ids or ()))[-SENT_MEMORY:])
+
+    def __contains__(self, key: int) -> bool:
+        at = bisect_left(self.ids, key)
+        return at < len(self.ids) and self.ids[at] == key
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, key: int) -> bool:
+        """Remember ``key``; True if it was new."""
+        ids = self.ids
+        if not ids or key > ids[-1]:
+            ids.append(key)
+        else:
+            at = bisect_left(ids, key)
+            if at < len(ids) and ids[at] == key:
+                return False
+            ids.insert(at, key)
+        if len(ids) > SENT_MEMORY:
+            del ids[: len(ids) - SENT_MEMORY // 2]
+        return True
 
 
 class DedupingConsumer(AsyncJsonWebsocketConsumer):
@@ -45,7 +84,7 @@ class DedupingConsumer(AsyncJsonWebsocketConsumer):
     # connections through ``sync_to_async``: one hop to the one shared thread per message and per socket, which
     # queued a board event behind 500 hops at 500 sockets. These handlers touch no database, so they skip it.
     forwarding: frozenset[str] = frozenset()
-    sent: set[int]
+    sent: IdMemory
 
     async def dispatch(self, message: dict) -> None:
         if message.get("type") in self.forwarding:
@@ -55,12 +94,7 @@ class DedupingConsumer(AsyncJsonWebsocketConsumer):
 
     def remember(self, key: int) -> bool:
         """True the first time ``key`` is seen on this socket."""
-        if key in self.sent:
-            return False
-        self.sent.add(key)
-        if len(self.sent) > SENT_MEMORY:
-            self.sent = set(sorted(self.sent)[-SENT_MEMORY // 2 :])
-        return True
+        return self.sent.add(key)
 
     async def send_once(self, key: int, message: dict) -> None:
         if self.remember(key):
@@ -90,12 +124,12 @@ class NotificationConsumer(DedupingConsumer):
             logger.warning("notification socket refused: no channel layer", exc_info=True)
             await self.close(code=TRY_AGAIN)
             return
-        self.sent = set()
+        self.sent = IdMemory()
         # The socket's cursor (``notifications.horizon``), where its next catch-up starts: every row up to id
         # ``after`` that committed before ``horizon``, and those in ``seen``, are the client's already (a row
         # this socket sent is in ``sent``). Until the client resumes with its own, the stream starts now.
         start = await database_sync_to_async(selectors.notification_stream_start)(user=self.user)
-        self.after, self.horizon, self.seen = start.after, start.horizon or None, set(start.seen)
+        self.after, self.horizon, self.seen = start.after, start.horizon or None, IdMemory(start.seen)
         await self.accept()
         unread = await database_sync_to_async(selectors.notification_unread_count)(user=self.user)
         silenced = await database_sync_to_async(selectors.toast_silenced)(user=self.user)
@@ -125,7 +159,9 @@ class NotificationConsumer(DedupingConsumer):
             self.after = message_int(content.get("after"))
             self.horizon = message_int(content.get("horizon")) or None
             seen = content.get("seen")
-            self.seen = {message_int(key) for key in seen[:SENT_MEMORY]} if isinstance(seen, list) else set()
+            self.seen = IdMemory(
+                [message_int(key) for key in seen[:SENT_MEMORY]] if isinstance(seen, list) else []
+            )
             await self.send_json({"type": "resumed", "horizon": await self.replay()})
         elif isinstance(content, dict) and kind == "read":
             ids = content.get("ids")
@@ -177,16 +213,33 @@ class NotificationConsumer(DedupingConsumer):
             await self.send_json({"type": "horizon", "horizon": horizon})
 
     def render(self, fields: dict) -> str:
-        with translation.override(self.language):
-            return client_text({"type": "notification", "notification": message_from_fields(fields)})
+        return rendered(fields, self.language)
 
     async def notification(self, event: dict) -> None:
-        await self.forward_once(event["id"], self.render(event["fields"]))
+        if event["id"] not in self.sent:  # rendered only when it is sent
+            await self.forward_once(event["id"], self.render(event["fields"]))
 
     async def notifications(self, event: dict) -> None:
         """Several of one commit (``events_emit``), in order."""
         for each in event["notifications"]:
             await self.notification(each)
+
+
+_rendered: dict[tuple[int, str, str, bool], str] = {}
+
+
+def rendered(fields: dict, language: str) -> str:
+    """A notification's client text in ``language``. A user's sockets in one process all receive the same
+    group message: the first renders it (a translation switch and a JSON dump), the others reuse the text."""
+    key = (fields["id"], fields["created"], language, fields["read"])  # an id and its moment: one row
+    text = _rendered.get(key)
+    if text is None:
+        with translation.override(language):
+            text = client_text({"type": "notification", "notification": message_from_fields(fields)})
+        if len(_rendered) >= RENDERED_MEMORY:
+            del _rendered[next(iter(_rendered))]  # the oldest
+        _rendered[key] = text
+    return text
 
 
 def message_int(value: object) -> int:

@@ -5,10 +5,15 @@ counts are not recomputed per socket and per event: events update a board's newe
 counts catch up through one fresh snapshot per room, serialised once for all its sockets, at most once per
 ``BOARD_REFRESH_DELAY`` while events come in. What a board shows is the caller's (``web.consumers``): the room
 only knows the root's materialised path and a function that computes its snapshot.
+
+A room also catches up from the database every ``BOARD_CATCH_UP_SECONDS`` (one query per room, not per socket),
+as a notification stream does: a board event whose push was lost on the way (the channel layer dropped it, or
+the room was out of its group) reaches the room's boards then, through the same per-socket de-duplication.
 """
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from typing import Protocol
 
@@ -26,6 +31,13 @@ BOARD_REFRESH_DELAY = 1.0
 FORWARD_BATCH = 25
 # Seconds between renewals of a board room's group membership (the layer drops it after a day by default).
 GROUP_RENEWAL = 3600
+# Seconds between a room's catch-ups from the database (spread by a random tenth).
+BOARD_CATCH_UP_SECONDS = 60.0
+
+# A room's cursor: the last seq it knows of and its horizon (``notifications.horizon``); ``None`` before the first.
+RoomCursor = tuple[int, int | None]
+# Reads the board events after a cursor (a sync read): the events (as a replay sends them) and the next cursor.
+CatchUp = Callable[[RoomCursor | None], tuple[list[dict], RoomCursor]]
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +62,11 @@ class BoardRoom:
 
     rooms: dict[str, "BoardRoom"] = {}
 
-    def __init__(self, path: str, snapshot: Callable[[], dict]):
+    def __init__(self, path: str, snapshot: Callable[[], dict], catch_up: CatchUp | None = None):
         self.path = path
         self.snapshot = snapshot
+        self.catch_up_events = catch_up
+        self.cursor: RoomCursor | None = None
         self.group = board_group(path)
         self.loop = asyncio.get_running_loop()
         self.layer = get_channel_layer()
@@ -63,11 +77,14 @@ class BoardRoom:
         self.opened = self.loop.create_task(self.open())
 
     @classmethod
-    async def enter(cls, board: "Board", *, path: str, snapshot: Callable[[], dict]) -> "BoardRoom":
-        """Join the room of the board root at ``path``; ``snapshot`` computes that root's board (a sync read)."""
+    async def enter(
+        cls, board: "Board", *, path: str, snapshot: Callable[[], dict], catch_up: CatchUp | None = None
+    ) -> "BoardRoom":
+        """Join the room of the board root at ``path``; ``snapshot`` computes that root's board (a sync read),
+        ``catch_up`` reads its events after a cursor (a sync read; without it the room does not catch up)."""
         room = cls.rooms.get(path)
         if room is None or room.loop is not asyncio.get_running_loop():  # a loop of its own per test, too
-            room = cls.rooms[path] = cls(path, snapshot)
+            room = cls.rooms[path] = cls(path, snapshot, catch_up)
         room.boards.add(board)
         try:
             channel = await room.opened
@@ -88,8 +105,12 @@ class BoardRoom:
     async def open(self) -> str | None:
         if self.layer is None:
             return None
+        if self.catch_up_events is not None:  # from now on: what happened before is in the boards' snapshots
+            _, self.cursor = await database_sync_to_async(self.catch_up_events)(None)
         channel = await self.layer.new_channel()
         self.tasks = [self.loop.create_task(self.relay(channel)), self.loop.create_task(self.renew(channel))]
+        if self.catch_up_events is not None:
+            self.tasks.append(self.loop.create_task(self.catch_up_every()))
         return channel
 
     async def leave(self, board: "Board") -> None:
@@ -155,6 +176,24 @@ class BoardRoom:
             except Exception:
                 logger.warning("board room %s could not renew its group", self.group, exc_info=True)
 
+    async def catch_up_every(self) -> None:
+        while True:
+            await asyncio.sleep(BOARD_CATCH_UP_SECONDS * (0.9 + random.random() / 5))
+            try:
+                await self.catch_up()
+            except Exception:  # the database is away for a moment: the next round tries again
+                logger.warning("board room %s could not catch up", self.group, exc_info=True)
+
+    async def catch_up(self) -> None:
+        """Forward the events after the room's cursor; each board sends those it has not sent (and that are
+        newer than its own start)."""
+        assert self.catch_up_events is not None
+        events, self.cursor = await database_sync_to_async(self.catch_up_events)(self.cursor)
+        for event in events:
+            await self.forward(
+                {"type": "board.event", "seq": event["seq"], "text": client_text(event), "caught_up": True}
+            )
+
     async def refresh(self) -> None:
         try:
             await asyncio.sleep(BOARD_REFRESH_DELAY)
@@ -162,8 +201,12 @@ class BoardRoom:
             self.refreshing = None  # events from here on ask for another refresh
         snapshot = await database_sync_to_async(self.snapshot)()
         text = client_text(snapshot)
-        for board in list(self.boards):
+        for index, board in enumerate(list(self.boards), start=1):
             try:
                 await board.send(text_data=text)
             except Exception:
                 logger.debug("board refresh not sent", exc_info=True)
+            if index % FORWARD_BATCH == 0:
+                # A snapshot is large and goes to every board: an event that arrives meanwhile is forwarded
+                # between two batches instead of waiting behind all of them (the counts can wait, events not).
+                await asyncio.sleep(0)

@@ -1,6 +1,7 @@
 """The board fan-out: a message serialised once per group and forwarded once per socket; the counts refreshed by
 one snapshot per board root and process, pushed to every board of the root, with no board asking."""
 
+import asyncio
 import json
 
 import pytest
@@ -137,3 +138,90 @@ async def test_every_board_of_a_room_larger_than_a_batch_gets_each_event_once(or
         ]
         assert messages[0]["case"]["reference"] == case.reference
         await board.disconnect()
+
+
+class Recorder:
+    """A board socket that records what it is sent, in one log shared by all of them."""
+
+    def __init__(self, name: int, log: list):
+        self.name, self.log = name, log
+
+    async def board_event(self, event: dict) -> bool:
+        self.log.append((self.name, "event"))
+        return True
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        self.log.append((self.name, json.loads(text_data)["type"]))
+
+    async def close(self, code=None, reason=None):
+        pass
+
+
+async def test_an_event_is_forwarded_between_the_batches_of_a_refresh_not_after_all_of_them(monkeypatch):
+    monkeypatch.setattr(fanout, "FORWARD_BATCH", 2)
+    monkeypatch.setattr(fanout, "BOARD_REFRESH_DELAY", 0)
+    log: list = []
+    room = fanout.BoardRoom("0001", lambda: {"type": "snapshot"})
+    try:
+        room.boards = {Recorder(name, log) for name in range(6)}
+        refreshing = asyncio.get_running_loop().create_task(room.refresh())
+        while not log:  # the refresh has begun writing
+            await asyncio.sleep(0)
+        await room.forward({"type": "board.event", "seq": 1, "text": "{}"})
+        await refreshing
+    finally:
+        room.close()
+
+    kinds = [kind for _, kind in log]
+    assert kinds.count("snapshot") == kinds.count("event") == 6
+    # the first boards have the event before the last ones have their snapshot
+    assert kinds.index("event") < len(kinds) - 1 - kinds[::-1].index("snapshot")
+
+
+async def test_a_board_event_whose_push_was_lost_arrives_by_the_rooms_catch_up_once(
+    org, snapshots, monkeypatch
+):
+    from notifications import events
+
+    monkeypatch.setattr(fanout, "BOARD_CATCH_UP_SECONDS", 0.5)
+    board, _ = await open_board(org["supervisor"])
+    other, _ = await open_board(org["supervisor"])
+    monkeypatch.setattr(events, "_publish", lambda messages: None)  # every push after commit is lost
+
+    case = await sync_to_async(dispute_to)("registered", org)
+
+    for socket in (board, other):
+        messages = await receive_until(socket, "snapshot", timeout=5)
+        assert [(m["type"], m.get("event")) for m in messages] == [
+            ("event", "case.registered"),
+            ("snapshot", None),
+        ]
+        assert messages[0]["case"]["reference"] == case.reference
+    # the next rounds find it again and send nothing: each board sent it once
+    assert await board.receive_nothing(timeout=1.5)
+    assert await other.receive_nothing(timeout=0.1)
+    await board.disconnect()
+    await other.disconnect()
+
+
+async def test_a_board_opened_later_is_not_sent_what_its_snapshot_already_shows(org, snapshots, monkeypatch):
+    from notifications import events
+
+    first, _ = await open_board(org["supervisor"])
+    monkeypatch.setattr(events, "_publish", lambda messages: None)
+    await sync_to_async(dispute_to)("registered", org)
+    late, _ = await open_board(org["supervisor"])  # its snapshot shows the case already
+
+    await fanout.BoardRoom.rooms[await unit_path(org["supervisor"])].catch_up()  # the room's next round, now
+
+    messages = await receive_until(first, "snapshot", timeout=5)
+    assert [(m["type"], m.get("event")) for m in messages] == [
+        ("event", "case.registered"),
+        ("snapshot", None),
+    ]
+    messages = await receive_until(
+        late, "snapshot", timeout=5
+    )  # the refresh the first board's event asked for
+    assert [m["type"] for m in messages] == ["snapshot"]
+    await first.disconnect()
+    await late.disconnect()

@@ -22,9 +22,10 @@ from notifications.consumers import (
     TRY_AGAIN,
     UNAUTHENTICATED,
     DedupingConsumer,
+    IdMemory,
     message_int,
 )
-from notifications.fanout import BoardRoom
+from notifications.fanout import BoardRoom, RoomCursor
 from notifications.horizon import replay_horizon
 
 logger = logging.getLogger(__name__)
@@ -44,10 +45,14 @@ class BoardConsumer(DedupingConsumer):
         if self.root is None:
             await self.close(code=FORBIDDEN)
             return
-        self.sent = set()
+        self.sent = IdMemory()
+        self.start_after = 2**63  # until its snapshot is read, a room's catch-up sends this socket nothing
         try:
             self.room = await BoardRoom.enter(
-                self, path=self.root.path, snapshot=partial(board.board_snapshot, root=self.root)
+                self,
+                path=self.root.path,
+                snapshot=partial(board.board_snapshot, root=self.root),
+                catch_up=partial(board_catch_up, root=self.root),
             )
         except Exception:  # the channel layer is away (a Redis outage): refuse, the page retries
             logger.warning("board socket refused: no channel layer", exc_info=True)
@@ -58,6 +63,7 @@ class BoardConsumer(DedupingConsumer):
             root=self.root
         )  # before the snapshot's reads
         snapshot = await database_sync_to_async(board.board_snapshot)(root=self.root)
+        self.start_after = start.after
         await self.send_json({**snapshot, "horizon": start.horizon, "seen": start.seen})
 
     async def disconnect(self, code):
@@ -90,4 +96,25 @@ class BoardConsumer(DedupingConsumer):
             await self.send_json({"type": "error", "error": "unknown message type"})
 
     async def board_event(self, event: dict) -> bool:
+        if event.get("caught_up") and event["seq"] <= self.start_after:  # before this board's snapshot
+            return False
         return await self.forward_once(event["seq"], event["text"])
+
+
+def board_catch_up(cursor: RoomCursor | None, *, root) -> tuple[list[dict], RoomCursor]:
+    """A board room's catch-up (``notifications.fanout``): the events of ``root``'s subtree after ``cursor``,
+    and the cursor after them; without a cursor, none and the cursor of now."""
+    if cursor is None:
+        start = board.board_cursor(root=root)
+        return [], (start.after, start.horizon or None)
+    after, horizon = cursor
+    fresh = replay_horizon()  # before the reads: it covers whatever they could not see
+    events: list[dict] = []
+    beyond = 0
+    while True:
+        page = board.board_events_unseen(root=root, after=after, horizon=horizon, beyond=beyond)
+        events += page
+        if len(page) < board.REPLAY_LIMIT:
+            break
+        beyond = page[-1]["seq"]
+    return events, (max([after, *(event["seq"] for event in events)]), fresh or None)
