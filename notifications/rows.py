@@ -125,6 +125,7 @@ def update_sql(queryset: models.QuerySet, **values: Any) -> tuple[str, tuple]:
     from django.db.models.sql import UpdateQuery
 
     query = queryset.query.chain(UpdateQuery)
+    assert isinstance(query, UpdateQuery)
     query.add_update_values(values)
     compiler = query.get_compiler(queryset.db)
     compiler.pre_sql_setup()

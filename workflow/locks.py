@@ -62,6 +62,7 @@ def _locking(read: QuerySet[Case], *, skip_locked: bool = False) -> QuerySet[Cas
 
 # What a case locked at once carries (``cases.carried``), read in the lock's statement on PostgreSQL.
 CLOCK_FIELDS = [field.attname for field in Clock._meta.concrete_fields]
+_CLOCK_COLUMNS = list(Clock._meta.concrete_fields)
 
 
 def _carrying(locked: QuerySet[Case]) -> QuerySet[Case]:
@@ -76,12 +77,13 @@ def _carrying(locked: QuerySet[Case]) -> QuerySet[Case]:
 
 def _carried(case: Case) -> None:
     case_held(case.pk)
-    fields = [Clock._meta.get_field(name) for name in CLOCK_FIELDS]
     kept = carried(case)
     kept.participants = set(case.carried_people)  # type: ignore[attr-defined]  # annotations of _carrying
     kept.clocks = [
         Clock.from_db(
-            connection.alias, CLOCK_FIELDS, [field.to_python(clock[field.attname]) for field in fields]
+            connection.alias,
+            CLOCK_FIELDS,
+            [field.to_python(clock[field.attname]) for field in _CLOCK_COLUMNS],
         )
         for clock in case.carried_clocks  # type: ignore[attr-defined]
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -149,6 +150,11 @@ def _write(
         _moments_save(case, moments)
 
 
+def _new_clock_of(timer: Timer) -> Clock:
+    assert timer.clock is not None  # a step's reminder, made with its clock
+    return timer.clock
+
+
 def _write_in_one(
     *,
     case: Case,
@@ -159,7 +165,8 @@ def _write_in_one(
     timers: list[Timer],
     moments: Moments | None,
 ) -> None:
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     if stopping:
         parts.append("stopped AS (UPDATE cases_clock SET stopped_at = %s WHERE id = ANY(%s::bigint[]))")
         params += [now, [clock.pk for clock in stopping]]
@@ -181,7 +188,7 @@ def _write_in_one(
             "JOIN started ON started.task_id = t.task_id)"
         )
         params += [
-            [timer.clock.task_id for timer in timers],
+            [_new_clock_of(timer).task_id for timer in timers],
             [timer.kind for timer in timers],
             [timer.due_at for timer in timers],
         ]

@@ -54,9 +54,7 @@ def _flow_moved(case: Case, *, after_task_id: int) -> tuple[list[OpenStep], list
         tasks = list(case_human_tasks_open(case=case))
         return [_open_step(task) for task in tasks], [task for task in tasks if task.pk > after_task_id]
     mine = [
-        task
-        for task in saved.values()
-        if task.flow_task_type == "HUMAN" and _case_id_of(task) == case.pk
+        task for task in saved.values() if task.flow_task_type == "HUMAN" and _case_id_of(task) == case.pk
     ]
     still_open = [task for task in mine if task.status in OPEN_TASK_STATUSES]
     closed = {task.pk for task in mine} - {task.pk for task in still_open}
