@@ -23,12 +23,12 @@ import random
 import time
 from datetime import timedelta
 
-from bench.common import django_on, summary_ms, vacuum_analyze, write_result
+from bench.common import django_on, scaled, summary_ms, vacuum_analyze, write_result
 
 PART = "parties"
 DATABASE = "tongxin_bench_parties"
 REDIS_DB = 5
-CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "100000"))
+CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", scaled("20000", "100000")))
 CHECKS = int(os.environ.get("BENCH_DUPLICATE_CHECKS", "300"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "20"))
 TARGET_P95_MS = 50

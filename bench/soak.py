@@ -46,13 +46,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from bench.common import REDIS, bench_database, database_url, django_on, percentile, write_result
+from bench.common import REDIS, bench_database, database_url, django_on, percentile, scaled, write_result
 
 PART = "cluster"
 DATABASE = "tongxin_bench_cluster"
 REDIS_DB = 5
-SECONDS = float(os.environ.get("BENCH_CLUSTER_SECONDS", "300"))
-SOCKETS = int(os.environ.get("BENCH_CLUSTER_SOCKETS", "1000"))
+SECONDS = float(os.environ.get("BENCH_CLUSTER_SECONDS", scaled("60", "300")))
+SOCKETS = int(os.environ.get("BENCH_CLUSTER_SOCKETS", scaled("300", "1000")))
 EVERY = float(os.environ.get("BENCH_CLUSTER_EVERY", "2"))  # seconds between two lifecycles' starts
 WARM_UP = 20.0  # seconds of load before the memory at start is read
 WARM_POINT = float(
