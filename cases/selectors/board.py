@@ -1,10 +1,10 @@
 """The supervisors' board, read: the case as boards show it, the snapshot of a subtree and the replay of its
 events from the audit trail (the same events, with the same types, as were pushed live: ``AuditEntry.event_type``)."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from cases.models import AuditEntry, Case, Unit
+from cases.models import AuditEntry, BoardCount, Case, Unit
 from cases.models.audit import BOARD_ACTIONS
 from cases.models.case import TERMINAL_STATES
 from cases.selectors.orders import order_counts_by_unit
@@ -34,19 +34,20 @@ def board_snapshot(*, root: Unit) -> dict:
     and overdue supervision orders (in all and per child unit), and the red and yellow cases in all and per child
     unit (``lights``).
 
-    Seven queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
-    scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
+    Seven queries whatever the number of cases: the subtree's units, the counts per (unit, state) (the sum of the
+    kept ``BoardCount`` rows of those units: as many rows as units and states, whatever the number of cases),
+    and three short index scans that stop
     after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
     backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); the open
     orders' counts per unit (``order_open_due``, open orders only), and the lights (``board_lights``)."""
     units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [unit.pk for unit in units]
-    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
+    counts = board_counts(unit_ids=unit_ids)
     path_of = {unit.pk: unit.path for unit in units}
     child_length = len(root.path) + Unit.steplen
     by_state: dict[str, int] = {}
     open_by_child_path: dict[str, int] = {}
-    for unit_id, state, n in counts.order_by():
+    for (unit_id, state), n in counts.items():
         by_state[state] = by_state.get(state, 0) + n
         if state not in TERMINAL_STATES and len(path_of[unit_id]) >= child_length:
             child = path_of[unit_id][:child_length]
@@ -89,6 +90,18 @@ def board_snapshot(*, root: Unit) -> dict:
     }
     snapshot["lights"] = board_lights(units=units, root=root)
     return snapshot
+
+
+def board_counts(*, unit_ids: list[int]) -> dict[tuple[int, str], int]:
+    """How many cases each of these units has in each state (only the states it has cases in), from the kept
+    counts (``BoardCount``, one query)."""
+    rows = (
+        BoardCount.objects.filter(unit_id__in=unit_ids)
+        .values_list("unit_id", "state")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {(unit_id, state): n for unit_id, state, n in rows if n}
 
 
 def board_lights(*, units: list[Unit], root: Unit) -> dict:
