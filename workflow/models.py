@@ -43,12 +43,13 @@ class TaskOrder(models.Model):
     due = models.DateTimeField(default=NO_DEADLINE)
     created = models.DateTimeField()
     finished = models.DateTimeField(null=True)
+    case_created = models.DateTimeField()  # the case's registration: the cases a queue reaches, newest first
 
     class Meta:
         verbose_name = _("task order")
         verbose_name_plural = _("task orders")
         # One index per list and order that pages walk: the queue (waiting, nobody holds it) in each of its
-        # three orders, the inbox by urgency, the done list by when.
+        # three orders, the inbox by urgency, the done list by when, the queue's cases newest first.
         indexes = [
             models.Index(fields=["-priority", "due", "task"], name="order_queue_urgent", condition=QUEUED),
             models.Index(fields=["due", "task"], name="order_queue_due", condition=QUEUED),
@@ -59,6 +60,8 @@ class TaskOrder(models.Model):
             models.Index(
                 fields=["owner", "-finished", "-task"], name="order_done", condition=models.Q(status="DONE")
             ),
+            # The cases a professional's queue reaches, newest first (their case list).
+            models.Index(fields=["-case_created", "-case"], name="order_queue_cases", condition=QUEUED),
         ]
 
     def __str__(self) -> str:

@@ -204,7 +204,8 @@ def worklist_order(scope: str, sort: str = "") -> tuple[Key, ...]:
 
 TASK_PAGE_SIZE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"[0-9]{1,18}(-[0-9]{1,18}){0,3}")
+_MOMENT = re.compile(r"[0-9]{1,17}")  # up to the year 5000: a larger one is no moment of a task
+_NUMBER = re.compile(r"[0-9]{1,18}")  # fits a bigint
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,10 @@ def _after_q(after: str, keys: tuple[Key, ...]) -> Q:
     """The rows after the cursor in the order of ``keys``, with the bound on the first key that lets its index
     start at the cursor instead of filtering from the top. A malformed cursor, or one of another order, is
     refused with ``InvalidInput``."""
-    parts = after.split("-") if _CURSOR.fullmatch(after) else []
-    if len(parts) != len(keys):
+    parts = after.split("-")
+    if len(parts) != len(keys) or not all(
+        (_MOMENT if key.moment else _NUMBER).fullmatch(part) for key, part in zip(keys, parts, strict=True)
+    ):
         raise InvalidInput(_("This page link is not valid; start again from the first page."), field="after")
     values = [
         _EPOCH + timedelta(microseconds=int(part)) if key.moment else int(part)
@@ -424,7 +427,14 @@ def case_list_for_user(*, user: User, **filters) -> QuerySet[Case]:
 
 
 def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
-    return case_selectors.case_page_for_user(user=user, reach=queue_reach_q(user), **filters)
+    """A page of the cases the person sees; for a professional, the newest from the rows of their
+    participation and of their queue (``case_selectors.took_part_page``)."""
+    reach_rows = None
+    if user.is_authenticated and user.has_role(Role.PROFESSIONAL):
+        reach_rows = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
+    return case_selectors.case_page_for_user(
+        user=user, reach=queue_reach_q(user), reach_rows=reach_rows, **filters
+    )
 
 
 def case_get_for_user(*, reference: str, user: User) -> Case:

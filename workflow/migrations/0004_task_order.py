@@ -14,9 +14,9 @@ NO_DEADLINE = "3000-01-01 00:00:00"  # cases.models.case.NO_DEADLINE, in UTC
 # The row of a human task (``task``: NEW on insert, the task itself on backfill), from its process's case.
 ROW = """
 INSERT INTO casework_flow_taskorder
-    (task_id, case_id, unit_id, kind, flow_task, status, owner_id, priority, due, created, finished)
+    (task_id, case_id, unit_id, kind, flow_task, status, owner_id, priority, due, created, finished, case_created)
 SELECT {task}.id, c.id, c.unit_id, c.kind, {task}.flow_task, {task}.status, {task}.owner_id, c.priority,
-    {due}, {task}.created, {task}.finished
+    {due}, {task}.created, {task}.finished, c.created_at
 FROM casework_flow_caseprocess p JOIN cases_case c ON c.id = p.case_id
 {more}
 WHERE p.process_ptr_id = {task}.process_id AND {task}.flow_task_type = 'HUMAN'"""
@@ -142,6 +142,7 @@ class Migration(migrations.Migration):
                 ('due', models.DateTimeField(default=datetime.datetime(3000, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))),
                 ('created', models.DateTimeField()),
                 ('finished', models.DateTimeField(null=True)),
+                ('case_created', models.DateTimeField()),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
                 ('owner', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.unit')),
@@ -149,7 +150,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'task order',
                 'verbose_name_plural': 'task orders',
-                'indexes': [models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['-priority', 'due', 'task'], name='order_queue_urgent'), models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['due', 'task'], name='order_queue_due'), models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['created', 'task'], name='order_queue_age'), models.Index(condition=models.Q(('status__in', ('ASSIGNED', 'STARTED'))), fields=['owner', '-priority', 'due', 'task'], name='order_held_urgent'), models.Index(condition=models.Q(('status', 'DONE')), fields=['owner', '-finished', '-task'], name='order_done')],
+                'indexes': [models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['-priority', 'due', 'task'], name='order_queue_urgent'), models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['due', 'task'], name='order_queue_due'), models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['created', 'task'], name='order_queue_age'), models.Index(condition=models.Q(('status__in', ('ASSIGNED', 'STARTED'))), fields=['owner', '-priority', 'due', 'task'], name='order_held_urgent'), models.Index(condition=models.Q(('status', 'DONE')), fields=['owner', '-finished', '-task'], name='order_done'), models.Index(condition=models.Q(('owner__isnull', True), ('status', 'NEW')), fields=['-case_created', '-case'], name='order_queue_cases')],
             },
         ),
         migrations.RunPython(create, drop, elidable=False),
