@@ -614,9 +614,12 @@ def _migration(app: str, suffix: str) -> Any:
 
 def kept_rows(cursor: Any, *, first_task: int) -> None:
     """What the database's triggers keep, for rows written with them off, by the migrations' own statements: the
-    board's counts (``BoardCount``) counted again, and the order rows (``TaskOrder``) of the new tasks."""
+    board's counts (``BoardCount``, ``BoardDue``) counted again, and the order rows (``TaskOrder``) of the new
+    tasks."""
     cursor.execute("DELETE FROM cases_boardcount")
     cursor.execute(_migration("cases", "_board_counts").BACKFILL)
+    cursor.execute("DELETE FROM cases_boarddue")
+    cursor.execute(_migration("cases", "_board_lights").BACKFILL["postgresql"])
     cursor.execute(
         _migration("workflow", "_task_order").BACKFILL["postgresql"] + f" AND t.id >= {first_task:d}"
     )

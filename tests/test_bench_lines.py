@@ -349,8 +349,8 @@ def test_generated_and_copied_cases_have_the_rows_the_database_keeps(people, pos
     participant's case registration must be what the triggers would have kept, row for row; and the engine
     goes on from there (sequences, reference numbers)."""
     from bench import queues
-    from cases.models import BoardCount
-    from tests.test_board_counts import counted, kept
+    from cases.models import BoardCount, BoardDue
+    from tests.test_board_counts import counted, due_counted, kept, kept_due
     from tests.test_queue_keyset import fresh_rows, order_rows
     from workflow.models import TaskOrder
 
@@ -361,6 +361,7 @@ def test_generated_and_copied_cases_have_the_rows_the_database_keeps(people, pos
 
     assert Case.objects.count() == 180
     assert kept() == counted() and BoardCount.objects.exists()
+    assert kept_due() == due_counted() and BoardDue.objects.exists()
     assert order_rows() == fresh_rows() and TaskOrder.objects.count() > 180
     assert not CaseParticipant.objects.exclude(case_created=F("case__created_at")).exists()
     copy = Case.objects.select_related("dispute").filter(kind=CaseKind.DISPUTE, pk__gt=120).first()
@@ -374,4 +375,4 @@ def test_generated_and_copied_cases_have_the_rows_the_database_keeps(people, pos
     # the engine goes on from the copies
     case = lifecycles.dispute_to("triaged", people)
     assert case.reference == "TX-2026-000181"
-    assert kept() == counted() and order_rows() == fresh_rows()
+    assert kept() == counted() and order_rows() == fresh_rows() and kept_due() == due_counted()

@@ -35,6 +35,32 @@ def counted() -> dict[tuple[int, str, int], int]:
     return counts
 
 
+def kept_due() -> dict[tuple, int]:
+    """The kept lights' rows that count something, by (unit, yellow day, due day, paused)."""
+    from cases.models import BoardDue
+
+    rows = BoardDue.objects.exclude(count=0).values_list(
+        "unit_id", "yellow_day", "due_day", "paused", "count"
+    )
+    return {tuple(row[:4]): row[4] for row in rows}
+
+
+def due_counted() -> dict[tuple, int]:
+    """The same, counted afresh from the open cases with a deadline (days in UTC)."""
+    from datetime import UTC
+
+    from cases.models.case import TERMINAL_STATES
+
+    counts: dict[tuple, int] = {}
+    cases = Case.objects.exclude(state__in=TERMINAL_STATES).filter(
+        yellow_at__isnull=False, due_at__isnull=False
+    )
+    for unit_id, yellow_at, due_at, paused in cases.values_list("unit_id", "yellow_at", "due_at", "paused"):
+        key = (unit_id, yellow_at.astimezone(UTC).date(), due_at.astimezone(UTC).date(), paused)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def per_unit_and_state() -> dict[tuple[int, str], int]:
     rows = Case.objects.values_list("unit_id", "state").annotate(n=Count("*")).order_by()
     return {(unit_id, state): n for unit_id, state, n in rows}
@@ -74,6 +100,7 @@ def test_the_kept_counts_are_a_fresh_count_after_lifecycles_escalations_side_exi
 
     # Then the kept counts are a fresh count, slot by slot, and what the board sums per unit and state
     assert kept() == before == counted()
+    assert kept_due() == due_counted() != {}
     units = list(Unit.objects.values_list("pk", flat=True))
     assert board_counts(unit_ids=units) == per_unit_and_state()
     street = people["mediator"].unit.get_parent()
@@ -126,3 +153,45 @@ def test_the_board_snapshot_reads_the_kept_counts_not_the_cases(people):
         q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and 'FROM "cases_case"' in q["sql"]
     ]
     assert len(counting) == 1 and "yellow_at" in counting[0]
+
+
+def direct_lights(units: list[Unit]) -> tuple[int, int]:
+    """(red, yellow) of the open cases, counted one by one now (as the board counted before ``BoardDue``)."""
+    from django.utils import timezone
+
+    from cases.models.case import TERMINAL_STATES
+
+    now = timezone.now()
+    open_ = Case.objects.filter(unit__in=units).exclude(state__in=TERMINAL_STATES)
+    return (
+        open_.filter(due_at__lte=now).count(),
+        open_.filter(yellow_at__lte=now, due_at__gt=now, paused=False).count(),
+    )
+
+
+def test_the_lights_from_kept_days_and_todays_cases_are_a_direct_count_at_every_hour(people, time_machine):
+    from datetime import datetime, timedelta
+
+    from cases.models import BoardDue
+    from cases.selectors.board import board_lights
+    from cases.workdays import CALENDAR_ZONE
+
+    monday = datetime(2026, 11, 2, 9, tzinfo=CALENDAR_ZONE)
+    # Given cases registered over a week, one paused, some worked on, one closed
+    for day in range(5):
+        time_machine.move_to(monday + timedelta(days=day, hours=day), tick=False)
+        dispute_to("registered", people)
+        dispute_to("triaged", people, actor=people["mediator_chengxi"])
+        help_request_to("dispatched", people, specialties=["legal"])
+    dispute_to("consulting", people)
+    units = list(Unit.objects.all())
+    root = Unit.objects.get(depth=1)
+    lit = 0
+    # Then at every few hours over the next three weeks the board's lights are the direct count
+    for hours in range(0, 24 * 21, 5):
+        time_machine.move_to(monday + timedelta(hours=hours), tick=False)
+        shown = board_lights(units=units, root=root)
+        assert (shown["red"], shown["yellow"]) == direct_lights(units), hours
+        lit += shown["red"] + shown["yellow"]
+    assert lit > 0 and BoardDue.objects.exists()
+    assert sum(child["red"] for child in shown["children"]) == shown["red"] == direct_lights(units)[0] > 0

@@ -29,3 +29,30 @@ class BoardCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}·{self.state}·{self.slot}: {self.count}"
+
+
+class BoardDue(models.Model):
+    """How many open cases of a unit turn yellow on one day and are due on another (UTC days), paused or not:
+    only cases with a yellow moment (every open case with a deadline). Kept by a trigger like ``BoardCount``.
+
+    Lights change with the clock, not with writes, so the board cannot keep them counted; but a day's rows are
+    all red once the day they are due is over, and all yellow (unless paused) once the day they turn yellow is
+    over and before the day they are due. The board sums these rows for the days before today and counts only
+    the cases due or turning yellow today one by one (``cases.selectors.board.board_lights``): rows as many as
+    units × days, cases as many as a day's."""
+
+    unit = models.ForeignKey("cases.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    yellow_day = models.DateField(_("turns yellow on"))
+    due_day = models.DateField(_("due on"))
+    paused = models.BooleanField(_("paused"))
+    count = models.IntegerField(_("cases"), default=0)
+
+    class Meta:
+        verbose_name = _("board due count")
+        verbose_name_plural = _("board due counts")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "yellow_day", "due_day", "paused"], name="board_due_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}·{self.yellow_day}→{self.due_day}·{self.paused}: {self.count}"
