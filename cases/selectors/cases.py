@@ -213,7 +213,7 @@ def took_part_page(
     matching = _filtered(
         Case.objects.all(), user=user, state=state, kind=kind, unit_id=unit_id, q=q, light=light
     )
-    found: dict[int, datetime] = {}
+    found: dict[int, datetime | None] = {}  # never None: the database copies every row's case_created
     for rows in (CaseParticipant.objects.filter(person=user), reach_rows):
         rows = rows.filter(Exists(matching.filter(pk=OuterRef("case_id"))))
         if after:
@@ -223,7 +223,8 @@ def took_part_page(
             )
         newest = rows.order_by("-case_created", "-case_id").values_list("case_id", "case_created")
         found.update(newest[: size + 1])
-    ids = [pk for pk, _created in sorted(found.items(), key=lambda item: (item[1], item[0]), reverse=True)]
+    newest_first = sorted(found.items(), key=lambda item: (item[1] or _EPOCH, item[0]), reverse=True)
+    ids = [pk for pk, _created in newest_first]
     ids = ids[: size + 1]
     by_id = Case.objects.select_related("unit").in_bulk(ids)
     cases = [by_id[pk] for pk in ids]
