@@ -49,11 +49,13 @@ class TaskOrder(models.Model):
         verbose_name = _("task order")
         verbose_name_plural = _("task orders")
         # One index per list and order that pages walk: the queue (waiting, nobody holds it) in each of its
-        # three orders, the inbox by urgency, the done list by when, the queue's cases newest first.
+        # three orders, by step (who may take a step is a filter on its unit), the inbox by urgency, the done list by when, the queue's cases newest first.
         indexes = [
-            models.Index(fields=["-priority", "due", "task"], name="order_queue_urgent", condition=QUEUED),
-            models.Index(fields=["due", "task"], name="order_queue_due", condition=QUEUED),
-            models.Index(fields=["created", "task"], name="order_queue_age", condition=QUEUED),
+            models.Index(
+                fields=["flow_task", "-priority", "due", "task"], name="order_queue_urgent", condition=QUEUED
+            ),
+            models.Index(fields=["flow_task", "due", "task"], name="order_queue_due", condition=QUEUED),
+            models.Index(fields=["flow_task", "created", "task"], name="order_queue_age", condition=QUEUED),
             models.Index(
                 fields=["owner", "-priority", "due", "task"], name="order_held_urgent", condition=HELD
             ),

@@ -65,11 +65,11 @@ BY_AGE = (Key("created", moment=True), TASK_ID)
 BY_FINISHED = (Key("finished", descending=True, moment=True), Key("task", descending=True))
 
 
-def ordering(keys: tuple[Key, ...]) -> list[str]:
-    """``order_by`` of Task rows in this order."""
+def ordering(keys: tuple[Key, ...], prefix: str = ORDER) -> list[str]:
+    """``order_by`` of Task rows (``prefix``: ``order__``) or of ``TaskOrder`` rows (``""``) in this order."""
     return [
         ("-" if key.descending else "")
-        + ("pk" if key is TASK_ID or key.field == "task" else ORDER + key.field)
+        + (("pk" if prefix else "task_id") if key.field == "task" else prefix + key.field)
         for key in keys
     ]
 
@@ -196,6 +196,40 @@ def worklist(
     return tasks.order_by(*ordering(worklist_order(scope, sort)))
 
 
+def worklist_orders(
+    *,
+    user: User,
+    scope: str,
+    kind: str = "",
+    step: str = "",
+    unit_id: int | None = None,
+    light: str = "",
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[TaskOrder]:
+    """``worklist`` on the order rows alone (``TaskOrder``), in its order: what a page reads first, by index and
+    up to a page, before it reads the page's tasks with their cases (``worklist_page``)."""
+    scopes = {
+        "queue": Q(queue_filter(user, prefix=""), queued(prefix="")),
+        "inbox": Q(owner=user, status__in=HELD_STATUSES),
+        "archive": Q(owner=user, status=STATUS.DONE),
+    }
+    rows = TaskOrder.objects.filter(scopes[scope])
+    if kind:
+        rows = rows.filter(kind=kind)
+    if step:
+        rows = rows.filter(flow_task__in=[get_task_ref(node) for node in human_nodes() if node.name == step])
+    if unit_id:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        rows = rows.filter(unit__path__startswith=unit.path) if unit else rows.none()
+    if light:
+        rows = rows.filter(task_light_q(light, at=timezone.now()))  # ``pk`` is the task's id
+    if q:
+        took_part = case_took_part_q(user, "case_id")
+        rows = rows.filter(case_search_q(q, user=user, took_part=took_part, prefix="case__"))
+    return rows.order_by(*ordering(worklist_order(scope, sort), prefix=""))
+
+
 def worklist_order(scope: str, sort: str = "") -> tuple[Key, ...]:
     return WORKLIST_ORDERS[WorklistOrder(sort or WORKLIST_DEFAULT_ORDER[scope])]
 
@@ -226,7 +260,7 @@ def task_cursor(task: Task, keys: tuple[Key, ...]) -> str:
     return "-".join(values)
 
 
-def _after_q(after: str, keys: tuple[Key, ...]) -> Q:
+def _after_q(after: str, keys: tuple[Key, ...], prefix: str = "") -> Q:
     """The rows after the cursor in the order of ``keys``, with the bound on the first key that lets its index
     start at the cursor instead of filtering from the top. A malformed cursor, or one of another order, is
     refused with ``InvalidInput``."""
@@ -241,14 +275,14 @@ def _after_q(after: str, keys: tuple[Key, ...]) -> Q:
     ]
 
     def beyond(key: Key, value) -> Q:
-        return Q(**{f"{ORDER}{key.field}__{'lt' if key.descending else 'gt'}": value})
+        return Q(**{f"{prefix}{key.field}__{'lt' if key.descending else 'gt'}": value})
 
     later = rules.NOTHING
     for index, (key, value) in enumerate(zip(keys, values, strict=True)):
-        same = Q(**{f"{ORDER}{each.field}": v for each, v in zip(keys[:index], values[:index], strict=True)})
+        same = Q(**{f"{prefix}{each.field}": v for each, v in zip(keys[:index], values[:index], strict=True)})
         later |= same & beyond(key, value)
     first, start = keys[0], values[0]
-    return Q(**{f"{ORDER}{first.field}__{'lte' if first.descending else 'gte'}": start}) & later
+    return Q(**{f"{prefix}{first.field}__{'lte' if first.descending else 'gte'}": start}) & later
 
 
 def worklist_page(
@@ -262,16 +296,26 @@ def worklist_page(
     **filters,
 ) -> TaskPage:
     """A page of ``worklist`` after the cursor ``after`` (keyset over the task's ``TaskOrder``: no OFFSET, no
-    COUNT), so a deep page costs what the first one does, however long the list; ``annotations``: what the
-    caller adds to each row."""
+    COUNT), so a deep page costs what the first one does, however long the list: the page's task ids from the
+    order rows alone (``worklist_orders``), then those tasks with their cases (two queries); ``annotations``:
+    what the caller adds to each row."""
     keys = worklist_order(scope, sort)
-    tasks = worklist(user=user, scope=scope, sort=sort, **filters).annotate(**(annotations or {}))
+    rows = worklist_orders(user=user, scope=scope, sort=sort, **filters)
     if after:
-        tasks = tasks.filter(_after_q(after, keys))
-    rows = list(tasks[: size + 1])
-    if len(rows) > size:
-        return TaskPage(tasks=rows[:size], next_cursor=task_cursor(rows[size - 1], keys))
-    return TaskPage(tasks=rows, next_cursor=None)
+        rows = rows.filter(_after_q(after, keys))
+    ids = list(rows.values_list("task_id", flat=True)[: size + 1])
+    took_part = case_took_part_q(user, CASE_OF_TASK + "id")
+    by_id = (
+        Task.objects.filter(pk__in=ids)
+        .select_related(*WORKLIST_RELATED, "order")
+        .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
+        .annotate(**(annotations or {}))
+        .in_bulk()
+    )
+    tasks = [by_id[pk] for pk in ids]
+    if len(tasks) > size:
+        return TaskPage(tasks=tasks[:size], next_cursor=task_cursor(tasks[size - 1], keys))
+    return TaskPage(tasks=tasks, next_cursor=None)
 
 
 def task_light_q(light: str, *, at: datetime) -> Q:
