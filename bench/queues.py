@@ -526,7 +526,9 @@ def _ids(column: str, table: str) -> str:
 
 
 CASE_ID = _ids("case_id", "case")
-REFERENCE = "'TX-2026-' || lpad((row.id + {case})::text, 6, '0')"
+# ``lpad`` cuts a longer text: a million and more keep their seven digits, as ``f"{n:06d}"`` does.
+NUMBER = "(row.id + {case})::text"
+REFERENCE = f"'TX-2026-' || lpad({NUMBER}, greatest(6, length({NUMBER})), '0')"
 # Each table the generator writes: which of its rows are the cases' there were (the copies come after them), and
 # its columns, each as it is copied (``{case}`` … : the offset of the copy in that table's ids). A split's tokens
 # name the split's task: ``start/<task id>_<branch>``.
