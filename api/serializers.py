@@ -484,9 +484,7 @@ class CasePage(s.Serializer[dict[str, Any]]):
 
 
 class TaskPage(s.Serializer[dict[str, Any]]):
-    count = s.IntegerField()
-    next = s.URLField(allow_null=True)
-    previous = s.URLField(allow_null=True)
+    next = s.URLField(allow_null=True, help_text="The next page (its `after` cursor set); null on the last.")
     results = TaskRow(many=True)
 
 

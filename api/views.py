@@ -293,26 +293,27 @@ def page_link(request: Request, number: int) -> str:
 def task_list(request: Request) -> Response:
     """One of your worklists (`scope`: `inbox`, the default; `queue`; `archive`), filtered and ordered as the
     pages' are; each row says which case it is (its party or enterprise, masked as you may see it, the question
-    in one line), its step, due moment and light, and priority. The API remembers nothing: send the filters."""
+    in one line), its step, due moment and light, and priority. The API remembers nothing: send the filters.
+    A page at a time: follow `next` (a keyset cursor, `after`) until it is null; there is no count."""
     user = caller(request)
     query = case_forms.TaskListForm(request.query_params)
     values = inputs.cleaned(query)
-    rows = task_selectors.worklist(user=user, scope=values["scope"] or "inbox", **query.filters())
-    try:
-        page = Paginator(rows, values["page_size"] or TASK_PAGE_SIZE).page(values["page"] or 1)
-    except EmptyPage:
-        raise NotFound() from None
+    page = task_selectors.worklist_page(
+        user=user,
+        scope=values["scope"] or "inbox",
+        after=values["after"],
+        size=values["page_size"] or TASK_PAGE_SIZE,
+        **query.filters(),
+    )
     tasks = []
-    for row in task_selectors.worklist_rows(page.object_list, user=user):
+    for row in task_selectors.worklist_rows(page.tasks, user=user):
         row.task.row = row  # what ``answers.TaskRow`` shows of its case
         tasks.append(row.task)
-    answer = {
-        "count": page.paginator.count,
-        "next": page_link(request, page.next_page_number()) if page.has_next() else None,
-        "previous": page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "results": tasks,
-    }
-    return Response(answers.TaskPage(answer).data)
+    next_url = None
+    if page.next_cursor:
+        url = remove_query_param(request.build_absolute_uri(), "page")
+        next_url = replace_query_param(url, "after", page.next_cursor)
+    return Response(answers.TaskPage({"next": next_url, "results": tasks}).data)
 
 
 @extend_schema(

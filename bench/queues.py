@@ -35,7 +35,13 @@ if TYPE_CHECKING:
     from cases.models import Clock, Unit, User
     from workflow.nodes import CaseTask
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_QUEUE_SIZES", "1000,10000,100000").split(","))
+# 1k and 100k by default; ``BENCH_SCALE=1m`` adds 1,000,000 (as ``bench.reports``); ``BENCH_QUEUE_SIZES``
+# chooses freely.
+DEFAULT_SIZES = "1000,100000" + (",1000000" if os.environ.get("BENCH_SCALE", "").lower() == "1m" else "")
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_QUEUE_SIZES", DEFAULT_SIZES).split(","))
+# Cases written one by one along their lines (``Generator.add``) up to this many; beyond, the whole set so far is
+# copied in SQL with its ids moved on (``Generator.clone``): the same shapes, written in seconds, not hours.
+GENERATED_AT_MOST = 10_000
 WARMUP = 10
 REQUESTS = 100
 REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than run long
@@ -174,6 +180,7 @@ class ParticipantRow(NamedTuple):
     case_id: int
     person_id: int
     since: datetime
+    case_created: datetime  # the database copies it from the case on insert (a trigger); COPY names it
 
 
 class ClockRow(NamedTuple):
@@ -382,20 +389,60 @@ class Generator:
 
         self.now = timezone.now()
         rows = Rows(self._next_ids())
+        first_task = rows.ids["viewflow_task"]
         for _ in range(count):
             self.write((draw or self.draw)(), rows)
         with transaction.atomic(), self.connection.cursor() as cursor:
-            self._copy(cursor, rows)
-            for table in OWN_IDS:
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-                )
-            cursor.execute(
-                "INSERT INTO cases_referencecounter (year, last) VALUES (2026, %s) "
-                "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
-                [rows.ids["reference"] - 1],
-            )
+            with triggers_off(cursor):
+                self._copy(cursor, rows)
+            kept_rows(cursor, first_task=first_task)
+            sequences_past(cursor, rows.ids["reference"] - 1)
         vacuum_analyze()  # steady state, as autovacuum leaves it (index-only scans need the visibility map)
+
+    def grow(self, to: int) -> None:
+        """Up to ``to`` cases: written one by one up to ``GENERATED_AT_MOST``, then copies of the whole set."""
+        from cases.models import Case
+
+        have = Case.objects.count()
+        if have < GENERATED_AT_MOST:
+            self.add(min(to, GENERATED_AT_MOST) - have)
+            have = min(to, GENERATED_AT_MOST)
+        while have < to:
+            copies = min(to // have - 1, 9) or 1
+            if have * (copies + 1) > to:  # not a multiple: the rest one by one
+                self.add(to - have)
+                return
+            self.clone(copies)
+            have *= copies + 1
+
+    def clone(self, copies: int) -> None:
+        """``copies`` copies of every case there is, each with every row the engine wrote for it (``CLONED``),
+        its ids moved past the last copy's; its references, parties and enterprises numbered by its new id, as
+        the generator numbers them; then the rows the database keeps (``kept_rows``)."""
+        from django.db import transaction
+
+        with transaction.atomic(), self.connection.cursor() as cursor:
+            spans = {}
+            for table in OWN_IDS:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                spans[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM cases_case")
+            if cursor.fetchone()[0] != spans["cases_case"]:
+                raise RuntimeError("clone needs the generator's cases only, numbered from 1")
+            short = {
+                table.removeprefix("cases_").removeprefix("viewflow_"): span for table, span in spans.items()
+            }
+            offsets = {name: f"(k * {span})" for name, span in short.items()}
+            with triggers_off(cursor):
+                for table, (source, columns) in CLONED.items():
+                    values = ", ".join(expression.format(**offsets) for expression in columns.values())
+                    cursor.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} "
+                        f"FROM {table} AS row, generate_series(1, {copies}) AS k WHERE {source % short}"
+                    )
+            kept_rows(cursor, first_task=spans["viewflow_task"] + 1)
+            sequences_past(cursor, spans["cases_case"] * (copies + 1))
+        vacuum_analyze()
 
     # ---- who may take a step, how far a case can get ------------------------------------------------------
 
@@ -469,6 +516,133 @@ class Generator:
                     for index in json:
                         values[index] = Jsonb(values[index])
                     copy.write_row(values)
+
+
+# ---- copies, and the rows the database keeps ------------------------------------------------------------------
+
+
+def _ids(column: str, table: str) -> str:
+    return f"row.{column} + {{{table}}}"
+
+
+CASE_ID = _ids("case_id", "case")
+# ``lpad`` cuts a longer text: a million and more keep their seven digits, as ``f"{n:06d}"`` does.
+NUMBER = "(row.id + {case})::text"
+REFERENCE = f"'TX-2026-' || lpad({NUMBER}, greatest(6, length({NUMBER})), '0')"
+# Each table the generator writes: which of its rows are the cases' there were (the copies come after them), and
+# its columns, each as it is copied (``{case}`` … : the offset of the copy in that table's ids). A split's tokens
+# name the split's task: ``start/<task id>_<branch>``.
+TIMER_COLUMNS = (
+    "clock_id",
+    "agreement_id",
+    "kind",
+    "due_at",
+    "fired_at",
+)  # a clock's timers and an agreement's
+CLONED: dict[str, tuple[str, dict[str, str]]] = {
+    table: (source, {name: moved.get(name, f"row.{name}") for name in columns})
+    for table, columns, source, moved in [
+        ("cases_case", CaseRow._fields, "row.id <= %(case)s", {
+            "id": _ids("id", "case"), "reference": REFERENCE, "description": "'批量案件 ' || " + REFERENCE,
+        }),
+        ("cases_disputedetail", DisputeRow._fields, "row.case_id <= %(case)s", {
+            "case_id": CASE_ID, "applicant_name": "'申请人' || (row.case_id + {case})",
+            "applicant_phone": "'138' || lpad(((row.case_id + {case}) % 100000000)::text, 8, '0')",
+        }),
+        ("cases_helprequestdetail", HelpRequestRow._fields, "row.case_id <= %(case)s", {
+            "case_id": CASE_ID, "enterprise_name": "'泰兴市批量企业' || (row.case_id + {case}) || '有限公司'",
+            "contact_phone": "'139' || lpad(((row.case_id + {case}) % 100000000)::text, 8, '0')",
+        }),
+        ("viewflow_process", ProcessRow._fields, "row.id <= %(process)s", {"id": _ids("id", "process")}),
+        ("casework_flow_caseprocess", CaseProcessRow._fields, "row.case_id <= %(case)s", {
+            "process_ptr_id": _ids("process_ptr_id", "process"), "case_id": CASE_ID,
+        }),
+        ("viewflow_task", TaskRow._fields, "row.id <= %(task)s", {
+            "id": _ids("id", "task"), "process_id": _ids("process_id", "process"),
+            "token": f"CASE WHEN row.token LIKE '{ROOT_TOKEN}/%' THEN '{ROOT_TOKEN}/' || "
+            "(split_part(split_part(row.token, '/', 2), '_', 1)::bigint + {task}) || '_' || "
+            "split_part(row.token, '_', 2) ELSE row.token END",
+        }),
+        ("viewflow_task_previous", PreviousRow._fields, "row.from_task_id <= %(task)s", {
+            "from_task_id": _ids("from_task_id", "task"), "to_task_id": _ids("to_task_id", "task"),
+        }),
+        ("cases_auditentry", AuditRow._fields, "row.id <= %(auditentry)s", {
+            "id": _ids("id", "auditentry"), "task_id": _ids("task_id", "task"), "case_id": CASE_ID,
+        }),
+        ("cases_caseparticipant", ParticipantRow._fields, "row.case_id <= %(case)s", {"case_id": CASE_ID}),
+        ("cases_clock", ClockRow._fields, "row.id <= %(clock)s", {
+            "id": _ids("id", "clock"), "case_id": CASE_ID, "task_id": _ids("task_id", "task"),
+        }),
+        ("cases_mediationagreement", AgreementRow._fields, "row.case_id <= %(case)s", {"case_id": CASE_ID}),
+        ("cases_agreementparty", AgreementPartyRow._fields, "row.agreement_id <= %(case)s", {
+            "agreement_id": _ids("agreement_id", "case"), "name": "'申请人' || (row.agreement_id + {case})",
+            "phone": "'138' || lpad(((row.agreement_id + {case}) % 100000000)::text, 8, '0')",
+        }),
+        ("cases_agreementterm", AgreementTermRow._fields, "row.agreement_id <= %(case)s", {
+            "agreement_id": _ids("agreement_id", "case"),
+        }),
+        ("cases_timer", TIMER_COLUMNS, "(row.clock_id <= %(clock)s OR row.agreement_id <= %(case)s)", {
+            "clock_id": _ids("clock_id", "clock"), "agreement_id": _ids("agreement_id", "case"),
+        }),
+    ]
+}  # fmt: skip
+
+
+def triggers_off(cursor: Any):
+    """Rows written in bulk without the database's row triggers (``session_replication_role``): what they keep
+    is written afterwards for the whole batch at once (``kept_rows``), in a few set statements."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def off():
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+    return off()
+
+
+def _migration(app: str, suffix: str) -> Any:
+    """The app's migration named ``…_<suffix>`` (its number changes when branches merge)."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(f"{app}.migrations")
+    (name,) = [each.name for each in pkgutil.iter_modules(package.__path__) if each.name.endswith(suffix)]
+    return importlib.import_module(f"{app}.migrations.{name}")
+
+
+def kept_rows(cursor: Any, *, first_task: int) -> None:
+    """What the database's triggers keep, for rows written with them off, by the migrations' own statements: the
+    board's counts (``BoardCount``, ``BoardDue``) counted again, and the order rows (``TaskOrder``) of the new
+    tasks."""
+    cursor.execute("DELETE FROM cases_boardcount")
+    cursor.execute(_migration("cases", "_board_counts").BACKFILL)
+    cursor.execute("DELETE FROM cases_boarddue")
+    cursor.execute(_migration("cases", "_board_lights").BACKFILL["postgresql"])
+    cursor.execute(
+        _migration("workflow", "_task_order").BACKFILL["postgresql"] + f" AND t.id >= {first_task:d}"
+    )
+
+
+def sequences_past(cursor: Any, reference: int) -> None:
+    """Every sequence past the rows written, and the year's reference counter at the last reference."""
+    for table in (*OWN_IDS, *{table for table in CLONED if table not in OWN_IDS}):
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(table_name, 'id') FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name = 'id'",
+            [table],
+        )
+        sequence = (cursor.fetchone() or [None])[0]
+        if sequence:
+            cursor.execute(f"SELECT setval('{sequence}', (SELECT COALESCE(MAX(id), 1) FROM {table}))")
+    cursor.execute(
+        "INSERT INTO cases_referencecounter (year, last) VALUES (2026, %s) "
+        "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
+        [reference],
+    )
 
 
 def _applicant(case_id: int) -> tuple[str, str]:
@@ -810,7 +984,7 @@ class _CaseWriter:
         )  # fmt: skip
         self.rows.add(CaseProcessRow(self.process_id, self.case_id))
         for person_id, since in self.participants.items():
-            self.rows.add(ParticipantRow(self.case_id, person_id, since))
+            self.rows.add(ParticipantRow(self.case_id, person_id, since, draw.created))
         reference = f"TX-2026-{self.rows.next_id('reference'):06d}"
         dispute = draw.kind == CaseKind.DISPUTE
         self.rows.add(
@@ -955,11 +1129,9 @@ def main() -> None:
     headers = credentials(people)
     sizes = {}
     with asgi_server(SERVER_ENV) as server:
-        have = 0
         for size in SIZES:
             began = time.monotonic()
-            generator.add(size - have)
-            have = size
+            generator.grow(size)
             generated = round(time.monotonic() - began, 1)
             print(f"  {size} cases generated in {generated} s", flush=True)
             deep = deep_cursor(people)

@@ -675,7 +675,17 @@ class TaskListForm(WorklistForm):
         required=False,
         error_messages={"invalid_choice": _("scope is one of queue, inbox, archive.")},
     )
-    page = AsciiIntegerField(label=_("Page"), min_value=1, required=False)
+    after = forms.CharField(label=_("Page"), max_length=80, required=False)
+    # Before pages were read by cursor: page 1 is the first page, later ones are refused (follow ``next``).
+    page = AsciiIntegerField(
+        label=_("Page"),
+        min_value=1,
+        max_value=1,
+        required=False,
+        error_messages={
+            "max_value": _("Follow the next link of each page (its after cursor): there are no page numbers.")
+        },
+    )
     page_size = page_size_field()
 
 

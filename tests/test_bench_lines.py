@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.db.models import F
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
@@ -340,3 +341,38 @@ def test_the_generator_writes_every_column_the_database_cannot_fill_itself():
         for row_type, table in TABLES.items()
     }
     assert {table: columns for table, columns in missing.items() if columns} == {}
+
+
+def test_generated_and_copied_cases_have_the_rows_the_database_keeps(people, postgres_only, monkeypatch):
+    """The generator writes with the database's triggers off (COPY, then copies of the whole set in SQL) and
+    then writes what they keep for the batch at once: the board's counts, the tasks' order rows, each
+    participant's case registration must be what the triggers would have kept, row for row; and the engine
+    goes on from there (sequences, reference numbers)."""
+    from bench import queues
+    from cases.models import BoardCount, BoardDue
+    from tests.test_board_counts import counted, due_counted, kept, kept_due
+    from tests.test_queue_keyset import fresh_rows, order_rows
+    from workflow.models import TaskOrder
+
+    monkeypatch.setattr(queues, "vacuum_analyze", lambda: None)  # the test's transaction is still open
+    generator = Generator(people)
+    generator.add(60)
+    generator.clone(2)
+
+    assert Case.objects.count() == 180
+    assert kept() == counted() and BoardCount.objects.exists()
+    assert kept_due() == due_counted() and BoardDue.objects.exists()
+    assert order_rows() == fresh_rows() and TaskOrder.objects.count() > 180
+    assert not CaseParticipant.objects.exclude(case_created=F("case__created_at")).exists()
+    copy = Case.objects.select_related("dispute").filter(kind=CaseKind.DISPUTE, pk__gt=120).first()
+    assert copy.reference == f"TX-2026-{copy.pk:06d}" and copy.dispute.applicant_name == f"申请人{copy.pk}"
+    split = Task.objects.filter(token__contains="_", pk__gt=Task.objects.count() // 3 * 2).first()
+    if split is not None:  # a split's branch names the split's task of its own copy
+        assert (
+            Task.objects.get(pk=int(str(split.token).split("/")[1].split("_")[0])).process_id
+            == split.process_id
+        )
+    # the engine goes on from the copies
+    case = lifecycles.dispute_to("triaged", people)
+    assert case.reference == "TX-2026-000181"
+    assert kept() == counted() and order_rows() == fresh_rows() and kept_due() == due_counted()

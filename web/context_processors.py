@@ -7,7 +7,7 @@ from cases import rules
 from cases.models import CaseKind
 from cases.workdays import calendar_gaps
 from notifications.selectors import notification_unread_count
-from workflow.selectors import worklist_counts
+from workflow.selectors import WORKLIST_COUNT_CAP, worklist_counts
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -19,8 +19,11 @@ def navigation(request: HttpRequest) -> dict:
         "may_register_help_request": rules.may_register_somewhere(user, CaseKind.HELP_REQUEST),
         "has_board": rules.has_board(user),
         "may_decide_returns": rules.decides_returns_somewhere(user),
-        # The worklists' counts beside their menu links (one COUNT each).
-        "worklist_counts": worklist_counts(user=user),
+        # The worklists' counts beside their menu links (one capped COUNT each: "99+" from the cap on).
+        "worklist_counts": {
+            name: f"{WORKLIST_COUNT_CAP - 1}+" if count >= WORKLIST_COUNT_CAP else count
+            for name, count in worklist_counts(user=user).items()
+        },
         # Reports follow a unit (``reports.selectors.report_scope``): a board's root, or one's own unit.
         "has_reports": rules.has_board(user) or bool(user.unit_id),
         # The bell's count on every page (one COUNT over the unread index).

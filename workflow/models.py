@@ -1,6 +1,14 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
+from viewflow.workflow.models import Process, Task
+
+from cases.models.case import NO_DEADLINE
+
+# The statuses of a task someone holds (claimed or started): the inbox.
+HELD_STATUSES = ("ASSIGNED", "STARTED")
+QUEUED = models.Q(status="NEW", owner__isnull=True)  # waiting for someone to claim it: the queue
+HELD = models.Q(status__in=HELD_STATUSES)
 
 from notifications.events import held
 
@@ -31,3 +39,53 @@ class CaseProcess(Process):
 
     class Meta:
         verbose_name = _("case process")
+
+
+class TaskOrder(models.Model):
+    """A step's task with what the worklists filter and order it by, on one row: its case's unit, kind and
+    priority, its own status, owner, node and moments, and its step's due moment (``NO_DEADLINE`` without one).
+
+    viewflow's Task is viewflow's table; the priority lives on the case and the due moment on the step's clock,
+    so a queue ordered by them had to sort the whole open queue on each request. Here each list reads one index
+    in its order and stops after a page (``workflow.selectors``). The database keeps the rows in step with the
+    task, the case and the clock (triggers: ``workflow/migrations/…_task_order``), in the writing transaction,
+    so no command sends a statement more for them."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="order")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("cases.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20)
+    flow_task = models.CharField(max_length=255)
+    status = models.CharField(max_length=50)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
+    priority = models.PositiveSmallIntegerField()
+    due = models.DateTimeField(default=NO_DEADLINE)
+    created = models.DateTimeField()
+    finished = models.DateTimeField(null=True)
+    case_created = models.DateTimeField()  # the case's registration: the cases a queue reaches, newest first
+
+    class Meta:
+        verbose_name = _("task order")
+        verbose_name_plural = _("task orders")
+        # One index per list and order that pages walk: the queue (waiting, nobody holds it) in each of its
+        # three orders, by step (who may take a step is a filter on its unit), the inbox by urgency, the done list by when, the queue's cases newest first.
+        indexes = [
+            models.Index(
+                fields=["flow_task", "-priority", "due", "task"], name="order_queue_urgent", condition=QUEUED
+            ),
+            models.Index(fields=["flow_task", "due", "task"], name="order_queue_due", condition=QUEUED),
+            models.Index(fields=["flow_task", "created", "task"], name="order_queue_age", condition=QUEUED),
+            models.Index(
+                fields=["owner", "-priority", "due", "task"], name="order_held_urgent", condition=HELD
+            ),
+            models.Index(
+                fields=["owner", "-finished", "-task"], name="order_done", condition=models.Q(status="DONE")
+            ),
+            # The cases a professional's queue reaches, newest first (their case list).
+            models.Index(fields=["-case_created", "-case"], name="order_queue_cases", condition=QUEUED),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}·{self.status}·{self.priority}·{self.due}"

@@ -2,14 +2,16 @@
 reads of pages and the API: the cases' own rule (``cases.selectors``) with the reach a professional's queue
 adds."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -34,14 +36,42 @@ from cases.selectors.cases import case_search_q, case_took_part_q
 from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
 from cases.selectors.returns import return_get_for_user as _return_get_for_user
 from workflow.flows import FLOWS
+from workflow.models import HELD_STATUSES, TaskOrder
 from workflow.nodes import CaseTask
 
 TASK_ROW_RELATED = ("process__caseprocess__case__unit", "owner")
 CASE_OF_TASK = "process__caseprocess__case__"
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
-# The queues' order: the most urgent case first, then what is due first (a step without a deadline last), then
-# the oldest task: a total order, so pages are stable.
-BY_URGENCY = ("-process__caseprocess__case__priority", F("due").asc(nulls_last=True), "pk")
+ORDER = "order__"  # a task's ``TaskOrder``: what the worklists filter and order it by, on one row
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a worklist's order: its field on the task's ``TaskOrder`` (``task`` is the task's id),
+    whether it runs backwards, whether it is a moment (a cursor writes it in microseconds since 1970)."""
+
+    field: str
+    descending: bool = False
+    moment: bool = False
+
+
+TASK_ID = Key("task")
+# The worklists' orders, each ending in the task's id: total orders, so that a keyset page never repeats or
+# skips a row. By urgency: the most urgent case first, then what is due first (a step without a deadline last,
+# its due moment ``NO_DEADLINE``), then the oldest task.
+BY_URGENCY = (Key("priority", descending=True), Key("due", moment=True), TASK_ID)
+BY_DUE = (Key("due", moment=True), TASK_ID)
+BY_AGE = (Key("created", moment=True), TASK_ID)
+BY_FINISHED = (Key("finished", descending=True, moment=True), Key("task", descending=True))
+
+
+def ordering(keys: tuple[Key, ...], prefix: str = ORDER) -> list[str]:
+    """``order_by`` of Task rows (``prefix``: ``order__``) or of ``TaskOrder`` rows (``""``) in this order."""
+    return [
+        ("-" if key.descending else "")
+        + (("pk" if prefix else "task_id") if key.field == "task" else prefix + key.field)
+        for key in keys
+    ]
 
 
 @cache
@@ -49,51 +79,58 @@ def human_nodes() -> list[CaseTask]:
     return [node for flow in FLOWS.values() for node in flow.instance.nodes() if isinstance(node, CaseTask)]
 
 
-def queue_filter(user: User) -> Q:
-    """The tasks ``user`` may take, as a filter on Task: each step's ``rules.may_take`` in its query form."""
+def queue_filter(user: User, prefix: str = ORDER) -> Q:
+    """The tasks ``user`` may take, as a filter on Task (``prefix``: ``order__``) or on ``TaskOrder`` (``""``):
+    each step's ``rules.may_take`` in its query form, on the case's unit and kind as the task's order row
+    keeps them."""
     matched = rules.NOTHING
     for node in human_nodes():
         cases = rules.may_take_cases_q(
             audience=node.step.audience,
             specialty=node.step.specialty,
             user=user,
-            prefix=CASE_OF_TASK,
+            prefix=prefix,
             kind=node.step.kind,
         )
         if cases != rules.NOTHING:
-            matched |= Q(flow_task=node) & cases
+            matched |= Q(**{prefix + "flow_task": get_task_ref(node)}) & cases
     return matched
 
 
+def queued(prefix: str = ORDER) -> Q:
+    """Waiting to be claimed: new, and nobody holds it."""
+    return Q(**{prefix + "status": STATUS.NEW, prefix + "owner__isnull": True})
+
+
 def queue_tasks_for_user(user: User) -> QuerySet[Task]:
-    return Task.objects.filter(queue_filter(user), status=STATUS.NEW, owner__isnull=True)
+    return Task.objects.filter(queue_filter(user), queued())
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
     """Tasks the user may claim, by urgency (``BY_URGENCY``); ``with_clocks`` the page for their lights."""
     return (
         queue_tasks_for_user(user)
-        .select_related(*TASK_ROW_RELATED)
+        .select_related(*TASK_ROW_RELATED, "order")
         .annotate(due=clock_due_of_task())
-        .order_by(*BY_URGENCY)
+        .order_by(*ordering(BY_URGENCY))
     )
 
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
     """The user's open tasks, by urgency (``BY_URGENCY``)."""
     return (
-        Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-        .select_related(*TASK_ROW_RELATED)
+        Task.objects.filter(order__owner=user, order__status__in=HELD_STATUSES)
+        .select_related(*TASK_ROW_RELATED, "order")
         .annotate(due=clock_due_of_task())
-        .order_by(*BY_URGENCY)
+        .order_by(*ordering(BY_URGENCY))
     )
 
 
 def task_archive(*, user: User) -> QuerySet[Task]:
     return (
-        Task.objects.filter(owner=user, status=STATUS.DONE, flow_task_type="HUMAN")
-        .select_related(*TASK_ROW_RELATED)
-        .order_by("-finished", "-pk")
+        Task.objects.filter(order__owner=user, order__status=STATUS.DONE)
+        .select_related(*TASK_ROW_RELATED, "order")
+        .order_by(*ordering(BY_FINISHED))
     )
 
 
@@ -102,9 +139,9 @@ def task_archive(*, user: User) -> QuerySet[Task]:
 
 WORKLIST_ORDERS = {
     WorklistOrder.PRIORITY: BY_URGENCY,
-    WorklistOrder.DUE: (F("due").asc(nulls_last=True), "pk"),
-    WorklistOrder.AGE: ("created", "pk"),
-    WorklistOrder.FINISHED: ("-finished", "-pk"),
+    WorklistOrder.DUE: BY_DUE,
+    WorklistOrder.AGE: BY_AGE,
+    WorklistOrder.FINISHED: BY_FINISHED,
 }
 WORKLISTS = {"inbox": task_inbox, "queue": task_queue, "archive": task_archive}
 WORKLIST_DEFAULT_ORDER = {
@@ -140,22 +177,145 @@ def worklist(
     took_part = case_took_part_q(user, CASE_OF_TASK + "id")
     tasks = (
         WORKLISTS[scope](user=user)
-        .select_related(*WORKLIST_RELATED)
+        .select_related(*WORKLIST_RELATED, "order")
         .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
     )
     if kind:
-        tasks = tasks.filter(**{CASE_OF_TASK + "kind": kind})
+        tasks = tasks.filter(order__kind=kind)
     if step:
-        tasks = tasks.filter(flow_task__in=[node for node in human_nodes() if node.name == step])
+        tasks = tasks.filter(
+            order__flow_task__in=[get_task_ref(node) for node in human_nodes() if node.name == step]
+        )
     if unit_id:
         unit = Unit.objects.filter(pk=unit_id).first()
-        tasks = tasks.filter(**{CASE_OF_TASK + "unit__path__startswith": unit.path}) if unit else tasks.none()
+        tasks = tasks.filter(order__unit__path__startswith=unit.path) if unit else tasks.none()
     if light:
         tasks = tasks.filter(task_light_q(light, at=timezone.now()))
     if q:
         tasks = tasks.filter(case_search_q(q, user=user, took_part=took_part, prefix=CASE_OF_TASK))
-    order = WORKLIST_ORDERS[WorklistOrder(sort or WORKLIST_DEFAULT_ORDER[scope])]
-    return tasks.order_by(*order)
+    return tasks.order_by(*ordering(worklist_order(scope, sort)))
+
+
+def worklist_orders(
+    *,
+    user: User,
+    scope: str,
+    kind: str = "",
+    step: str = "",
+    unit_id: int | None = None,
+    light: str = "",
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[TaskOrder]:
+    """``worklist`` on the order rows alone (``TaskOrder``), in its order: what a page reads first, by index and
+    up to a page, before it reads the page's tasks with their cases (``worklist_page``)."""
+    scopes = {
+        "queue": Q(queue_filter(user, prefix=""), queued(prefix="")),
+        "inbox": Q(owner=user, status__in=HELD_STATUSES),
+        "archive": Q(owner=user, status=STATUS.DONE),
+    }
+    rows = TaskOrder.objects.filter(scopes[scope])
+    if kind:
+        rows = rows.filter(kind=kind)
+    if step:
+        rows = rows.filter(flow_task__in=[get_task_ref(node) for node in human_nodes() if node.name == step])
+    if unit_id:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        rows = rows.filter(unit__path__startswith=unit.path) if unit else rows.none()
+    if light:
+        rows = rows.filter(task_light_q(light, at=timezone.now()))  # ``pk`` is the task's id
+    if q:
+        took_part = case_took_part_q(user, "case_id")
+        rows = rows.filter(case_search_q(q, user=user, took_part=took_part, prefix="case__"))
+    return rows.order_by(*ordering(worklist_order(scope, sort), prefix=""))
+
+
+def worklist_order(scope: str, sort: str = "") -> tuple[Key, ...]:
+    return WORKLIST_ORDERS[WorklistOrder(sort or WORKLIST_DEFAULT_ORDER[scope])]
+
+
+# ---- keyset pages of a worklist ------------------------------------------------------------------------------
+
+TASK_PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MOMENT = re.compile(r"[0-9]{1,17}")  # up to the year 5000: a larger one is no moment of a task
+_NUMBER = re.compile(r"[0-9]{1,18}")  # fits a bigint
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a worklist in its order. ``next_cursor`` is the ``after`` of the page that follows it."""
+
+    tasks: list[Task]
+    next_cursor: str | None
+
+
+def task_cursor(task: Task, keys: tuple[Key, ...]) -> str:
+    """Where a page ends: the task's values of the list's order (moments in microseconds since 1970), joined
+    by ``-``."""
+    values = []
+    for key in keys:
+        value = getattr(task.order, key.field + "_id" if key.field == "task" else key.field)
+        values.append(str((value - _EPOCH) // timedelta(microseconds=1) if key.moment else value))
+    return "-".join(values)
+
+
+def _after_q(after: str, keys: tuple[Key, ...], prefix: str = "") -> Q:
+    """The rows after the cursor in the order of ``keys``, with the bound on the first key that lets its index
+    start at the cursor instead of filtering from the top. A malformed cursor, or one of another order, is
+    refused with ``InvalidInput``."""
+    parts = after.split("-")
+    if len(parts) != len(keys) or not all(
+        (_MOMENT if key.moment else _NUMBER).fullmatch(part) for key, part in zip(keys, parts, strict=True)
+    ):
+        raise InvalidInput(_("This page link is not valid; start again from the first page."), field="after")
+    values = [
+        _EPOCH + timedelta(microseconds=int(part)) if key.moment else int(part)
+        for key, part in zip(keys, parts, strict=True)
+    ]
+
+    def beyond(key: Key, value) -> Q:
+        return Q(**{f"{prefix}{key.field}__{'lt' if key.descending else 'gt'}": value})
+
+    later = rules.NOTHING
+    for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+        same = Q(**{f"{prefix}{each.field}": v for each, v in zip(keys[:index], values[:index], strict=True)})
+        later |= same & beyond(key, value)
+    first, start = keys[0], values[0]
+    return Q(**{f"{prefix}{first.field}__{'lte' if first.descending else 'gte'}": start}) & later
+
+
+def worklist_page(
+    *,
+    user: User,
+    scope: str,
+    after: str = "",
+    size: int = TASK_PAGE_SIZE,
+    sort: str = "",
+    annotations: dict | None = None,
+    **filters,
+) -> TaskPage:
+    """A page of ``worklist`` after the cursor ``after`` (keyset over the task's ``TaskOrder``: no OFFSET, no
+    COUNT), so a deep page costs what the first one does, however long the list: the page's task ids from the
+    order rows alone (``worklist_orders``), then those tasks with their cases (two queries); ``annotations``:
+    what the caller adds to each row."""
+    keys = worklist_order(scope, sort)
+    rows = worklist_orders(user=user, scope=scope, sort=sort, **filters)
+    if after:
+        rows = rows.filter(_after_q(after, keys))
+    ids = list(rows.values_list("task_id", flat=True)[: size + 1])
+    took_part = case_took_part_q(user, CASE_OF_TASK + "id")
+    by_id = (
+        Task.objects.filter(pk__in=ids)
+        .select_related(*WORKLIST_RELATED, "order")
+        .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
+        .annotate(**(annotations or {}))
+        .in_bulk()
+    )
+    tasks = [by_id[pk] for pk in ids]
+    if len(tasks) > size:
+        return TaskPage(tasks=tasks[:size], next_cursor=task_cursor(tasks[size - 1], keys))
+    return TaskPage(tasks=tasks, next_cursor=None)
 
 
 def task_light_q(light: str, *, at: datetime) -> Q:
@@ -211,12 +371,23 @@ def worklist_rows(tasks: Iterable[Task], *, user: User) -> list[WorklistRow]:
     return rows
 
 
+# The menu counts a list up to this many rows (shown as "99+" from there): a count that costs the same
+# however long the list.
+WORKLIST_COUNT_CAP = 100
+
+
 def worklist_counts(*, user: User) -> dict[str, int]:
-    """How many rows each worklist has (the menu's counts): one COUNT each."""
+    """How many rows each worklist has, up to ``WORKLIST_COUNT_CAP`` (the menu's counts): one COUNT each, over
+    at most that many index entries of the task's ``TaskOrder``."""
+
+    def capped(rows: QuerySet[TaskOrder]) -> int:
+        return rows.values("pk")[:WORKLIST_COUNT_CAP].count()
+
+    mine = TaskOrder.objects.filter(owner=user)
     return {
-        "inbox": Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]).count(),
-        "queue": queue_tasks_for_user(user).count(),
-        "archive": Task.objects.filter(owner=user, status=STATUS.DONE, flow_task_type="HUMAN").count(),
+        "inbox": capped(mine.filter(status__in=HELD_STATUSES)),
+        "queue": capped(TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))),
+        "archive": capped(mine.filter(status=STATUS.DONE)),
     }
 
 
@@ -288,7 +459,11 @@ def queue_reach_q(user: User) -> Q:
     """Cases with a task in the person's queue (a professional sees them, masked, before claiming)."""
     if not (user.is_authenticated and user.has_role(Role.PROFESSIONAL)):
         return rules.NOTHING
-    return Q(Exists(queue_tasks_for_user(user).filter(process__caseprocess__case=OuterRef("pk"))))
+    return Q(
+        Exists(
+            TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""), case=OuterRef("pk"))
+        )
+    )
 
 
 def case_list_for_user(*, user: User, **filters) -> QuerySet[Case]:
@@ -296,7 +471,14 @@ def case_list_for_user(*, user: User, **filters) -> QuerySet[Case]:
 
 
 def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
-    return case_selectors.case_page_for_user(user=user, reach=queue_reach_q(user), **filters)
+    """A page of the cases the person sees; for a professional, the newest from the rows of their
+    participation and of their queue (``case_selectors.took_part_page``)."""
+    reach_rows = None
+    if user.is_authenticated and user.has_role(Role.PROFESSIONAL):
+        reach_rows = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
+    return case_selectors.case_page_for_user(
+        user=user, reach=queue_reach_q(user), reach_rows=reach_rows, **filters
+    )
 
 
 def case_get_for_user(*, reference: str, user: User) -> Case:

@@ -8,6 +8,7 @@ from cases.models.agreement import (
 )
 from cases.models.attachments import Attachment, AttachmentType
 from cases.models.audit import AuditAction, AuditEntry
+from cases.models.board import BOARD_COUNT_SLOTS, BoardCount, BoardDue
 from cases.models.calendar import CalendarDay, DayKind
 from cases.models.cards import CardBatch, CardRedemption, ExperienceCard
 from cases.models.case import (
@@ -46,6 +47,9 @@ from cases.models.tracking import PublicNote, PublicStage, TrackingCode
 from cases.models.worklists import Worklist, WorklistOrder, WorklistPreference
 
 __all__ = [
+    "BOARD_COUNT_SLOTS",
+    "BoardCount",
+    "BoardDue",
     "Advice",
     "AgreementParty",
     "AgreementTerm",

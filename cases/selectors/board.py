@@ -1,10 +1,12 @@
 """The supervisors' board, read: the case as boards show it, the snapshot of a subtree and the replay of its
 events from the audit trail (the same events, with the same types, as were pushed live: ``AuditEntry.event_type``)."""
 
-from django.db.models import Count, Q
+from datetime import UTC, datetime, time, timedelta
+
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from cases.models import AuditEntry, Case, Unit
+from cases.models import AuditEntry, BoardCount, BoardDue, Case, Unit
 from cases.models.audit import BOARD_ACTIONS
 from cases.models.case import TERMINAL_STATES
 from cases.selectors.orders import order_counts_by_unit
@@ -34,19 +36,20 @@ def board_snapshot(*, root: Unit) -> dict:
     and overdue supervision orders (in all and per child unit), and the red and yellow cases in all and per child
     unit (``lights``).
 
-    Seven queries whatever the number of cases: the subtree's units, one count per (unit, state) (an index-only
-    scan of ``Case(unit, state)``, the one part that grows with the data), and three short index scans that stop
+    Eight queries whatever the number of cases: the subtree's units, the counts per (unit, state) (the sum of the
+    kept ``BoardCount`` rows of those units: as many rows as units and states, whatever the number of cases),
+    and three short index scans that stop
     after a page: newest (``case_newest``), overdue (``case_due``), and ``seq`` (the audit table's primary key
     backwards, instead of ``MAX`` over a join, which would read every audit row of the subtree); the open
-    orders' counts per unit (``order_open_due``, open orders only), and the lights (``board_lights``)."""
+    orders' counts per unit (``order_open_due``, open orders only), and the lights (``board_lights``, two)."""
     units = list(Unit.objects.filter(path__startswith=root.path).order_by("path"))
     unit_ids = [unit.pk for unit in units]
-    counts = Case.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "state").annotate(n=Count("*"))
+    counts = board_counts(unit_ids=unit_ids)
     path_of = {unit.pk: unit.path for unit in units}
     child_length = len(root.path) + Unit.steplen
     by_state: dict[str, int] = {}
     open_by_child_path: dict[str, int] = {}
-    for unit_id, state, n in counts.order_by():
+    for (unit_id, state), n in counts.items():
         by_state[state] = by_state.get(state, 0) + n
         if state not in TERMINAL_STATES and len(path_of[unit_id]) >= child_length:
             child = path_of[unit_id][:child_length]
@@ -91,22 +94,53 @@ def board_snapshot(*, root: Unit) -> dict:
     return snapshot
 
 
+def board_counts(*, unit_ids: list[int]) -> dict[tuple[int, str], int]:
+    """How many cases each of these units has in each state (only the states it has cases in), from the kept
+    counts (``BoardCount``, one query)."""
+    rows = (
+        BoardCount.objects.filter(unit_id__in=unit_ids)
+        .values_list("unit_id", "state")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {(unit_id, state): n for unit_id, state, n in rows if n}
+
+
 def board_lights(*, units: list[Unit], root: Unit) -> dict:
     """The open cases of the subtree that are red (overdue) and yellow (due soon) now, in all and per child
     unit (its subtree), as ``deadlines.case_sla`` lights them: red from the due moment on, paused or else
-    yellow from the yellow moment on. One query, by the partial index ``case_lit``: only cases with a yellow
-    moment are in it, and a case is due no earlier than it turns yellow, so every red case is among them."""
+    yellow from the yellow moment on.
+
+    Two queries, neither of which grows with the number of cases: the kept counts (``BoardDue``) of the cases
+    due before today (red) and of those that turned yellow before today and are due after it (yellow unless
+    paused); and, one by one, the open cases due today or turning yellow today (by the ``case_due`` and
+    ``case_lit`` indexes), whose light depends on the hour: as many as a day brings."""
     now = timezone.now()
-    counts = (
-        Case.objects.filter(unit_id__in=[unit.pk for unit in units], yellow_at__lte=now)
+    today = now.astimezone(UTC).date()
+    start = datetime.combine(today, time(), tzinfo=UTC)
+    end = start + timedelta(days=1)
+    unit_ids = [unit.pk for unit in units]
+    kept = (
+        BoardDue.objects.filter(unit_id__in=unit_ids)
+        .values_list("unit_id")
+        .annotate(
+            red=Sum("count", filter=Q(due_day__lt=today), default=0),
+            yellow=Sum("count", filter=Q(paused=False, yellow_day__lt=today, due_day__gt=today), default=0),
+        )
+        .order_by()
+    )
+    today_s = (
+        Case.objects.filter(unit_id__in=unit_ids, yellow_at__isnull=False)
+        .filter(Q(due_at__gte=start, due_at__lt=end) | Q(yellow_at__gte=start, yellow_at__lt=end))
         .exclude(state__in=TERMINAL_STATES)
         .values_list("unit_id")
         .annotate(
             red=Count("pk", filter=Q(due_at__lte=now)),
-            yellow=Count("pk", filter=Q(due_at__gt=now, paused=False)),
+            yellow=Count("pk", filter=Q(due_at__gt=now, paused=False, yellow_at__lte=now)),
         )
         .order_by()
     )
+    counts = [*kept, *today_s]
     path_of = {unit.pk: unit.path for unit in units}
     child_length = len(root.path) + Unit.steplen
     red = yellow = 0

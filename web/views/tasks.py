@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import deadlines, rules
 from cases import forms as case_forms
-from cases.errors import CaseError, NotFound, NotTaskOwner
+from cases.errors import CaseError, InvalidInput, NotFound, NotTaskOwner
 from cases.forms import first_error
 from cases.models import Case, Unit, User
 from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
@@ -72,15 +71,24 @@ def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
     remembered = form.remembered()
     if sent and remembered != worklist_preference_get(user=user, worklist=scope):
         worklist_preference_save(user=user, worklist=scope, query=remembered)
-    tasks = selectors.worklist(user=user, scope=scope, **form.filters())
-    page = Paginator(tasks.annotate(has_open_order=order_open_on_case_of_task()), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    try:
+        page = selectors.worklist_page(
+            user=user,
+            scope=scope,
+            after=request.GET.get("after", ""),
+            size=PAGE_SIZE,
+            annotations={"has_open_order": order_open_on_case_of_task()},
+            **form.filters(),
+        )
+    except InvalidInput as error:  # a page link that is not one: said at the top, nothing listed
+        context["error"] = str(error.message)
+        return render(request, "tasks/list.html", context, status=400)
     context.update(
         page=page,
-        rows=selectors.worklist_rows(page.object_list, user=user),
+        rows=selectors.worklist_rows(page.tasks, user=user),
         query=urlencode(remembered),
         filtered=bool(remembered),
+        is_first_page="after" not in request.GET,
     )
     if scope == "inbox":  # a supervisor's inbox links the extension requests awaiting their decision
         context["extensions_pending"] = extension_list_pending_for_user(user=user).count()
