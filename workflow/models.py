@@ -4,13 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from cases.models.case import NO_DEADLINE
+from notifications.events import held
 
 # The statuses of a task someone holds (claimed or started): the inbox.
 HELD_STATUSES = ("ASSIGNED", "STARTED")
 QUEUED = models.Q(status="NEW", owner__isnull=True)  # waiting for someone to claim it: the queue
 HELD = models.Q(status__in=HELD_STATUSES)
-
-from notifications.events import held
 
 
 class CaseProcess(Process):
@@ -32,9 +31,7 @@ class CaseProcess(Process):
             ]
         adding = self._state.adding
         super().save(*args, **kwargs)
-        if (
-            adding and ("case", self.case_id) in held()
-        ):  # a new process of a case the command holds (its lock)
+        if adding and ("case", self.case_id) in held():  # a new process of a case the command holds: its lock
             held().add(("process", self.pk))
 
     class Meta:
