@@ -171,3 +171,28 @@ def _dispute() -> dict:
     from tests.helpers import dispute_body
 
     return dispute_body()
+
+
+def test_the_process_keeps_the_policies_sees_its_own_change_at_once_and_keeps_nothing_read_after_a_change(db):
+    """``cases.reference``: the policies are read once and kept (another process's change shows within
+    ``REFERENCE_DATA_SECONDS``); a change saved in this process applies at once; a transaction that changed them
+    keeps nothing it reads, since it may still roll back (here the test's own transaction, around everything)."""
+    from cases.reference import deadline_policies
+
+    def triage_days() -> int:
+        return next(
+            p.amount for p in deadline_policies() if (p.kind, p.step, p.priority) == ("dispute", "triage", 0)
+        )
+
+    assert triage_days() == 1
+    DeadlinePolicy.objects.filter(kind="dispute", step="triage", priority=0).update(amount=2)  # no signal
+    assert triage_days() == 1  # kept: as another process's change would be, for a minute
+    policy = DeadlinePolicy.objects.get(kind="dispute", step="triage", priority=0)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        policy.amount = 3
+        policy.save()
+        assert triage_days() == 3  # its own change, at once
+        raise RuntimeError("rolled back")
+    assert triage_days() == 2  # the rolled-back 3 is gone, and nothing read since was kept
+    DeadlinePolicy.objects.filter(pk=policy.pk).update(amount=4)
+    assert triage_days() == 4  # still read afresh: this transaction changed the policies

@@ -50,3 +50,30 @@ def test_audit_rows_keep_their_actions_and_cases(people):
     assert list(
         AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("pk").values_list("action", "case")
     ) == [(AuditAction.DUE_SOON, case.pk), (AuditAction.OVERDUE, case.pk)]
+
+
+def test_a_commands_batch_writes_rows_of_several_models_and_an_update_in_one_statement(people):
+    """``rows_insert_all`` (what a command's batch runs at its end): audit rows, notifications and an UPDATE in one
+    statement on PostgreSQL, each object given its id and transaction id, each model's rows in the order given."""
+    from notifications.rows import rows_insert_all, update_sql
+
+    case = dispute_to("registered", people)
+    entries = [
+        AuditEntry(case=case, action=AuditAction.DUE_SOON, name="triage"),
+        AuditEntry(case=case, action=AuditAction.OVERDUE, name="triage"),
+    ]
+    notes = [Notification(recipient=people["mediator"], type="deadline.near", case=case, payload={"n": 1})]
+    renamed = update_sql(type(case.dispute).objects.filter(pk=case.pk), respondent_name="王五")
+    mixed = [entries[0], notes[0], entries[1]]
+    with CaptureQueriesContext(connection) as queries:
+        rows_insert_all(mixed, [renamed])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert all(row.pk for row in mixed) and entries[0].pk < entries[1].pk
+    assert list(
+        AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("pk").values_list("action", "txid")
+    ) == [(AuditAction.DUE_SOON, entries[0].txid), (AuditAction.OVERDUE, entries[1].txid)]
+    assert Notification.objects.get(pk=notes[0].pk).payload == {"n": 1}
+    case.dispute.refresh_from_db()
+    assert case.dispute.respondent_name == "王五"
+    if connection.vendor == "postgresql":
+        assert entries[0].txid == notes[0].txid is not None  # read back from the one statement's answer

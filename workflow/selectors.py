@@ -143,7 +143,6 @@ WORKLIST_ORDERS = {
     WorklistOrder.AGE: BY_AGE,
     WorklistOrder.FINISHED: BY_FINISHED,
 }
-WORKLISTS = {"inbox": task_inbox, "queue": task_queue, "archive": task_archive}
 WORKLIST_DEFAULT_ORDER = {
     "inbox": WorklistOrder.PRIORITY,
     "queue": WorklistOrder.PRIORITY,
@@ -174,26 +173,16 @@ def worklist(
     ``NO_DEADLINE_LIGHT`` for a step without a due moment); ``q``: as the case list searches
     (``case_selectors.case_search_q``: phone numbers by their digits where the person sees them). Whatever
     the filters and the page, a page costs the same queries."""
+    rows = worklist_orders(
+        user=user, scope=scope, kind=kind, step=step, unit_id=unit_id, light=light, q=q, sort=sort
+    )
     took_part = case_took_part_q(user, CASE_OF_TASK + "id")
-    tasks = (
-        WORKLISTS[scope](user=user)
+    return (
+        Task.objects.filter(pk__in=rows.values("task_id"))
         .select_related(*WORKLIST_RELATED, "order")
         .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
+        .order_by(*ordering(worklist_order(scope, sort)))
     )
-    if kind:
-        tasks = tasks.filter(order__kind=kind)
-    if step:
-        tasks = tasks.filter(
-            order__flow_task__in=[get_task_ref(node) for node in human_nodes() if node.name == step]
-        )
-    if unit_id:
-        unit = Unit.objects.filter(pk=unit_id).first()
-        tasks = tasks.filter(order__unit__path__startswith=unit.path) if unit else tasks.none()
-    if light:
-        tasks = tasks.filter(task_light_q(light, at=timezone.now()))
-    if q:
-        tasks = tasks.filter(case_search_q(q, user=user, took_part=took_part, prefix=CASE_OF_TASK))
-    return tasks.order_by(*ordering(worklist_order(scope, sort)))
 
 
 def worklist_orders(

@@ -96,7 +96,9 @@ def clocks_keep(
         for clock in started
         for kind, due in deadlines.timer_moments(clock, calendar).items()
     ]
-    _write(case=case, now=now, stopping=plain, ending=ending, started=started, timers=timers, moments=moments)
+    _ClockWrites(
+        case, now, stopping=plain, ending=ending, started=started, timers=timers, moments=moments
+    ).run()
     if carried(case).clocks is not None or new_case:
         carried(case).clocks = [clock for clock in running if clock not in ending] + started
     return stopped
@@ -114,40 +116,35 @@ def running_clocks(case: Case) -> list[Clock]:
 Moments = tuple[datetime | None, datetime | None, bool]
 
 
-def _write(
-    *,
-    case: Case,
-    now: datetime,
-    stopping: list[Clock],
-    ending: list[Clock],
-    started: list[Clock],
-    timers: list[Timer],
-    moments: Moments | None,
-) -> None:
-    """Stop the ``stopping`` clocks, cancel the pending timers of all ``ending`` ones, insert the ``started`` clocks
-    and their ``timers``, keep the case's ``moments`` (None: unchanged). On PostgreSQL one statement does it all
-    (every completed step comes here: five statements saved on each); elsewhere one statement each."""
-    if connection.vendor == "postgresql":
-        _write_in_one(
-            case=case,
-            now=now,
-            stopping=stopping,
-            ending=ending,
-            started=started,
-            timers=timers,
-            moments=moments,
-        )
-        return
-    if stopping:
-        Clock.objects.filter(pk__in=[clock.pk for clock in stopping]).update(stopped_at=now)
-    if ending:
-        Timer.objects.filter(clock__in=ending, fired_at__isnull=True).delete()
-    if started:
-        Clock.objects.bulk_create(started)
-    if timers:
-        Timer.objects.bulk_create(timers)  # each takes its clock's id, given just now
-    if moments is not None:
-        _moments_save(case, moments)
+@dataclass
+class _ClockWrites:
+    """What ``clocks_keep`` writes: stop the ``stopping`` clocks, cancel the pending timers of all ``ending`` ones,
+    insert the ``started`` clocks and their ``timers``, keep the case's ``moments`` (None: unchanged). On
+    PostgreSQL one statement does it all (every completed step comes here: five statements saved on each);
+    elsewhere one statement each."""
+
+    case: Case
+    now: datetime
+    stopping: list[Clock]
+    ending: list[Clock]
+    started: list[Clock]
+    timers: list[Timer]
+    moments: Moments | None
+
+    def run(self) -> None:
+        if connection.vendor == "postgresql":
+            _write_in_one(self)
+            return
+        if self.stopping:
+            Clock.objects.filter(pk__in=[clock.pk for clock in self.stopping]).update(stopped_at=self.now)
+        if self.ending:
+            Timer.objects.filter(clock__in=self.ending, fired_at__isnull=True).delete()
+        if self.started:
+            Clock.objects.bulk_create(self.started)
+        if self.timers:
+            Timer.objects.bulk_create(self.timers)  # each takes its clock's id, given just now
+        if self.moments is not None:
+            _moments_save(self.case, self.moments)
 
 
 def _new_clock_of(timer: Timer) -> Clock:
@@ -155,16 +152,9 @@ def _new_clock_of(timer: Timer) -> Clock:
     return timer.clock
 
 
-def _write_in_one(
-    *,
-    case: Case,
-    now: datetime,
-    stopping: list[Clock],
-    ending: list[Clock],
-    started: list[Clock],
-    timers: list[Timer],
-    moments: Moments | None,
-) -> None:
+def _write_in_one(writes: _ClockWrites) -> None:
+    case, now, stopping, ending = writes.case, writes.now, writes.stopping, writes.ending
+    started, timers, moments = writes.started, writes.timers, writes.moments
     parts: list[str] = []
     params: list[Any] = []
     if stopping:
