@@ -8,6 +8,9 @@ one task; its ``SelectForUpdateLock`` would lock the process row and still need 
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
@@ -18,46 +21,69 @@ from viewflow.workflow.models import Task
 from cases.carried import carried
 from cases.models import Case, CaseParticipant, Clock
 from notifications.events import held
+from notifications.prepared import Compiled
 from workflow.models import CaseProcess
 
 
-def case_of_task(task_id: int) -> Subquery:
-    return Subquery(Task.objects.filter(pk=task_id).values("process__caseprocess__case")[:1])
+@dataclass(frozen=True)
+class CaseOf:
+    """The case behind a task or a process, found by the lock's statement itself."""
+
+    of: str  # "task" or "process"
+    pk: int
 
 
-def case_of_process(process_pk: int) -> Subquery:
-    return Subquery(CaseProcess.objects.filter(pk=process_pk).values("case")[:1])
+def case_of_task(task_id: int) -> CaseOf:
+    return CaseOf("task", task_id)
 
 
-def case_lock(case: int | Subquery) -> Case | None:
+def case_of_process(process_pk: int) -> CaseOf:
+    return CaseOf("process", process_pk)
+
+
+def _case_ids(of: str, value: int) -> Any:
+    if of == "task":
+        return Subquery(Task.objects.filter(pk=value).values("process__caseprocess__case")[:1])
+    if of == "process":
+        return Subquery(CaseProcess.objects.filter(pk=value).values("case")[:1])
+    return value
+
+
+def case_lock(case: int | CaseOf) -> Case | None:
     """Lock and read one case (its id, or ``case_of_task(…)`` / ``case_of_process(…)``) with what the steps read
     of it; call inside a transaction.
 
     PostgreSQL re-checks a row it waited for against the row's new version, joins included: when the holder
     of the lock escalated the case to another unit, the joined unit no longer matches and the row drops out
     of the answer. Reading again (the lock is held by then) returns the new version."""
-    read = Case.objects.select_related("unit", "dispute", "help_request").filter(pk=case).order_by()
+    of, value = (case.of, case.pk) if isinstance(case, CaseOf) else ("case", case)
     if connection.vendor == "postgresql":
         # Most often nobody holds the case: the lock at once, with what the case carries (``_carrying``). A
         # statement that waited for the lock would carry what it read before the wait: it skips the row instead.
-        found = next(iter(_carrying(_locking(read, skip_locked=True))[:1]), None)
+        found = _LOCKS[of, True].first(value)
         if found is not None:
             _carried(found)
             return found
     for _attempt in range(2):  # a row that dropped out after the wait (see above) is read again
-        found = next(iter(_locking(read)[:1]), None)
+        found = _LOCKS[of, False].first(value)
         if found is not None:
             case_held(found.pk)
             return found
     return None
 
 
-def _locking(read: QuerySet[Case], *, skip_locked: bool = False) -> QuerySet[Case]:
+def _locking(of: str, value: int, *, at_once: bool) -> QuerySet[Case]:
     # FOR NO KEY UPDATE: commands still serialise on the row, but a row that only points at the case (a
     # notification the timer runner stores while it holds claimed timers) need not wait for a command that
     # holds it, which might wait for those timers: no deadlock between the runner and the commands. One row:
     # no ORDER BY (``first()`` would sort the joined rows under the lock).
-    return read.select_for_update(of=("self",), no_key=True, skip_locked=skip_locked)
+    locked = (
+        Case.objects.select_related("unit", "dispute", "help_request")
+        .filter(pk=_case_ids(of, value))
+        .order_by()
+        .select_for_update(of=("self",), no_key=True, skip_locked=at_once)
+    )
+    return (_carrying(locked) if at_once else locked)[:1]
 
 
 # What a case locked at once carries (``cases.carried``), read in the lock's statement on PostgreSQL.
@@ -73,6 +99,15 @@ def _carrying(locked: QuerySet[Case]) -> QuerySet[Case]:
         .values(json=JSONObject(**{name: name for name in CLOCK_FIELDS}))
     )
     return locked.annotate(carried_people=ArraySubquery(people), carried_clocks=ArraySubquery(clocks))
+
+
+# Every command takes one of these: compiled once (``notifications.prepared``), by what names the case and
+# whether the lock is taken at once (carrying) or waited for.
+_LOCKS = {
+    (of, at_once): Compiled(partial(_locking, of, at_once=at_once))
+    for of in ("case", "task", "process")
+    for at_once in (True, False)
+}
 
 
 def _carried(case: Case) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
@@ -27,6 +27,7 @@ from cases.services.participants import participant_remove, participants_add
 from cases.services.returns import return_input, return_of_release
 from cases.steps import ADVICE_STEPS
 from cases.transactions import command
+from notifications.prepared import Compiled
 from notifications.types import EventType
 from workflow.locks import case_lock, case_of_task
 from workflow.nodes import CaseTask
@@ -34,6 +35,19 @@ from workflow.selectors import task_get_for_claim, task_visible, task_visible_to
 from workflow.services.announce import after_step, task_announce
 
 Visibility = Callable[..., bool]
+
+
+def _task_read(task_id: int) -> QuerySet[Task]:
+    newest = Task.objects.filter(process_id=OuterRef("process_id")).order_by("-pk").values("pk")[:1]
+    return (
+        Task.objects.select_related("process__caseprocess")
+        .annotate(newest_task_id=Subquery(newest))
+        .filter(pk=task_id)
+        .order_by()[:1]
+    )
+
+
+_TASK_READ = Compiled(_task_read)  # every task command reads its task so: compiled once
 
 
 @contextmanager
@@ -45,13 +59,7 @@ def _task_locked(
     newest task of its process when the lock was taken: tasks above it are the ones this operation makes.
     Runs inside the command's transaction."""
     case = case_lock(case_of_task(task_id))
-    newest = Task.objects.filter(process_id=OuterRef("process_id")).order_by("-pk").values("pk")[:1]
-    task = (
-        Task.objects.select_related("process__caseprocess")
-        .annotate(newest_task_id=Subquery(newest))
-        .filter(pk=task_id)
-        .first()
-    )
+    task = _TASK_READ.first(task_id)
     if case is None or task is None:
         raise NotFound()
     task.process.caseprocess.case = case  # the nodes' access checks read the locked case
