@@ -12,6 +12,8 @@ together at a barrier; it is timed from the barrier until every process found no
   one transaction each, with the notifications of each reminder, its audit row (a board event) and its pushes;
 - the baseline: the bare claim, ``UPDATE … SET fired_at … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT
   100)`` in a loop, one transaction per batch, nothing else.
+- the same firing one timer at a time (``each``): the due rows read by index, each fired by its own conditional
+  UPDATE committed on its own, as item 8 of issue 13 states the rule ("fired by one conditional update");
 - the floor of the rows: the same claim and, in the same statement, the rows a reminder must write (its audit row
   and its notifications, ``FLOOR``): what the runner would cost with no Python between the rows.
 After each run every timer has fired exactly once (and, for the runner, each reminder notified its people once).
@@ -41,8 +43,8 @@ LIFECYCLES = int(os.environ.get("BENCH_TIMER_LIFECYCLES", "12"))
 LIFECYCLE_WARM_UP = 3
 BATCH = 100
 RUN_TIMEOUT_S = 300
-RUNS = [("baseline", 1), ("floor", 1), ("runner", 1), ("baseline", 2), ("floor", 2), ("runner", 2)]
-FIRE = {"baseline": "baseline_fire", "floor": "floor_fire", "runner": "runner_fire"}
+RUNS = [(kind, n) for n in (1, 2) for kind in ("baseline", "each", "floor", "runner")]
+FIRE = {"baseline": "baseline_fire", "each": "each_fire", "floor": "floor_fire", "runner": "runner_fire"}
 
 
 # ---- the timers ---------------------------------------------------------------------------------------------
@@ -128,6 +130,32 @@ def baseline_fire(batch: int = BATCH) -> int:
         fired += count
         if count < batch:
             return fired
+
+
+def each_fire(batch: int = BATCH) -> int:
+    """Item 8's firing alone, done the plain way: read the due rows by index, fire each by its own conditional
+    UPDATE (``… WHERE id = %s AND fired_at IS NULL``), committed on its own; the process whose UPDATE changed a
+    row fired it. Nothing else."""
+    from django.db import connection
+    from django.utils import timezone
+
+    fired = 0
+    with connection.cursor() as cursor:
+        while True:
+            now = timezone.now()
+            cursor.execute(
+                "SELECT id FROM cases_timer WHERE fired_at IS NULL AND due_at <= %s "
+                "AND kind IN ('yellow', 'red', 'supervise') ORDER BY due_at LIMIT %s",
+                [now, batch],
+            )
+            due = [row[0] for row in cursor.fetchall()]
+            if not due:
+                return fired
+            for timer in due:
+                cursor.execute(
+                    "UPDATE cases_timer SET fired_at = %s WHERE id = %s AND fired_at IS NULL", [now, timer]
+                )
+                fired += cursor.rowcount
 
 
 # The floor of what firing a reminder must write: the claim, the reminder's audit row (its board event) and its
@@ -263,7 +291,7 @@ def check(kind: str, armed: int, since: datetime) -> dict:
     assert fired == armed, f"{kind}: {fired} of {armed} fired"
     notes = Notification.objects.filter(type__startswith="deadline.")
     audits = AuditEntry.objects.filter(action__in=[AuditAction.DUE_SOON, AuditAction.OVERDUE]).count()
-    if kind == "baseline":
+    if kind in ("baseline", "each"):
         assert notes.count() == audits == 0
         return {"notifications": 0, "audit_rows": 0}
     assert audits == armed, f"{audits} audit rows for {armed} reminders"
@@ -330,6 +358,10 @@ def main() -> None:
         str(n): round(runs[f"runner_{n}"]["timers_per_s"] / runs[f"baseline_{n}"]["timers_per_s"], 3)
         for n in (1, 2)
     }
+    result["ratio_to_each"] = {
+        str(n): round(runs[f"runner_{n}"]["timers_per_s"] / runs[f"each_{n}"]["timers_per_s"], 3)
+        for n in (1, 2)
+    }
     result["ratio_to_floor"] = {
         str(n): round(runs[f"runner_{n}"]["timers_per_s"] / runs[f"floor_{n}"]["timers_per_s"], 3)
         for n in (1, 2)
@@ -351,7 +383,8 @@ def table(result: dict) -> str:
     ]
     labels = (
         ("runner", "runner (`run_timers`)"),
-        ("baseline", "bare conditional UPDATE"),
+        ("baseline", "bare conditional UPDATE, a batch per statement"),
+        ("each", "bare conditional UPDATE, one per timer"),
         ("floor", "the claim and its rows in one statement"),
     )
     for kind, label in labels:
@@ -362,7 +395,9 @@ def table(result: dict) -> str:
         )
     ratio = result["ratio"]
     lines += [
-        f"| runner ÷ bare UPDATE | **{ratio['1']}×** | **{ratio['2']}×** | |",
+        f"| runner ÷ bare UPDATE, a batch per statement | **{ratio['1']}×** | **{ratio['2']}×** | |",
+        f"| runner ÷ bare UPDATE, one per timer | **{result['ratio_to_each']['1']}×** | "
+        f"**{result['ratio_to_each']['2']}×** | |",
         f"| runner ÷ the claim and its rows | **{result['ratio_to_floor']['1']}×** | "
         f"**{result['ratio_to_floor']['2']}×** | |",
         "",
