@@ -1,6 +1,7 @@
 """Part 1: help requests through their whole lifecycle via the services the pages and the API call, against
-the bare-ORM baseline (``bench.baseline``) writing the same rows, in the same run; then the engine again with
-two worker processes at once.
+the bare-ORM baseline (``bench.baseline``) writing the same rows, in the same run and in turns (one lifecycle of
+each, then the next), so that the load of a shared machine falls on both alike; then each again with two worker
+processes at once.
 
 A lifecycle is nine operations: intake, dispatch, claim, advice, joint session, resolution, feedback, claim of
 the assessment, assessment. Only the operations are timed and their SQL counted; finding the next task id
@@ -22,6 +23,7 @@ PARALLEL_LIFECYCLES = int(
     os.environ.get("BENCH_PARALLEL_LIFECYCLES", scaled("300", "400"))
 )  # over two workers
 WARM_UP = 20
+ROWS_SAMPLE = 10  # lifecycles of each whose rows are counted, before the timed turns
 VACUUM_EVERY = 250  # lifecycles between the (untimed) VACUUM ANALYZE that autovacuum would do
 TABLES = (
     "cases_case", "cases_helprequestdetail", "cases_auditentry", "cases_advice", "cases_meeting",
@@ -172,6 +174,33 @@ def measure(run, count: int, warm_up: int = WARM_UP) -> dict:
             vacuum_analyze()
         run(clock, people, fields)
     after = row_counts()
+    return _result(clock, count, {t: (after[t] - before[t]) / count for t in TABLES})
+
+
+def measure_side_by_side(runs: dict, count: int, warm_up: int = WARM_UP) -> dict[str, dict]:
+    """``count`` lifecycles of each of ``runs``, in turns (one of each, then the next round), so that whatever
+    else loads the machine falls on each alike; the rows each writes per lifecycle from a block of its own."""
+    people, fields = cast(), intake_fields()
+    for _ in range(warm_up):
+        for run in runs.values():
+            run(Clock(), people, fields)
+    rows = {}
+    for name, run in runs.items():
+        before = row_counts()
+        for _ in range(ROWS_SAMPLE):
+            run(Clock(), people, fields)
+        after = row_counts()
+        rows[name] = {t: (after[t] - before[t]) / ROWS_SAMPLE for t in TABLES}
+    clocks = {name: Clock() for name in runs}
+    for done in range(count):
+        if done % VACUUM_EVERY == 0:
+            vacuum_analyze()
+        for name, run in runs.items():
+            run(clocks[name], people, fields)
+    return {name: _result(clocks[name], count, rows[name]) for name in runs}
+
+
+def _result(clock: Clock, count: int, rows: dict[str, float]) -> dict:
     operations = sum(clock.calls.values())
     return {
         "lifecycles": count,
@@ -186,7 +215,7 @@ def measure(run, count: int, warm_up: int = WARM_UP) -> dict:
         "ms_per_operation": {
             name: round(clock.seconds_by_name[name] / clock.calls[name] * 1000, 2) for name in clock.calls
         },
-        "rows_per_lifecycle": {t: round((after[t] - before[t]) / count, 2) for t in TABLES},
+        "rows_per_lifecycle": {table: round(n, 2) for table, n in rows.items()},
     }
 
 
@@ -235,10 +264,11 @@ def main() -> None:
     from demo.org import build_org
 
     build_org()
-    print(f"lifecycle: {LIFECYCLES} through the engine …", flush=True)
-    engine = as_served(measure, engine_lifecycle, LIFECYCLES)
-    print(f"lifecycle: {LIFECYCLES} through the bare-ORM baseline …", flush=True)
-    floor = as_served(measure, baseline_lifecycle, LIFECYCLES)
+    print(f"lifecycle: {LIFECYCLES} through the engine and the bare-ORM baseline, in turns …", flush=True)
+    both = as_served(
+        measure_side_by_side, {"engine": engine_lifecycle, "baseline": baseline_lifecycle}, LIFECYCLES
+    )
+    engine, floor = both["engine"], both["baseline"]
     print(f"lifecycle: {PARALLEL_LIFECYCLES} through each in two worker processes …", flush=True)
     parallel = two_workers("engine_lifecycle", PARALLEL_LIFECYCLES)
     parallel_floor = two_workers("baseline_lifecycle", PARALLEL_LIFECYCLES)
