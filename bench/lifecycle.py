@@ -156,8 +156,13 @@ def as_served(function, *args):
 
     from asgiref.sync import sync_to_async
 
+    from notifications.events import pushes_sent
+
     async def serve():
-        return await sync_to_async(function, thread_sensitive=True)(*args)
+        try:
+            return await sync_to_async(function, thread_sensitive=True)(*args)
+        finally:
+            await pushes_sent()
 
     return asyncio.run(serve())
 

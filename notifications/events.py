@@ -15,7 +15,8 @@ This layer knows nothing of cases: the caller describes the case as a ``Subject`
 A board message carries the client's JSON text, serialised here once for its whole group; each socket only
 checks it has not sent that id yet and forwards the text. A notification is rendered by each of the
 recipient's sockets in that socket's language. The sends of one commit go out concurrently: they are to
-different groups, and a client orders by id, not by arrival. Several events emitted together
+different groups, and a client orders by id, not by arrival. In a served request the messages are handed to the
+server's event loop after commit and the request goes on (``_publish``): the response does not wait for Redis. Several events emitted together
 (``events_emit``) send one message per group: the messages of a group travel together.
 
 Inside a command (``cases.transactions.command`` runs its body in ``batched()``) nothing is inserted or pushed
@@ -30,12 +31,14 @@ at once.
 import asyncio
 import json
 import logging
+import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import connection, models, transaction
 from django.utils import translation
@@ -166,8 +169,9 @@ def events_emit(events: Sequence[Event]) -> list[Notification]:
 
 
 def messages_of(events: Sequence[Event], notifications: Sequence[Notification]) -> list[tuple[str, dict]]:
-    """The channel messages of a transaction's board events and notifications, each kind in id order, one per
-    group (``coalesced``). Called at commit: the board shows the case as the whole transaction left it."""
+    """The channel messages of a transaction's board events and notifications, each kind in id order (one per
+    group when sent: ``coalesced``). Called at commit: the board shows the case as the whole transaction left
+    it."""
     board = []
     for event in sorted(events, key=lambda event: event.sequence or 0):
         assert event.sequence is not None
@@ -178,7 +182,7 @@ def messages_of(events: Sequence[Event], notifications: Sequence[Notification]) 
     personal = [
         (notify_group(n.recipient_id), notification_message(n)) for n in sorted(notifications, key=_pk)
     ]
-    return coalesced(board + personal)
+    return board + personal
 
 
 def _pk(row: models.Model) -> int:
@@ -304,13 +308,76 @@ def stored_params(params: dict) -> dict:
 
 
 def _publish(messages: list[tuple[str, dict]]) -> None:
+    """Push a committed transaction's messages (``messages_of``). In a served request (or the timer runner),
+    hand them to the server's event loop and return: the response need not wait for Redis. Elsewhere (a
+    management command, a test's plain thread) send them here and wait."""
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_handed_over, layer, messages)
+        return
     try:
-        async_to_sync(_send_all)(layer, messages)
+        async_to_sync(_send_all)(layer, coalesced(messages))
     except Exception:  # the stored rows are the truth; a push that fails is logged, the clients replay
         logger.exception("push of %d messages failed", len(messages))
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the ASGI server whose sync thread this is: asgiref's ``SyncToAsync`` notes it in
+    the thread it runs a view in (``async_to_sync`` finds it there the same way)."""
+    noted = SyncToAsync.threadlocal
+    loop = getattr(noted, "main_event_loop", None)
+    if loop is None or getattr(noted, "main_event_loop_pid", None) != os.getpid() or not loop.is_running():
+        return None
+    return loop
+
+
+@dataclass
+class _Unsent:
+    messages: list[tuple[str, dict]] = field(default_factory=list)
+    sending: bool = False
+
+
+# The messages handed over to each event loop and not sent yet, and whether a sender is at work on them.
+_unsent: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Unsent] = weakref.WeakKeyDictionary()
+
+
+def _handed_over(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:
+    # On the loop. One sender per loop sends what is waiting, then what came meanwhile, each round one channel
+    # message per group: the messages of one group leave in the order the transactions committed.
+    unsent = _unsent.setdefault(asyncio.get_running_loop(), _Unsent())
+    unsent.messages += messages
+    if not unsent.sending:
+        unsent.sending = True
+        _sender_tasks.add(asyncio.get_running_loop().create_task(_send_unsent(layer, unsent)))
+
+
+_sender_tasks: set[asyncio.Task] = set()  # referenced until done (the loop keeps only weak references)
+
+
+async def _send_unsent(layer: BaseChannelLayer, unsent: _Unsent) -> None:
+    try:
+        while unsent.messages:
+            messages, unsent.messages = unsent.messages, []
+            try:
+                await _send_all(layer, coalesced(messages))
+            except Exception:  # as above: logged, the clients replay from the stored rows
+                logger.exception("push of %d messages failed", len(messages))
+    finally:
+        unsent.sending = False
+        task = asyncio.current_task()
+        if task is not None:
+            _sender_tasks.discard(task)
+
+
+async def pushes_sent() -> None:
+    """Wait until every message handed over to this event loop went out: before a loop that served
+    (``_publish``) ends, e.g. the timer runner's at its last pass."""
+    loop = asyncio.get_running_loop()
+    while waiting := [task for task in _sender_tasks if task.get_loop() is loop]:
+        await asyncio.gather(*waiting, return_exceptions=True)
 
 
 async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:

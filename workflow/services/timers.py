@@ -30,6 +30,7 @@ from cases.services.sms import sms_send_due
 from cases.services.supervision import overdue_supervise
 from cases.services.timers import order_replies_due, pause_ends_due, timer_claim, timers_claim
 from cases.transactions import command
+from notifications.events import pushes_sent
 from notifications.types import EventType
 from workflow.locks import case_lock
 from workflow.selectors import OPEN_TASK_STATUSES
@@ -77,7 +78,10 @@ def timers_serve(
             close_old_connections()  # a connection the server dropped is replaced, not retried forever
 
     async def serve() -> None:
-        await sync_to_async(passes, thread_sensitive=True)()  # back in this thread: its connection
+        try:
+            await sync_to_async(passes, thread_sensitive=True)()  # back in this thread: its connection
+        finally:
+            await pushes_sent()  # the last batches' pushes, handed over to this loop
 
     async_to_sync(serve)()
 
