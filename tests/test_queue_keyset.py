@@ -184,3 +184,19 @@ def test_a_queue_is_read_a_page_per_step_from_its_index_on_postgresql(postgres_o
     # and the menu's count, each step's rows of his unit only (on a few rows any index answers it)
     assert queue_count.count("UNION ALL") == 4 and "JOIN" not in queue_count
     assert queue_count.count(f'"unit_id" = {mediator.unit_id}') == 5
+
+
+def test_a_professionals_newest_cases_read_his_queue_per_step_from_its_index_on_postgresql(
+    postgres_only, worked
+):
+    lawyer = worked["lawyer"]
+    whole = [case.pk for case in case_list_for_user(user=lawyer, reach=selectors.queue_reach_q(lawyer))]
+    with CaptureQueriesContext(connection) as captured:
+        page = selectors.case_page_for_user(user=lawyer, size=2)
+    assert [case.pk for case in page.cases] == whole[:2]
+    (reach,) = [
+        query["sql"] for query in captured.captured_queries if "casework_flow_taskorder" in query["sql"]
+    ]
+    assert "= ANY(ARRAY(SELECT" in reach and "JOIN" not in reach
+    plan = explained(reach)  # his one step's waiting rows, newest case first, cut after the page
+    assert "order_queue_cases" in plan and "Sort" not in plan, plan

@@ -99,8 +99,13 @@ class TaskOrder(models.Model):
             models.Index(
                 fields=["owner", "-finished", "-task"], name="order_done", condition=models.Q(status="DONE")
             ),
-            # The cases a professional's queue reaches, newest first (their case list).
-            models.Index(fields=["-case_created", "-case"], name="order_queue_cases", condition=QUEUED),
+            # The cases a professional's queue reaches, newest first (their case list), step by step.
+            models.Index(
+                fields=["flow_task", "-case_created", "-case"],
+                name="order_queue_cases",
+                condition=QUEUED,
+                include=["unit"],
+            ),
         ]
 
     def __str__(self) -> str:

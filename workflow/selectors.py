@@ -587,7 +587,11 @@ def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
     participation and of their queue (``case_selectors.took_part_page``)."""
     reach_rows = None
     if user.is_authenticated and user.has_role(Role.PROFESSIONAL):
-        reach_rows = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
+        reach_rows = [TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))]
+        if connection.features.supports_slicing_ordering_in_compound:  # a step's range of its index each
+            reach_rows = [
+                TaskOrder.objects.filter(branch, queued(prefix="")) for branch in queue_branches(user)
+            ]
     return case_selectors.case_page_for_user(
         user=user, reach=queue_reach_q(user), reach_rows=reach_rows, **filters
     )
