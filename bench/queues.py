@@ -47,6 +47,9 @@ REQUESTS = 100
 REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than run long
 DATABASE = "tongxin_bench_queues"
 REDIS_DB = 2
+# ``BENCH_QUEUE_KEPT=1``: each size on a database of its own (``tongxin_bench_queues_<size>``), generated once and
+# kept, so that a later run measures changed code without generating a million cases again (``kept_database``).
+KEPT = os.environ.get("BENCH_QUEUE_KEPT", "") == "1"
 SEED = 20260501
 
 # The endpoints: name, who asks, path (``{deep}`` is the keyset cursor of a page halfway down the list).
@@ -1119,36 +1122,68 @@ def keyset_versus_offset(people) -> dict:
     return {"offset_ms": execution_ms(offset_sql), "keyset_ms": execution_ms(keyset.query)}
 
 
+def measure_size(server: str, people, headers, size: int, generated: float) -> dict:
+    deep = deep_cursor(people)
+    endpoints = {}
+    for name, who, path in ENDPOINTS:
+        kind = "api" if path.startswith("/api/") else "page"
+        endpoints[name] = measure(server, path.format(deep=deep), headers[who][kind])
+        e = endpoints[name]
+        print(f"    {name:26} p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}", flush=True)
+    return {"generated_s": generated, "endpoints": endpoints, "deep_page": keyset_versus_offset(people)}
+
+
+def kept_database(size: int) -> tuple[str, float]:
+    """``KEPT``: the database of ``size`` cases, ``<database>_<size>``, generated when it is not there yet and kept
+    after the run; a kept one is migrated (the code's new indexes and triggers) and analyzed. Switches this
+    process's connection to it; ``(name, seconds spent generating)``."""
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.common import bench_database, database_url, fresh_database
+    from demo.org import build_org
+
+    name = bench_database(f"{DATABASE}_{size}")
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    connection.close()
+    os.environ["DATABASE_URL"] = fresh_database(name) if not exists else database_url(name)
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0, interactive=False)
+    began = time.monotonic()
+    if not exists:
+        Generator(build_org()).grow(size)
+    else:
+        vacuum_analyze()
+    return name, round(time.monotonic() - began, 1)
+
+
 def main() -> None:
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
     from demo.org import build_org
 
     people = build_org()
-    generator = Generator(people)
     headers = credentials(people)
     sizes = {}
-    with asgi_server(SERVER_ENV) as server:
+    if KEPT:  # each size on a database of its own, kept for the next run (and for EXPLAIN in psql)
         for size in SIZES:
-            began = time.monotonic()
-            generator.grow(size)
-            generated = round(time.monotonic() - began, 1)
-            print(f"  {size} cases generated in {generated} s", flush=True)
-            deep = deep_cursor(people)
-            endpoints = {}
-            for name, who, path in ENDPOINTS:
-                kind = "api" if path.startswith("/api/") else "page"
-                endpoints[name] = measure(server, path.format(deep=deep), headers[who][kind])
-                e = endpoints[name]
-                print(
-                    f"    {name:26} p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}",
-                    flush=True,
-                )
-            sizes[str(size)] = {
-                "generated_s": generated,
-                "endpoints": endpoints,
-                "deep_page": keyset_versus_offset(people),
-            }
+            name, generated = kept_database(size)
+            print(f"  {size} cases in {name} (generated in {generated} s)", flush=True)
+            people = build_org()
+            headers = credentials(people)
+            with asgi_server({**SERVER_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}) as server:
+                sizes[str(size)] = measure_size(server, people, headers, size, generated)
+    else:
+        generator = Generator(people)
+        with asgi_server(SERVER_ENV) as server:
+            for size in SIZES:
+                began = time.monotonic()
+                generator.grow(size)
+                generated = round(time.monotonic() - began, 1)
+                print(f"  {size} cases generated in {generated} s", flush=True)
+                sizes[str(size)] = measure_size(server, people, headers, size, generated)
     write_result(
         "queues",
         {

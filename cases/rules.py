@@ -14,6 +14,7 @@ visitor too (``AnonymousUser`` is never active, and each rule asks that first).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -269,6 +270,29 @@ def may_take_people_q(*, audience: Audience, specialty: str | None, case: Case) 
     if audience is Audience.PROFESSIONAL:
         return serves_specialty_people_q(specialty or "", case.unit)
     return supervises_case_people_q(case)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The units whose cases a person may take a step of: one unit (``unit_id``) or a unit and every unit below
+    it (``path``)."""
+
+    unit_id: int | None = None
+    path: str = ""
+
+
+def may_take_units(*, audience: Audience, specialty: str | None, user: User, kind: str) -> Units | None:
+    """``may_take_cases_q`` for a step of ``kind``, as the units of the cases (None: no case), for reads that
+    filter rows by their unit's id without joining the unit (``workflow.selectors.queue_branches``)."""
+    if audience is Audience.WORKER:
+        return Units(unit_id=user.unit_id) if works_case_cases_q(user, kind=kind) != NOTHING else None
+    if audience is Audience.PROFESSIONAL:
+        if serves_specialty_cases_q(user, specialty or "") == NOTHING:
+            return None
+        return Units(path=user.pool.path)  # type: ignore[union-attr]  # a professional without a pool serves none
+    if supervises_case_cases_q(user) == NOTHING:
+        return None
+    return Units(path=user.unit.path)  # type: ignore[union-attr]  # a supervisor without a unit supervises none
 
 
 def may_take_cases_q(

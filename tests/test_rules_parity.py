@@ -133,3 +133,29 @@ def test_who_answers_a_supervision_order_agrees_in_python_and_in_its_queries(pop
     # a professional holding a step answers without working the case
     lawyer = next(user for user in users if user.username == "lawyer")
     assert rules.answers_order(cases[-1], lawyer, holds_step=True) and not rules.works_case(cases[-1], lawyer)
+
+
+def test_the_units_a_step_is_taken_at_are_its_query_form_by_unit(population):
+    users, cases = population
+    answered = {"somewhere": 0, "nowhere": 0}
+    for user in users:
+        for step in STEPS:
+            cases_q = rules.may_take_cases_q(audience=step.audience, specialty=step.specialty, user=user)
+            units = rules.may_take_units(
+                audience=step.audience, specialty=step.specialty, user=user, kind=step.kind
+            )
+            where = f"{user.username}, {step.kind} {step.name}"
+            taken = cases_of(cases_q & Q(kind=step.kind))
+            if units is None:
+                assert taken == set(), where
+                answered["nowhere"] += 1
+                continue
+            at = (
+                Q(unit_id=units.unit_id)
+                if units.unit_id is not None
+                else Q(unit__path__startswith=units.path)
+            )
+            assert taken == cases_of(at & Q(kind=step.kind)), where
+            assert (units.unit_id is None) == bool(units.path), where  # one unit, or a subtree
+            answered["somewhere"] += 1
+    assert answered["somewhere"] > 0 and answered["nowhere"] > 0, answered

@@ -38,6 +38,12 @@ class CaseProcess(Process):
         verbose_name = _("case process")
 
 
+# The queue's orders (``workflow.selectors``: ``BY_URGENCY``, ``BY_DUE``, ``BY_AGE``) and what its indexes carry
+# beside them: the unit a branch filters by, the case a search joins.
+QUEUE_ORDERS = {"urgent": ["-priority", "due", "task"], "due": ["due", "task"], "age": ["created", "task"]}
+COVERS = ["unit", "case"]
+
+
 class TaskOrder(models.Model):
     """A step's task with what the worklists filter and order it by, on one row: its case's unit, kind and
     priority, its own status, owner, node and moments, and its step's due moment (``NO_DEADLINE`` without one).
@@ -67,21 +73,39 @@ class TaskOrder(models.Model):
         verbose_name = _("task order")
         verbose_name_plural = _("task orders")
         # One index per list and order that pages walk: the queue (waiting, nobody holds it) in each of its
-        # three orders, by step (who may take a step is a filter on its unit), the inbox by urgency, the done list by when, the queue's cases newest first.
+        # three orders, a range per step (``workflow.selectors.queue_branches``): a subtree's units filtered in
+        # the index (``include``: its entries answer without the table, so the planner walks it in order and
+        # stops after a page however few rows it expects), and one unit's range for a worker's steps (a
+        # mediator's triage is a step of every unit's); the inbox by urgency, the done list by when.
         indexes = [
-            models.Index(
-                fields=["flow_task", "-priority", "due", "task"], name="order_queue_urgent", condition=QUEUED
+            *(
+                models.Index(
+                    fields=["flow_task", *order], name=f"order_queue_{name}", condition=QUEUED, include=COVERS
+                )
+                for name, order in QUEUE_ORDERS.items()
             ),
-            models.Index(fields=["flow_task", "due", "task"], name="order_queue_due", condition=QUEUED),
-            models.Index(fields=["flow_task", "created", "task"], name="order_queue_age", condition=QUEUED),
+            *(
+                models.Index(
+                    fields=["flow_task", "unit", *order],
+                    name=f"order_unit_{name}",
+                    condition=QUEUED,
+                    include=["case"],
+                )
+                for name, order in QUEUE_ORDERS.items()
+            ),
             models.Index(
                 fields=["owner", "-priority", "due", "task"], name="order_held_urgent", condition=HELD
             ),
             models.Index(
                 fields=["owner", "-finished", "-task"], name="order_done", condition=models.Q(status="DONE")
             ),
-            # The cases a professional's queue reaches, newest first (their case list).
-            models.Index(fields=["-case_created", "-case"], name="order_queue_cases", condition=QUEUED),
+            # The cases a professional's queue reaches, newest first (their case list), step by step.
+            models.Index(
+                fields=["flow_task", "-case_created", "-case"],
+                name="order_queue_cases",
+                condition=QUEUED,
+                include=["unit"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.fields import get_task_ref
@@ -95,6 +106,52 @@ def queue_filter(user: User, prefix: str = ORDER) -> Q:
         if cases != rules.NOTHING:
             matched |= Q(**{prefix + "flow_task": get_task_ref(node)}) & cases
     return matched
+
+
+class UnitWithin(Expression):
+    """A row's unit (``column``: its id) is the unit at ``path`` or below it, without joining the unit: on
+    PostgreSQL ``= ANY(ARRAY(SELECT …))``, the units' ids computed once per statement (an InitPlan), so a scan
+    of an index in a list's order keeps its order and stops after a page (a join or an ``IN (SELECT …)``
+    becomes a hash join, whose rows the planner no longer counts as ordered, and it sorts the whole list)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, path: str):
+        super().__init__()
+        self.column = F(column)
+        self.units = Subquery(Unit.objects.filter(path__startswith=path).order_by().values("id"))
+
+    def get_source_expressions(self):
+        return [self.column, self.units]
+
+    def set_source_expressions(self, exprs):
+        self.column, self.units = exprs
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        units, units_params = compiler.compile(self.units)
+        template = "%s = ANY(ARRAY%s)" if connection.vendor == "postgresql" else "%s IN %s"
+        return template % (column, units), (*column_params, *units_params)
+
+
+def queue_branches(user: User) -> list[Q]:
+    """``queue_filter`` on ``TaskOrder`` rows as one filter per step the user may take: the step, and its
+    cases' unit by id (``rules.may_take_units``). A branch is one range of an ``order_queue_*`` index in its
+    list's order, so a page of the queue reads a page of each branch (``worklist_page``), however long it is."""
+    branches = []
+    for node in human_nodes():
+        units = rules.may_take_units(
+            audience=node.step.audience, specialty=node.step.specialty, user=user, kind=node.step.kind
+        )
+        if units is not None:
+            where = (
+                Q(unit_id=units.unit_id)
+                if units.unit_id is not None
+                else Q(UnitWithin("unit_id", units.path))
+            )
+            branches.append(Q(flow_task=get_task_ref(node)) & where)
+    return branches
 
 
 def queued(prefix: str = ORDER) -> Q:
@@ -203,20 +260,66 @@ def worklist_orders(
         "inbox": Q(owner=user, status__in=HELD_STATUSES),
         "archive": Q(owner=user, status=STATUS.DONE),
     }
-    rows = TaskOrder.objects.filter(scopes[scope])
+    rows = _worklist_filtered(
+        TaskOrder.objects.filter(scopes[scope]),
+        user=user,
+        kind=kind,
+        step=step,
+        unit_id=unit_id,
+        light=light,
+        q=q,
+    )
+    return rows.order_by(*ordering(worklist_order(scope, sort), prefix=""))
+
+
+def _worklist_filtered(
+    rows: QuerySet[TaskOrder],
+    *,
+    user: User,
+    kind: str = "",
+    step: str = "",
+    unit_id: int | None = None,
+    light: str = "",
+    q: str = "",
+) -> QuerySet[TaskOrder]:
+    """The order rows with a worklist's filters (``worklist``)."""
     if kind:
         rows = rows.filter(kind=kind)
     if step:
         rows = rows.filter(flow_task__in=[get_task_ref(node) for node in human_nodes() if node.name == step])
     if unit_id:
         unit = Unit.objects.filter(pk=unit_id).first()
-        rows = rows.filter(unit__path__startswith=unit.path) if unit else rows.none()
+        rows = rows.filter(UnitWithin("unit_id", unit.path)) if unit else rows.none()
     if light:
         rows = rows.filter(task_light_q(light, at=timezone.now()))  # ``pk`` is the task's id
     if q:
         took_part = case_took_part_q(user, "case_id")
         rows = rows.filter(case_search_q(q, user=user, took_part=took_part, prefix="case__"))
-    return rows.order_by(*ordering(worklist_order(scope, sort), prefix=""))
+    return rows
+
+
+def _queue_page_ids(
+    *, user: User, keys: tuple[Key, ...], after: str, limit: int, filters: dict
+) -> list[int] | None:
+    """The ids of a page of the queue, read branch by branch (``queue_branches``): each branch's first ``limit``
+    rows in the list's order after the cursor, by its index, then the first ``limit`` of them all (``UNION
+    ALL``). What a page reads is a page per step, not the queue: an ``OR`` of the steps cannot walk one index in
+    order, and PostgreSQL sorted every waiting row of the steps. None where the database cannot order and cut
+    each part of a ``UNION`` (SQLite): the plain query then."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return None
+    order = ordering(keys, prefix="")
+    columns = ["task_id", *(key.field for key in keys if key.field != "task")]
+    parts = []
+    for branch in queue_branches(user):
+        rows = _worklist_filtered(TaskOrder.objects.filter(branch, queued(prefix="")), user=user, **filters)
+        if after:
+            rows = rows.filter(_after_q(after, keys))
+        parts.append(rows.order_by(*order).values_list(*columns)[:limit])
+    if not parts:
+        return []
+    page = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True).order_by(*order)[:limit]
+    return [row[0] for row in page]
 
 
 def worklist_order(scope: str, sort: str = "") -> tuple[Key, ...]:
@@ -289,10 +392,14 @@ def worklist_page(
     order rows alone (``worklist_orders``), then those tasks with their cases (two queries); ``annotations``:
     what the caller adds to each row."""
     keys = worklist_order(scope, sort)
-    rows = worklist_orders(user=user, scope=scope, sort=sort, **filters)
-    if after:
-        rows = rows.filter(_after_q(after, keys))
-    ids = list(rows.values_list("task_id", flat=True)[: size + 1])
+    ids = None
+    if scope == "queue":
+        ids = _queue_page_ids(user=user, keys=keys, after=after, limit=size + 1, filters=filters)
+    if ids is None:
+        rows = worklist_orders(user=user, scope=scope, sort=sort, **filters)
+        if after:
+            rows = rows.filter(_after_q(after, keys))
+        ids = list(rows.values_list("task_id", flat=True)[: size + 1])
     took_part = case_took_part_q(user, CASE_OF_TASK + "id")
     by_id = (
         Task.objects.filter(pk__in=ids)
@@ -375,9 +482,25 @@ def worklist_counts(*, user: User) -> dict[str, int]:
     mine = TaskOrder.objects.filter(owner=user)
     return {
         "inbox": capped(mine.filter(status__in=HELD_STATUSES)),
-        "queue": capped(TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))),
+        "queue": _queue_count(user),
         "archive": capped(mine.filter(status=STATUS.DONE)),
     }
+
+
+def _queue_count(user: User) -> int:
+    """The queue's rows up to ``WORKLIST_COUNT_CAP``, counted branch by branch (``queue_branches``): each step's
+    range of its unit's index, not every waiting row of the step (a mediator's triage queue is the city's)."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        waiting = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
+        return waiting.values("pk")[:WORKLIST_COUNT_CAP].count()
+    parts = [
+        TaskOrder.objects.filter(branch, queued(prefix="")).values("pk")[:WORKLIST_COUNT_CAP]
+        for branch in queue_branches(user)
+    ]
+    if not parts:
+        return 0
+    rows = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+    return rows[:WORKLIST_COUNT_CAP].count()
 
 
 def with_clocks(tasks: Iterable[Task]) -> list[Task]:
@@ -464,7 +587,11 @@ def case_page_for_user(*, user: User, **filters) -> case_selectors.CasePage:
     participation and of their queue (``case_selectors.took_part_page``)."""
     reach_rows = None
     if user.is_authenticated and user.has_role(Role.PROFESSIONAL):
-        reach_rows = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
+        reach_rows = [TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))]
+        if connection.features.supports_slicing_ordering_in_compound:  # a step's range of its index each
+            reach_rows = [
+                TaskOrder.objects.filter(branch, queued(prefix="")) for branch in queue_branches(user)
+            ]
     return case_selectors.case_page_for_user(
         user=user, reach=queue_reach_q(user), reach_rows=reach_rows, **filters
     )

@@ -165,7 +165,7 @@ def case_page_for_user(
     after: str = "",
     size: int = CASE_PAGE_SIZE,
     order: str = CaseOrder.NEWEST,
-    reach_rows: QuerySet | None = None,
+    reach_rows: list[QuerySet] | None = None,
     **filters,
 ) -> CasePage:
     """A page of ``case_list_for_user`` after the cursor ``after`` (keyset: no OFFSET, no COUNT), so a deep page
@@ -195,7 +195,7 @@ def case_page_for_user(
 def took_part_page(
     *,
     user: User,
-    reach_rows: QuerySet,
+    reach_rows: list[QuerySet],
     after: str = "",
     size: int = CASE_PAGE_SIZE,
     reach: Q = NOTHING,
@@ -206,23 +206,29 @@ def took_part_page(
     light: str = "",
 ) -> CasePage:
     """The newest cases of someone who sees only the cases they take part in (``CaseParticipant``) and those
-    their queue reaches (``reach_rows``, the same set as ``reach``): each source read newest first from its own
-    index (``participant_newest``, the queue's ``order_queue_cases``) up to a page past the cursor, each row
-    kept if its case matches the filters, the two merged; then the page's cases. Three queries, whatever the
-    number of cases or of the person's tasks (the rule is ``case_visible_q``'s, in another form)."""
+    their queue reaches (``reach_rows``: the same set as ``reach``, in parts, a step's waiting rows each): each
+    source read newest first from its own index (``participant_newest``, the queue's ``order_queue_cases``) up
+    to a page past the cursor, each row kept if its case matches the filters, the queue's parts in one query
+    (``UNION ALL``), then merged; then the page's cases. Three queries, whatever the number of cases or of the
+    person's tasks (the rule is ``case_visible_q``'s, in another form)."""
     matching = _filtered(
         Case.objects.all(), user=user, state=state, kind=kind, unit_id=unit_id, q=q, light=light
     )
-    found: dict[int, datetime | None] = {}  # never None: the database copies every row's case_created
-    for rows in (CaseParticipant.objects.filter(person=user), reach_rows):
+
+    def newest(rows: QuerySet) -> QuerySet:
         rows = rows.filter(Exists(matching.filter(pk=OuterRef("case_id"))))
         if after:
             moment, pk = _cursor_position(after)
             rows = rows.filter(case_created__lte=moment).filter(
                 Q(case_created__lt=moment) | Q(case_id__lt=pk)
             )
-        newest = rows.order_by("-case_created", "-case_id").values_list("case_id", "case_created")
-        found.update(newest[: size + 1])
+        return rows.order_by("-case_created", "-case_id").values_list("case_id", "case_created")[: size + 1]
+
+    # never None: the database copies every row's case_created
+    found: dict[int, datetime | None] = dict(newest(CaseParticipant.objects.filter(person=user)))
+    parts = [newest(rows) for rows in reach_rows]
+    if parts:
+        found.update(parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True))
     newest_first = sorted(found.items(), key=lambda item: (item[1] or _EPOCH, item[0]), reverse=True)
     ids = [pk for pk, _created in newest_first]
     ids = ids[: size + 1]
