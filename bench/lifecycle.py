@@ -241,12 +241,17 @@ def work(run, count: int, start, results) -> None:
     results.put(time.perf_counter() - started)
 
 
-def two_workers(run_name: str, count: int) -> dict:
-    """Wall-clock throughput of two processes running lifecycles at once (start together, both finished)."""
+def two_workers(run_name: str, count: int, processes: int = 2) -> dict:
+    """Wall-clock throughput of ``processes`` worker processes running ``count`` lifecycles between them at once
+    (start together, all finished), the driver's reads included; with ``processes=1`` the one worker it is
+    compared with, measured the same way."""
     vacuum_analyze()
     context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(3), context.Queue()
-    workers = [context.Process(target=worker, args=(run_name, count // 2, start, results)) for _ in range(2)]
+    start, results = context.Barrier(processes + 1), context.Queue()
+    workers = [
+        context.Process(target=worker, args=(run_name, count // processes, start, results))
+        for _ in range(processes)
+    ]
     for process in workers:
         process.start()
     start.wait(timeout=120)
@@ -255,7 +260,7 @@ def two_workers(run_name: str, count: int) -> dict:
     wall = time.perf_counter() - started
     for process in workers:
         process.join(timeout=60)
-    done = count // 2 * 2
+    done = count // processes * processes
     return {
         "lifecycles": done,
         "wall_s": round(wall, 2),
@@ -277,12 +282,24 @@ def main() -> None:
     print(f"lifecycle: {PARALLEL_LIFECYCLES} through each in two worker processes …", flush=True)
     parallel = two_workers("engine_lifecycle", PARALLEL_LIFECYCLES)
     parallel_floor = two_workers("baseline_lifecycle", PARALLEL_LIFECYCLES)
+    print(
+        f"lifecycle: {PARALLEL_LIFECYCLES // 2} through each in one worker process, the same way …",
+        flush=True,
+    )
+    alone = two_workers("engine_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
+    alone_floor = two_workers("baseline_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
     result = {
         "engine": engine,
         "baseline": floor,
         "ratio": round(engine["seconds"] / floor["seconds"], 2),
         "two_workers": parallel,
         "two_workers_baseline": parallel_floor,
+        "one_worker": alone,
+        "one_worker_baseline": alone_floor,
+        "two_workers_ratio": round(parallel["lifecycles_per_s"] / alone["lifecycles_per_s"], 2),
+        "two_workers_ratio_baseline": round(
+            parallel_floor["lifecycles_per_s"] / alone_floor["lifecycles_per_s"], 2
+        ),
     }
     write_result(PART, result)
     print(table(result))
@@ -303,7 +320,21 @@ def table(result: dict) -> str:
         ),
         f"| engine, two worker processes | {parallel['lifecycles_per_s']} | | |",
         f"| bare-ORM baseline, two worker processes | {result['two_workers_baseline']['lifecycles_per_s']} | | |",
+        *(
+            f"| {label}, one worker process, measured as the two | {result[key]['lifecycles_per_s']} | | |"
+            for label, key in (("engine", "one_worker"), ("bare-ORM baseline", "one_worker_baseline"))
+            if key in result
+        ),
         "",
+        *(
+            [
+                f"Two workers ÷ one: engine **{result['two_workers_ratio']}×**, baseline "
+                f"{result['two_workers_ratio_baseline']}×.",
+                "",
+            ]
+            if "two_workers_ratio" in result
+            else []
+        ),
         f"Engine time ÷ baseline time: **{result['ratio']}×**.",
         "",
         "| engine operation | statements | ms |",
