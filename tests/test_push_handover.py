@@ -42,6 +42,7 @@ async def received_ids(layer, channel: str, count: int) -> list[int]:
 async def test_a_served_threads_commits_all_arrive_in_commit_order(committed_people):
     lawyer = committed_people["lawyer"]
     case = await sync_to_async(help_request_to)("dispatched", committed_people, specialties=["legal"])
+    await pushes_sent()  # the set-up's own pushes, handed over too, are out before we listen
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(notify_group(lawyer.pk), channel)
