@@ -10,22 +10,11 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from cases.events import case_event
 from demo.lifecycles import help_request_to
 from notifications.events import notify_group, pushes_sent
-from notifications.types import EventType
+from tests.test_commit_order import notify
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def notify(case, person, step: str) -> int:
-    [row] = case_event(
-        type=EventType.DEADLINE_NEAR,
-        case=case,
-        recipients=[person.pk],
-        params={"task_id": 0, "step": step, "due": "2026-12-04 10:00"},
-    )
-    return row.pk
 
 
 async def received_ids(layer, channel: str, count: int) -> list[int]:

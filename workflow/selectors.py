@@ -318,7 +318,7 @@ def _queue_page_ids(
         parts.append(rows.order_by(*order).values_list(*columns)[:limit])
     if not parts:
         return []
-    page = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True).order_by(*order)[:limit]
+    page = parts[0] if len(parts) == 1 else case_selectors.union_all(parts).order_by(*order)[:limit]
     return [row[0] for row in page]
 
 
@@ -476,9 +476,6 @@ def worklist_counts(*, user: User) -> dict[str, int]:
     """How many rows each worklist has, up to ``WORKLIST_COUNT_CAP`` (the menu's counts): one COUNT each, over
     at most that many index entries of the task's ``TaskOrder``."""
 
-    def capped(rows: QuerySet[TaskOrder]) -> int:
-        return rows.values("pk")[:WORKLIST_COUNT_CAP].count()
-
     mine = TaskOrder.objects.filter(owner=user)
     return {
         "inbox": capped(mine.filter(status__in=HELD_STATUSES)),
@@ -487,20 +484,21 @@ def worklist_counts(*, user: User) -> dict[str, int]:
     }
 
 
+def capped(rows: QuerySet) -> int:
+    """How many rows, counted up to ``WORKLIST_COUNT_CAP`` (a menu shows 99+)."""
+    return rows.values("pk")[:WORKLIST_COUNT_CAP].count()
+
+
 def _queue_count(user: User) -> int:
     """The queue's rows up to ``WORKLIST_COUNT_CAP``, counted branch by branch (``queue_branches``): each step's
     range of its unit's index, not every waiting row of the step (a mediator's triage queue is the city's)."""
     if not connection.features.supports_slicing_ordering_in_compound:
-        waiting = TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix=""))
-        return waiting.values("pk")[:WORKLIST_COUNT_CAP].count()
+        return capped(TaskOrder.objects.filter(queue_filter(user, prefix=""), queued(prefix="")))
     parts = [
         TaskOrder.objects.filter(branch, queued(prefix="")).values("pk")[:WORKLIST_COUNT_CAP]
         for branch in queue_branches(user)
     ]
-    if not parts:
-        return 0
-    rows = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
-    return rows[:WORKLIST_COUNT_CAP].count()
+    return case_selectors.union_all(parts)[:WORKLIST_COUNT_CAP].count() if parts else 0
 
 
 def with_clocks(tasks: Iterable[Task]) -> list[Task]:

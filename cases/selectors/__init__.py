@@ -12,9 +12,11 @@ from cases.selectors.cases import (
     case_shows_personal_data,
     case_timeline,
     case_visible_q,
+    union_all,
 )
 
 __all__ = [
+    "union_all",
     "CASE_PAGE_SIZE",
     "CasePage",
     "case_cursor",

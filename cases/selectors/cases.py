@@ -192,6 +192,11 @@ def case_page_for_user(
     return CasePage(cases=rows, next_cursor=None)
 
 
+def union_all(parts: list[QuerySet]) -> QuerySet:
+    """The rows of every part, one statement (``UNION ALL``); each part keeps its own order and cut."""
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+
+
 def took_part_page(
     *,
     user: User,
@@ -228,7 +233,7 @@ def took_part_page(
     found: dict[int, datetime | None] = dict(newest(CaseParticipant.objects.filter(person=user)))
     parts = [newest(rows) for rows in reach_rows]
     if parts:
-        found.update(parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True))
+        found.update(union_all(parts))
     newest_first = sorted(found.items(), key=lambda item: (item[1] or _EPOCH, item[0]), reverse=True)
     ids = [pk for pk, _created in newest_first]
     ids = ids[: size + 1]
