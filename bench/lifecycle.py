@@ -241,7 +241,7 @@ def work(run, count: int, start, results) -> None:
     results.put(time.perf_counter() - started)
 
 
-def two_workers(run_name: str, count: int, processes: int = 2) -> dict:
+def in_workers(run_name: str, count: int, processes: int = 2) -> dict:
     """Wall-clock throughput of ``processes`` worker processes running ``count`` lifecycles between them at once
     (start together, all finished), the driver's reads included; with ``processes=1`` the one worker it is
     compared with, measured the same way."""
@@ -280,14 +280,14 @@ def main() -> None:
     )
     engine, floor = both["engine"], both["baseline"]
     print(f"lifecycle: {PARALLEL_LIFECYCLES} through each in two worker processes …", flush=True)
-    parallel = two_workers("engine_lifecycle", PARALLEL_LIFECYCLES)
-    parallel_floor = two_workers("baseline_lifecycle", PARALLEL_LIFECYCLES)
+    parallel = in_workers("engine_lifecycle", PARALLEL_LIFECYCLES)
+    parallel_floor = in_workers("baseline_lifecycle", PARALLEL_LIFECYCLES)
     print(
         f"lifecycle: {PARALLEL_LIFECYCLES // 2} through each in one worker process, the same way …",
         flush=True,
     )
-    alone = two_workers("engine_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
-    alone_floor = two_workers("baseline_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
+    alone = in_workers("engine_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
+    alone_floor = in_workers("baseline_lifecycle", PARALLEL_LIFECYCLES // 2, processes=1)
     result = {
         "engine": engine,
         "baseline": floor,

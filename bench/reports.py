@@ -2,8 +2,10 @@
 of the case list at 100k with its peak memory.
 
 Cases are history cases (``demo.history``: copies, field by field, of a dispute and a help request the engine
-closed itself, spread over a year) written in bulk; the reports' counters then catch up once with the audit
-trail (``reports.figures.figures_refresh``, timed: what a bulk load costs). A real daphne serves the project
+closed itself, spread over a year) written in bulk, the first ``GENERATED_AT_MOST`` one by one and the rest as
+copies of those in SQL (``clone_history``: every row of each case, its ids moved on, a reference of its own);
+the reports' counters then catch up once with the audit trail (``reports.figures.figures_refresh``, timed: what
+a bulk load costs). A real daphne serves the project
 (``SERVER_TIMING=1``): each endpoint gets a warm-up and a bounded number of requests, its query count from the
 ``Server-Timing`` header. Targets: the query count constant across sizes, p95 at the largest size ≤ 1.5 × p95
 at the smallest. The XLSX is streamed in a process of its own (Django's test client, the real view, the
@@ -22,7 +24,7 @@ import sys
 import time
 
 from bench.common import ROOT, asgi_server, django_on, scaled, vacuum_analyze, write_result
-from bench.queues import REQUESTS, SERVER_ENV, WARMUP, measure
+from bench.queues import GENERATED_AT_MOST, REQUESTS, SERVER_ENV, WARMUP, kept_rows, measure, triggers_off
 
 DEFAULT_SIZES = scaled("2000,10000", "10000,100000", "10000,100000,1000000")
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_REPORT_SIZES", DEFAULT_SIZES).split(","))
@@ -84,6 +86,91 @@ def xlsx_memory() -> dict:
     }
 
 
+# The tables ``demo.history`` writes for a case: the link of each row to its case, and the copies' ids moved on
+# (``id``, and a link to a row of a table copied here, by that table's offset).
+HISTORY_ROWS = {
+    "Case": "row.id BETWEEN %(first)s AND %(last)s",
+    "DisputeDetail": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "HelpRequestDetail": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "Clock": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "AuditEntry": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "CaseParticipant": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "CaseReturn": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "Assessment": "row.case_id BETWEEN %(first)s AND %(last)s",
+    "PointAward": "row.assessment_id IN (SELECT id FROM cases_assessment WHERE case_id BETWEEN %(first)s AND %(last)s)",
+}
+# A copy's reference: its own case id, seven digits (history's own are ``8xxxxx``, six), in its year.
+CLONE_REFERENCE = (
+    "'TX-' || split_part(row.reference, '-', 2) || '-' || lpad((row.id + {offset})::text, 7, '0')"
+)
+
+
+def clone_history(copies: int) -> int:
+    """``copies`` copies of every history case (the cases from the first history case on), each with every row
+    ``demo.history`` wrote for it (``HISTORY_ROWS``), in one transaction with the row triggers off and what they
+    keep counted again (``kept_rows``); returns how many cases it added. The copies keep their moments: the
+    counters they make are the originals' times ``copies + 1``, as a city of that size would make them."""
+    from django.apps import apps
+    from django.db import connection, transaction
+
+    from demo.history import history_first_case
+
+    first = history_first_case()
+    if first is None or copies < 1:
+        return 0
+    models = {name: apps.get_model("cases", name) for name in HISTORY_ROWS}
+    tables = {model: model._meta.db_table for model in models.values()}
+    with transaction.atomic(), connection.cursor() as cursor:
+        spans = {}
+        for model, table in tables.items():
+            if model._meta.pk.column == "id":
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                spans[model] = cursor.fetchone()[0]
+        last = spans[models["Case"]]
+        cursor.execute("SELECT MAX(id) FROM viewflow_task")
+        first_task = (cursor.fetchone()[0] or 0) + 1
+        with triggers_off(cursor):
+            for name, source in HISTORY_ROWS.items():
+                model = models[name]
+                values = []
+                for field in model._meta.concrete_fields:
+                    moved = model if field.column == "id" else field.related_model
+                    offset = f"(k * {spans[moved]})" if moved in spans else None
+                    if field.column == "reference":
+                        values.append(CLONE_REFERENCE.format(offset=f"(k * {last})"))
+                    else:
+                        values.append(f"row.{field.column}" + (f" + {offset}" if offset else ""))
+                columns = ", ".join(field.column for field in model._meta.concrete_fields)
+                cursor.execute(
+                    f"INSERT INTO {tables[model]} ({columns}) SELECT {', '.join(values)} "
+                    f"FROM {tables[model]} AS row, generate_series(1, {copies:d}) AS k "
+                    f"WHERE {source % {'first': first, 'last': last}}"
+                )
+            kept_rows(cursor, first_task=first_task)
+        for model, table in tables.items():
+            if model in spans:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
+    return (last - first + 1) * copies
+
+
+def grow(history, have: int, to: int) -> None:
+    """From ``have`` cases to ``to``: history cases one by one up to ``GENERATED_AT_MOST``, then copies of all
+    history cases in SQL, and the rest one by one."""
+    from cases.models import Case
+    from demo.history import history_first_case
+
+    if have < GENERATED_AT_MOST:
+        history.add(min(to, GENERATED_AT_MOST) - have)
+    have = Case.objects.count()
+    historic = Case.objects.filter(id__gte=history_first_case() or have + 1).count()
+    if historic:
+        have += clone_history((to - have) // historic)
+    if have < to:
+        history.add(to - have)
+
+
 def main() -> None:
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
@@ -98,7 +185,7 @@ def main() -> None:
     have = 2
     for size in SIZES:
         began = time.monotonic()
-        history.add(size - have)
+        grow(history, have, size)
         have = size
         generated = round(time.monotonic() - began, 1)
         began = time.monotonic()

@@ -51,6 +51,7 @@ from cases.workdays import CALENDAR_ZONE
 
 HISTORY_CASES = int(os.environ.get("DEMO_HISTORY_CASES", "2000"))  # 0: no history
 FIRST_NUMBER = 800_000  # history references: TX-<year>-8xxxxx, far above a year's real numbering
+HISTORY_REFERENCE = r"^TX-[0-9]{4}-8[0-9]{5}$"
 SEED = 20260115
 BATCH = 500
 
@@ -148,7 +149,7 @@ class History:
         self.templates = templates
         self.places = _places(people)
         self.now = timezone.now()
-        self.number = FIRST_NUMBER + Case.objects.filter(reference__regex=r"^TX-[0-9]{4}-8[0-9]{5}$").count()
+        self.number = FIRST_NUMBER + Case.objects.filter(reference__regex=HISTORY_REFERENCE).count()
 
     def person(self, place: Place, person_id: int | None) -> int | None:
         if person_id is None:
@@ -354,7 +355,7 @@ def templates() -> dict[str, Template] | None:
     ):
         case = (
             Case.objects.filter(kind=kind, state=CaseState.CLOSED, unit__name=unit, assessment__isnull=False)
-            .exclude(reference__regex=r"^TX-[0-9]{4}-8[0-9]{5}$")
+            .exclude(reference__regex=HISTORY_REFERENCE)
             .select_related("dispute", "help_request")
             .order_by("pk")
             .first()
@@ -366,7 +367,17 @@ def templates() -> dict[str, Template] | None:
 
 
 def history_exists() -> bool:
-    return Case.objects.filter(reference__regex=r"^TX-[0-9]{4}-8[0-9]{5}$").exists()
+    return Case.objects.filter(reference__regex=HISTORY_REFERENCE).exists()
+
+
+def history_first_case() -> int | None:
+    """The id of the first history case: every case after it is history too (history is loaded last)."""
+    return (
+        Case.objects.filter(reference__regex=HISTORY_REFERENCE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def history_load(people: dict[str, User], *, count: int = HISTORY_CASES, days: int = 365) -> int:

@@ -67,3 +67,79 @@ def test_history_cases_have_the_shapes_the_engine_wrote_and_load_once(people):
         period=Period(date.today() - timedelta(days=400), date.today() + timedelta(days=1)),
     )
     assert (report.total.received, report.total.closed) == (62, 62)
+
+
+def test_the_bench_copies_history_in_sql_with_every_row_and_the_counters_grow_by_as_much(
+    postgres_only, people
+):
+    """``bench.reports.clone_history``: each copy has the rows of its original (ids moved on, a reference of
+    its own), the board's counts are counted again, and the reports' counters, caught up, count every copy."""
+    from bench.reports import clone_history
+    from cases.models import BoardCount, CaseParticipant
+    from reports.selectors import COUNTERS, people_ranking
+
+    dispute_to("closed", people)
+    help_request_to("closed", people)
+    scope = report_scope(people["admin"])
+    period = Period(date.today() - timedelta(days=400), date.today() + timedelta(days=1))
+
+    def figures() -> tuple[dict, dict]:
+        figures_refresh()
+        total = unit_figures(scope=scope, unit=scope.root, period=period).total
+        ranking = people_ranking(scope=scope, unit=scope.root, period=period)
+        return (
+            {name: getattr(total, name) for name in COUNTERS},
+            {row.person_id: (row.steps, row.steps_on_time, row.points, row.rated) for row in ranking},
+        )
+
+    engine_units, engine_people = figures()
+    History(people, templates()).add(20)
+    history_units, history_people = figures()
+    originals = list(Case.objects.filter(reference__regex=r"^TX-[0-9]{4}-8[0-9]{5}$").order_by("pk"))
+    span = Case.objects.order_by("-pk").first().pk
+
+    assert clone_history(2) == 40
+
+    assert Case.objects.count() == 2 + 60
+    for case in originals:
+        for k in (1, 2):
+            copy = Case.objects.get(pk=case.pk + k * span)
+            assert copy.reference == f"TX-{case.reference[3:7]}-{copy.pk:07d}"
+            assert (copy.unit_id, copy.state, copy.created_at, copy.closed_at, copy.due_at) == (
+                case.unit_id,
+                case.state,
+                case.created_at,
+                case.closed_at,
+                case.due_at,
+            )
+            assert engine_shape(copy) == engine_shape(case)
+            assert [
+                (row.actor_id, row.created_at, row.on_time)
+                for row in AuditEntry.objects.filter(case=copy).order_by("pk")
+            ] == [
+                (row.actor_id, row.created_at, row.on_time)
+                for row in AuditEntry.objects.filter(case=case).order_by("pk")
+            ]
+            assert set(
+                CaseParticipant.objects.filter(case=copy).values_list("person_id", "case_created")
+            ) == set(CaseParticipant.objects.filter(case=case).values_list("person_id", "case_created"))
+            assert Clock.objects.get(case=copy).stopped_at == Clock.objects.get(case=case).stopped_at
+            assert sorted(
+                PointAward.objects.filter(assessment__case=copy).values_list("person_id", "points")
+            ) == sorted(PointAward.objects.filter(assessment__case=case).values_list("person_id", "points"))
+    assert sum(BoardCount.objects.filter(state=CaseState.CLOSED).values_list("count", flat=True)) == 62
+
+    units, ranked = figures()
+    assert units == {
+        name: engine_units[name] + 3 * (history_units[name] - engine_units[name]) for name in COUNTERS
+    }
+    assert ranked == {
+        person: tuple(
+            engine + 3 * (history - engine)
+            for engine, history in zip(engine_people.get(person, (0, 0, 0, 0)), counts, strict=True)
+        )
+        for person, counts in history_people.items()
+    }
+    # The sequences are past the copies: history goes on after them.
+    History(people, templates()).add(3)
+    assert Case.objects.count() == 65

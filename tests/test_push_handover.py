@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from demo.lifecycles import help_request_to
-from notifications.events import notify_group, pushes_sent
+from notifications.events import _server_loop, notify_group, pushes_sent
 from tests.test_commit_order import notify
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,11 @@ async def test_a_served_threads_commits_all_arrive_in_commit_order(committed_peo
     channel = await layer.new_channel()
     await layer.group_add(notify_group(lawyer.pk), channel)
 
+    loop = asyncio.get_running_loop()
+
     def served() -> list[int]:  # as a view runs: in the server's sync thread, its loop outside
+        # The thread finds the loop it serves (asgiref's own note of it, pinned in pyproject.toml for that).
+        assert _server_loop() is loop
         ids = []
         for n in range(25):
             with transaction.atomic():
