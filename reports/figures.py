@@ -37,7 +37,7 @@ from cases.models import (
 )
 from cases.transactions import command
 from cases.workdays import CALENDAR_ZONE, WorkCalendar, working_periods
-from notifications.horizon import replay_horizon, unseen_q
+from notifications.horizon import replay_horizon, unseen_first
 from reports.models import (
     SATISFIED_FROM,
     CaseFigures,
@@ -372,9 +372,12 @@ def figures_refresh(*, rounds: int = ROUNDS) -> int:
     for _round in range(rounds):
         horizon = replay_horizon()  # before the read: it covers whatever the read cannot see
         rows = list(
-            AuditEntry.objects.filter(unseen_q(after=cursor.after, horizon=cursor.horizon or None))
-            .order_by("pk")
-            .values_list("pk", "case_id")[:AUDIT_BATCH]
+            unseen_first(
+                AuditEntry.objects.values_list("pk", "case_id"),
+                after=cursor.after,
+                horizon=cursor.horizon,
+                limit=AUDIT_BATCH,
+            )
         )
         if rows:
             case_ids = sorted({case_id for _pk, case_id in rows})

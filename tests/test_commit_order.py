@@ -238,3 +238,24 @@ async def test_a_board_event_committed_after_a_higher_seq_the_board_saw_arrives_
     assert [m["seq"] for m in messages if m["type"] == "event"] == [held.id]
     assert messages[-1]["horizon"] >= snapshot["horizon"]
     await board.disconnect()
+
+
+def test_unseen_first_reads_the_rows_after_the_cursor_and_those_committed_late_by_id(postgres_only, org):
+    """``notifications.horizon.unseen_first`` (the reports' counters read the audit trail so): the rows after
+    ``after`` up to the limit, and a row whose transaction committed after a higher id was read, in id order."""
+    from notifications.horizon import replay_horizon, unseen_first, unseen_q
+
+    lawyer = org["lawyer"]
+    case = help_request_to("dispatched", org, specialties=["legal"])
+    rows = Notification.objects.filter(recipient=lawyer).values_list("pk", flat=True)
+    held = HeldOpen(case, lawyer)
+    horizon = replay_horizon()  # the held transaction is running: the horizon is at or before it
+    later = [notify(case, lawyer, f"第{n}步") for n in range(3)]
+    held.commit()
+    # A reader that saw up to ``later[0]`` while the held row was invisible, with the horizon of that read: the
+    # rows after it, and every row at or after the horizon again (``unseen_q``; the reader drops what it has).
+    assert list(unseen_first(rows, after=later[0], horizon=horizon, limit=10)) == [held.id, *later]
+    assert list(unseen_first(rows, after=later[0], horizon=horizon, limit=2)) == [held.id, later[0]]
+    assert list(rows.filter(unseen_q(after=later[0], horizon=horizon)).order_by("pk")) == [held.id, *later]
+    # Without a horizon, by id alone.
+    assert list(unseen_first(rows, after=later[0], horizon=0, limit=10)) == later[1:]
