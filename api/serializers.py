@@ -119,8 +119,9 @@ class SlaOut(s.Serializer[deadlines.Sla]):
 
 
 def sla_answer(sla: deadlines.Sla) -> dict[str, Any]:
-    """What ``SlaOut`` answers for ``sla``, built directly: every row of a worklist has one, and a serializer
-    per row was a quarter of a page's time (``tests/test_api_rows.py`` checks that the two agree)."""
+    """What ``SlaOut`` answers for ``sla``, built directly: every row of a worklist and of the case list has
+    one, and a serializer per row was most of what serializing a row cost (``tests/test_api_rows.py`` checks
+    that the two agree)."""
     return {
         "due_at": None if sla.due_at is None else sla.due_at.isoformat(),
         "light": str(sla.light),
@@ -222,9 +223,10 @@ class TaskOut(s.Serializer[Task]):
 
 class TaskRows(s.ListSerializer[Task]):
     """A page of ``TaskRow``: each row built directly from the objects the page loaded, the same answer as the
-    declared fields give (``tests/test_api_rows.py`` compares them, value and type, for every kind of row).
-    DRF's walk of each field's dotted source, its nested ``UnitRef`` and ``SlaOut`` cost about 1 ms a row:
-    most of a full page's time. The schema still comes from ``TaskRow``'s declared fields."""
+    declared fields give (``tests/test_api_rows.py`` compares them, value, type and key order, for every kind
+    of row). DRF's walk of each field's dotted source, its nested ``UnitRef`` and an ``SlaOut`` per row cost
+    about 90 µs a row (4.4 ms for a page of 50; this, 0.4 ms). The schema still comes from ``TaskRow``'s
+    declared fields."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         now = timezone.now()
