@@ -5,6 +5,7 @@ reader sees them); orders by priority, due or age; the choice kept per person (`
 queue tasks claimed at once, each on its own; several notifications marked read at once; the counts in the
 menu. Time is frozen with time-machine."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -132,6 +133,24 @@ def test_the_inbox_row_shows_the_full_phone_to_whoever_works_the_case_and_the_fi
     assert "张三 13812341234" in html and "楼上漏水，物业推诿。" in html and "第二行" not in html
     # the supervisor does not work it: in the case list the number is masked, in a worklist he has no row
     assert rows_of(people["supervisor_taixing"], scope="inbox") == []
+
+
+COLUMNS = ["案件", "当事人或企业", "问题描述", "环节", "办理期限", "优先级", "所属单位"]
+
+
+def test_each_cell_of_a_row_is_captioned_with_its_columns_name_in_every_list(people, world):
+    """``data-label``: what a narrow screen shows before each cell (the names are translated once per page)."""
+    dispute_to("triaged", people)  # its triage done: a row of the mediator's archive
+    lists = [
+        (people["lawyer"], "queue", ["选择", *COLUMNS, "等待起始"]),
+        (people["mediator"], "inbox", [*COLUMNS, "等待起始"]),
+        (people["mediator"], "archive", [*COLUMNS, "办结时间"]),
+    ]
+    for user, name, columns in lists:
+        html = page(user, name)
+        rows = re.findall(r'<tr class="priority-[0-9]">(.*?)</tr>', html, flags=re.S)
+        assert re.findall(r"<th>([^<]*)</th>", html) == columns
+        assert rows and all(re.findall(r'<td data-label="([^"]*)"', row) == columns for row in rows)
 
 
 def test_the_lawyer_sees_the_phone_once_he_claimed(people, world):
