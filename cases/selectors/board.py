@@ -10,7 +10,7 @@ from cases.models import AuditEntry, BoardCount, BoardDue, Case, Unit
 from cases.models.audit import BOARD_ACTIONS
 from cases.models.case import TERMINAL_STATES
 from cases.selectors.orders import order_counts_by_unit
-from notifications.horizon import Cursor, cursor_now, unseen_q
+from notifications.horizon import Cursor, cursor_now, unseen_first
 
 NEWEST = 10
 OVERDUE = 20
@@ -202,15 +202,13 @@ def board_events_unseen(
     (``notifications.horizon``) may not have seen, oldest first, with each case as it is now; ``beyond``: the
     last sequence of the previous page. Only audit rows that were pushed live are events: an unmasking or a card
     redemption is not."""
-    entries = (
+    entries = unseen_first(
         AuditEntry.objects.filter(
-            unseen_q(after=after, horizon=horizon),
-            case__unit__path__startswith=root.path,
-            pk__gt=beyond,
-            action__in=BOARD_ACTIONS,
-        )
-        .select_related("case__unit")
-        .order_by("pk")[:limit]
+            case__unit__path__startswith=root.path, pk__gt=beyond, action__in=BOARD_ACTIONS
+        ).select_related("case__unit"),
+        after=after,
+        horizon=horizon,
+        limit=limit,
     )
     return [
         {"type": "event", "seq": entry.pk, "event": str(entry.event_type), "case": board_case(entry.case)}
