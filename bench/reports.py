@@ -88,17 +88,18 @@ def xlsx_memory() -> dict:
 
 # The tables ``demo.history`` writes for a case: the link of each row to its case, and the copies' ids moved on
 # (``id``, and a link to a row of a table copied here, by that table's offset).
+IN_HISTORY = "BETWEEN %(first)s AND %(last)s"
 HISTORY_ROWS = {
-    "Case": "row.id BETWEEN %(first)s AND %(last)s",
-    "DisputeDetail": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "HelpRequestDetail": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "Clock": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "AuditEntry": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "CaseParticipant": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "CaseReturn": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "Assessment": "row.case_id BETWEEN %(first)s AND %(last)s",
-    "PointAward": "row.assessment_id IN (SELECT id FROM cases_assessment WHERE case_id BETWEEN %(first)s AND %(last)s)",
-}
+    "Case": f"row.id {IN_HISTORY}",
+    **{
+        name: f"row.case_id {IN_HISTORY}"
+        for name in (
+            "DisputeDetail", "HelpRequestDetail", "Clock", "AuditEntry", "CaseParticipant", "CaseReturn",
+            "Assessment",
+        )
+    },
+    "PointAward": f"row.assessment_id IN (SELECT id FROM cases_assessment WHERE case_id {IN_HISTORY})",
+}  # fmt: skip
 # A copy's reference: its own case id, seven digits (history's own are ``8xxxxx``, six), in its year.
 CLONE_REFERENCE = (
     "'TX-' || split_part(row.reference, '-', 2) || '-' || lpad((row.id + {offset})::text, 7, '0')"
@@ -146,27 +147,32 @@ def clone_history(copies: int) -> int:
                     f"FROM {tables[model]} AS row, generate_series(1, {copies:d}) AS k "
                     f"WHERE {source % {'first': first, 'last': last}}"
                 )
+                if name == "Case":
+                    added = (
+                        cursor.rowcount
+                    )  # not (last - first + 1) × copies: earlier copies left gaps in the ids
             kept_rows(cursor, first_task=first_task)
         for model, table in tables.items():
             if model in spans:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
                 )
-    return (last - first + 1) * copies
+    return added
 
 
-def grow(history, have: int, to: int) -> None:
-    """From ``have`` cases to ``to``: history cases one by one up to ``GENERATED_AT_MOST``, then copies of all
-    history cases in SQL, and the rest one by one."""
+def grow(history, to: int) -> None:
+    """Up to ``to`` cases: history cases one by one up to ``GENERATED_AT_MOST``, then copies of all history
+    cases in SQL (``clone_history``), and the rest one by one."""
     from cases.models import Case
     from demo.history import history_first_case
 
+    have = Case.objects.count()
     if have < GENERATED_AT_MOST:
         history.add(min(to, GENERATED_AT_MOST) - have)
-    have = Case.objects.count()
-    historic = Case.objects.filter(id__gte=history_first_case() or have + 1).count()
-    if historic:
-        have += clone_history((to - have) // historic)
+        have = Case.objects.count()
+    first = history_first_case()
+    if first is not None:
+        have += clone_history((to - have) // Case.objects.filter(pk__gte=first).count())
     if have < to:
         history.add(to - have)
 
@@ -182,11 +188,9 @@ def main() -> None:
     history = History(people, templates(people))
     headers = credentials_for(people)
     sizes = {}
-    have = 2
     for size in SIZES:
         began = time.monotonic()
-        grow(history, have, size)
-        have = size
+        grow(history, size)
         generated = round(time.monotonic() - began, 1)
         began = time.monotonic()
         while figures_refresh():

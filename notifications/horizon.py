@@ -70,7 +70,7 @@ def unseen_first(rows: models.QuerySet, *, after: int, horizon: int | None, limi
     newer = rows.filter(pk__gt=after).order_by("pk")[:limit]
     if not horizon:
         return newer
-    if connections[rows.db].vendor != "postgresql":  # no transaction ids (nor parts with their own LIMIT)
+    if not connections[rows.db].features.supports_slicing_ordering_in_compound:  # SQLite: the OR, one scan
         return rows.filter(unseen_q(after=after, horizon=horizon)).order_by("pk")[:limit]
     late = rows.filter(txid__gte=horizon, pk__lte=after).order_by()
     return newer.union(late, all=True).order_by("pk")[:limit]

@@ -259,3 +259,21 @@ def test_unseen_first_reads_the_rows_after_the_cursor_and_those_committed_late_b
     assert list(rows.filter(unseen_q(after=later[0], horizon=horizon)).order_by("pk")) == [held.id, *later]
     # Without a horizon, by id alone.
     assert list(unseen_first(rows, after=later[0], horizon=0, limit=10)) == later[1:]
+
+
+def test_unseen_first_answers_what_unseen_q_answers_on_either_database(org):
+    """PostgreSQL reads the two index parts; SQLite (no compound parts with a LIMIT of their own, no transaction
+    ids) the ``OR`` itself, whatever horizon a client sends: the same rows as ``unseen_q`` either way."""
+    from notifications.horizon import replay_horizon, unseen_first, unseen_q
+
+    lawyer = org["lawyer"]
+    case = help_request_to("dispatched", org, specialties=["legal"])
+    rows = Notification.objects.filter(recipient=lawyer).values_list("pk", flat=True)
+    ids = [notify(case, lawyer, f"第{n}步") for n in range(5)]
+    assert list(unseen_first(rows, after=ids[1], horizon=0, limit=2)) == ids[2:4]
+    for after in (0, ids[1], ids[-1]):
+        for horizon in (0, replay_horizon() or 1):
+            for limit in (2, 10):
+                assert list(unseen_first(rows, after=after, horizon=horizon, limit=limit)) == list(
+                    rows.filter(unseen_q(after=after, horizon=horizon or None)).order_by("pk")[:limit]
+                )

@@ -16,7 +16,6 @@ from cases.selectors.cases import (
 )
 
 __all__ = [
-    "union_all",
     "CASE_PAGE_SIZE",
     "CasePage",
     "case_cursor",
@@ -27,4 +26,5 @@ __all__ = [
     "case_shows_personal_data",
     "case_timeline",
     "case_visible_q",
+    "union_all",
 ]
