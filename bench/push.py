@@ -8,7 +8,7 @@ user with N sockets measures the same path as N supervisors.
 
 The part runs ``ROUNDS`` rounds (three) of every size, one after the other in one invocation, and reports each
 round apart: the target is "p99 ≤ 1.2× the baseline at every size in three consecutive runs". Each size of a
-round opens its clients afresh, runs ``WARM_UP`` + ``STEPS`` pairs of steps, an engine step then a baseline step,
+round opens its clients afresh, runs ``WARM_UP`` + its ``STEPS`` pairs of steps, an engine step then a baseline step,
 alternating so that whatever else the machine does disturbs both alike:
 
 - engine: a claim, then a release, then a claim… of one task through the real services (``workflow.services``),
@@ -43,7 +43,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import asgi_server, django_on, summary_ms, write_result
+from bench.common import asgi_server, django_on, scaled, summary_ms, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "tongxin_bench_push"
@@ -52,7 +52,12 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_PUSH_SIZES", "1,100,500").sp
 ROUNDS = int(os.environ.get("BENCH_PUSH_ROUNDS", "3"))
 # BENCH_PUSH_PROFILE=<file>: run daphne under pyinstrument, its profile written there (text, or HTML for *.html).
 PROFILE = os.environ.get("BENCH_PUSH_PROFILE", "")
-STEPS = int(os.environ.get("BENCH_PUSH_STEPS", "24"))  # transactions (engine) or sends (baseline) per size
+# Transactions (engine) or sends (baseline) per size and round: one number for every size, or ``size:steps,…``
+# (a size not named takes the nearest named size below it). A size's receipts come in steps, each step's at
+# every client within one fan-out, so its p99 is about its slowest step's: at 24 steps one disturbed step of 24
+# decides it. ``BENCH_SCALE=full`` (the goals' run) takes enough steps that the p99 rests on several: 200 at
+# one client (cheap: a step is one receipt pair), fewer where a step reaches hundreds of sockets.
+STEPS = os.environ.get("BENCH_PUSH_STEPS", scaled("24", "1:200,100:60,500:30"))
 WARM_UP = 2  # unmeasured steps before each size's
 GAP = 0.15  # seconds of quiet after every client got a step, before the next step
 STEP_TIMEOUT = 10.0
@@ -77,7 +82,7 @@ def main() -> None:
         "server": "one daphne process, channels_redis core layer (Redis db 3), DJANGO_DEBUG=0",
         "clients": "N websocket clients (websockets library) on one asyncio loop, token of the 泰州市 supervisor",
         "transaction": "task_claim / task_release of one 法律 advice task, two board events each",
-        "steps": STEPS,
+        "steps": {size: steps_at(size) for size in SIZES},
         "gap_s": GAP,
         "rounds": rounds,
         "seconds": round(time.monotonic() - started),
@@ -87,25 +92,36 @@ def main() -> None:
     print(f"written: {path}")
 
 
+def steps_at(size: int, steps: str = "") -> int:
+    """The steps of a size by ``BENCH_PUSH_STEPS`` (``steps``): ``24``, or ``1:200,100:60,500:30``."""
+    steps = steps or STEPS
+    if ":" not in steps:
+        return int(steps)
+    named = sorted((int(at), int(count)) for at, count in (part.split(":") for part in steps.split(",")))
+    below = [count for at, count in named if at <= size]
+    return below[-1] if below else named[0][1]
+
+
 def table(result: dict) -> str:
     """The Markdown table of a result (no Django needed)."""
     rounds = result.get("rounds") or [result["sizes"]]  # a result from before rounds: one
     lines = [
         "### Push latency (ws/board/, commit → receipt at each client)",
         "",
-        f"{len(rounds)} rounds of every size; {result['steps']} transactions per size and round (two board events "
-        f"each), {result['gap_s']} s apart after the last receipt; baseline: the same number of raw `group_send` to "
-        "the same group, its steps alternating with the engine's.",
+        f"{len(rounds)} rounds of every size; per size and round, `steps` transactions (two board events each), "
+        f"{result['gap_s']} s apart after the last receipt; baseline: the same number of raw `group_send` to the same "
+        "group, its steps alternating with the engine's.",
         "",
-        "| round | clients | engine p50 ms | engine p99 ms | baseline p50 ms | baseline p99 ms | p99 ratio | lost |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| round | clients | steps | engine p50 ms | engine p99 ms | baseline p50 ms | baseline p99 ms | p99 ratio | lost |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for number, sizes in enumerate(rounds, start=1):
         for size in sizes:
             engine, baseline = size["engine"], size["baseline"]
+            steps = size.get("steps", result["steps"])  # a result from before steps per size: one number
             lines.append(
-                f"| {number} | {size['clients']} | {engine['p50_ms']} | {engine['p99_ms']} | {baseline['p50_ms']} | "
-                f"{baseline['p99_ms']} | {size['p99_ratio']} | {size['lost']} |"
+                f"| {number} | {size['clients']} | {steps} | {engine['p50_ms']} | {engine['p99_ms']} | "
+                f"{baseline['p50_ms']} | {baseline['p99_ms']} | {size['p99_ratio']} | {size['lost']} |"
             )
     ratios = [size["p99_ratio"] for sizes in rounds for size in sizes]
     lines += [
@@ -390,7 +406,7 @@ async def _measure(base: str, setup: dict, engine: Engine, layer, group: str, si
         gc.collect()
         gc.freeze()
         gc.disable()
-        for index in range(WARM_UP + STEPS):
+        for index in range(WARM_UP + steps_at(size)):
             measured = index >= WARM_UP
             t0, seqs = await engine.step()
             engine_seqs.update(seqs)
@@ -441,6 +457,7 @@ async def _measure(base: str, setup: dict, engine: Engine, layer, group: str, si
     engine_summary, baseline_summary = summary_ms(engine_latencies), summary_ms(baseline_latencies)
     return {
         "clients": size,
+        "steps": steps_at(size),
         "engine": engine_summary,
         "baseline": baseline_summary,
         "p99_ratio": round(engine_summary["p99_ms"] / baseline_summary["p99_ms"], 2),

@@ -5,9 +5,10 @@ point. No Django and no server: the tables are made from the JSON a run writes."
 from bench import memory, push, report, soak
 
 
-def size(clients: int, ratio: float, lost: int = 0) -> dict:
+def size(clients: int, ratio: float, lost: int = 0, steps: int | None = None) -> dict:
     return {
         "clients": clients,
+        **({} if steps is None else {"steps": steps}),
         "engine": {"p50_ms": 4.0, "p99_ms": 9.0},
         "baseline": {"p50_ms": 3.5, "p99_ms": 8.0},
         "p99_ratio": ratio,
@@ -17,24 +18,34 @@ def size(clients: int, ratio: float, lost: int = 0) -> dict:
 
 def test_the_push_table_has_a_row_per_round_and_size_and_names_the_worst_ratio():
     result = {
-        "steps": 30,
+        "steps": {1: 200, 500: 30},
         "gap_s": 0.15,
-        "rounds": [[size(1, 1.13), size(500, 0.95)], [size(1, 1.21), size(500, 1.0, lost=2)]],
+        "rounds": [
+            [size(1, 1.13, steps=200), size(500, 0.95, steps=30)],
+            [size(1, 1.21, steps=200), size(500, 1.0, lost=2, steps=30)],
+        ],
     }
     lines = push.table(result).splitlines()
-    assert lines[2].startswith("2 rounds of every size; 30 transactions per size and round")
+    assert lines[2].startswith("2 rounds of every size; per size and round, `steps` transactions")
     assert lines[6:10] == [
-        "| 1 | 1 | 4.0 | 9.0 | 3.5 | 8.0 | 1.13 | 0 |",
-        "| 1 | 500 | 4.0 | 9.0 | 3.5 | 8.0 | 0.95 | 0 |",
-        "| 2 | 1 | 4.0 | 9.0 | 3.5 | 8.0 | 1.21 | 0 |",
-        "| 2 | 500 | 4.0 | 9.0 | 3.5 | 8.0 | 1.0 | 2 |",
+        "| 1 | 1 | 200 | 4.0 | 9.0 | 3.5 | 8.0 | 1.13 | 0 |",
+        "| 1 | 500 | 30 | 4.0 | 9.0 | 3.5 | 8.0 | 0.95 | 0 |",
+        "| 2 | 1 | 200 | 4.0 | 9.0 | 3.5 | 8.0 | 1.21 | 0 |",
+        "| 2 | 500 | 30 | 4.0 | 9.0 | 3.5 | 8.0 | 1.0 | 2 |",
     ]
     assert lines[-1] == "p99 ratio at most **1.21** over 4 measurements (goal ≤ 1.2 in every one)."
 
 
 def test_a_push_result_from_before_rounds_is_one_round():
     lines = push.table({"steps": 40, "gap_s": 0.25, "sizes": [size(100, 0.9)]}).splitlines()
-    assert lines[6] == "| 1 | 100 | 4.0 | 9.0 | 3.5 | 8.0 | 0.9 | 0 |"
+    assert lines[6] == "| 1 | 100 | 40 | 4.0 | 9.0 | 3.5 | 8.0 | 0.9 | 0 |"
+
+
+def test_push_steps_are_one_number_or_one_per_size_the_nearest_named_below():
+    assert [push.steps_at(n, "24") for n in (1, 100, 500)] == [24, 24, 24]
+    named = "1:200,100:60,500:30"
+    assert [push.steps_at(n, named) for n in (1, 50, 100, 499, 500, 2000)] == [200, 200, 60, 60, 30, 30]
+    assert push.steps_at(1, "100:60,500:30") == 60  # below every named size: the smallest's
 
 
 def test_the_memory_table_says_whether_the_goal_is_met():
