@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from notifications.horizon import Cursor, cursor_now, unseen_q
+from notifications.horizon import Cursor, cursor_now, unseen_first
 from notifications.models import Notification, ToastPreference
 from notifications.types import EventType, Hears
 
@@ -19,9 +19,11 @@ def notification_list_unseen(
 ) -> list[Notification]:
     """The user's own notifications a reader who saw up to id ``after`` (with the replay ``horizon`` it was
     given, ``notifications.horizon``) may not have seen, oldest first: the rows after that id and the rows that
-    committed at or after that horizon, whatever their id. ``beyond``: the last id of the previous page."""
-    rows = Notification.objects.filter(unseen_q(after=after, horizon=horizon), recipient=user, pk__gt=beyond)
-    return list(rows.order_by("pk")[:limit])
+    committed at or after that horizon, whatever their id. ``beyond``: the last id of the previous page. Read
+    by ``unseen_first``, each part from its own index, so a reader long away does not walk the user's whole
+    stream from its start."""
+    rows = Notification.objects.filter(recipient=user, pk__gt=beyond)
+    return list(unseen_first(rows, after=after, horizon=horizon, limit=limit))
 
 
 def notification_stream_start(*, user: "User") -> Cursor:
