@@ -624,7 +624,7 @@ def kept_rows(cursor: Any, *, first_task: int) -> None:
     cursor.execute("DELETE FROM cases_boardcount")
     cursor.execute(_migration("cases", "_board_counts").BACKFILL)
     cursor.execute("DELETE FROM cases_boarddue")
-    cursor.execute(_migration("cases", "_board_lights").BACKFILL["postgresql"])
+    cursor.execute(_migration("cases", "_board_due_slots").BACKFILL["postgresql"])
     cursor.execute(
         _migration("workflow", "_task_order").BACKFILL["postgresql"] + f" AND t.id >= {first_task:d}"
     )

@@ -36,13 +36,13 @@ def counted() -> dict[tuple[int, str, int], int]:
 
 
 def kept_due() -> dict[tuple, int]:
-    """The kept lights' rows that count something, by (unit, yellow day, due day, paused)."""
+    """The kept lights' rows that count something, by (unit, yellow day, due day, paused, slot)."""
     from cases.models import BoardDue
 
     rows = BoardDue.objects.exclude(count=0).values_list(
-        "unit_id", "yellow_day", "due_day", "paused", "count"
+        "unit_id", "yellow_day", "due_day", "paused", "slot", "count"
     )
-    return {tuple(row[:4]): row[4] for row in rows}
+    return {tuple(row[:5]): row[5] for row in rows}
 
 
 def due_counted() -> dict[tuple, int]:
@@ -55,8 +55,15 @@ def due_counted() -> dict[tuple, int]:
     cases = Case.objects.exclude(state__in=TERMINAL_STATES).filter(
         yellow_at__isnull=False, due_at__isnull=False
     )
-    for unit_id, yellow_at, due_at, paused in cases.values_list("unit_id", "yellow_at", "due_at", "paused"):
-        key = (unit_id, yellow_at.astimezone(UTC).date(), due_at.astimezone(UTC).date(), paused)
+    rows = cases.values_list("unit_id", "yellow_at", "due_at", "paused", "pk")
+    for unit_id, yellow_at, due_at, paused, pk in rows:
+        key = (
+            unit_id,
+            yellow_at.astimezone(UTC).date(),
+            due_at.astimezone(UTC).date(),
+            paused,
+            pk % BOARD_COUNT_SLOTS,
+        )
         counts[key] = counts.get(key, 0) + 1
     return counts
 
@@ -195,3 +202,51 @@ def test_the_lights_from_kept_days_and_todays_cases_are_a_direct_count_at_every_
         lit += shown["red"] + shown["yellow"]
     assert lit > 0 and BoardDue.objects.exists()
     assert sum(child["red"] for child in shown["children"]) == shown["red"] == direct_lights(units)[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_pausing_cases_of_one_unit_and_day_do_not_wait_for_each_other(
+    people, postgres_only, time_machine
+):
+    """Every case of a unit registered on one day has the same (unit, yellow day, due day) in ``BoardDue``: one
+    row each, a transaction pausing one case held it until its commit, and the other waited. Spread over slots by
+    case id, two cases of neighbouring ids move rows of their own."""
+    import threading
+    from datetime import datetime
+
+    from django.db import OperationalError
+
+    from cases.workdays import CALENDAR_ZONE
+
+    time_machine.move_to(datetime(2026, 11, 2, 9, tzinfo=CALENDAR_ZONE), tick=False)
+    first, second = dispute_to("registered", people), dispute_to("registered", people)
+    assert (first.due_at, first.yellow_at) == (second.due_at, second.yellow_at)
+    assert first.pk % BOARD_COUNT_SLOTS != second.pk % BOARD_COUNT_SLOTS
+    paused, go = threading.Event(), threading.Event()
+
+    def pause_first_and_hold():
+        try:
+            with transaction.atomic():
+                Case.objects.filter(pk=first.pk).update(paused=True)
+                paused.set()
+                go.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=pause_first_and_hold)
+    holder.start()
+    try:
+        assert paused.wait(10)
+        # When the other case is paused while the first one's transaction is still open
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # a wait for the first one's commit fails here
+            try:
+                Case.objects.filter(pk=second.pk).update(paused=True)
+            except OperationalError as error:
+                pytest.fail(f"waited for the other transaction: {error}")
+    finally:
+        go.set()
+        holder.join(10)
+    # Then both committed, and the kept rows are the cases' own
+    assert Case.objects.filter(paused=True).count() == 2
+    assert kept_due() == due_counted() != {}

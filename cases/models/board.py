@@ -33,7 +33,8 @@ class BoardCount(models.Model):
 
 class BoardDue(models.Model):
     """How many open cases of a unit turn yellow on one day and are due on another (UTC days), paused or not:
-    only cases with a yellow moment (every open case with a deadline). Kept by a trigger like ``BoardCount``.
+    only cases with a yellow moment (every open case with a deadline). Kept by a trigger like ``BoardCount``, and
+    spread over slots like it: the cases of a unit registered on one day share their days.
 
     Lights change with the clock, not with writes, so the board cannot keep them counted; but a day's rows are
     all red once the day they are due is over, and all yellow (unless paused) once the day they turn yellow is
@@ -45,14 +46,19 @@ class BoardDue(models.Model):
     yellow_day = models.DateField(_("turns yellow on"))
     due_day = models.DateField(_("due on"))
     paused = models.BooleanField(_("paused"))
+    slot = models.PositiveSmallIntegerField(
+        _("slot")
+    )  # ``BOARD_COUNT_SLOTS`` rows a key, by case id, as there
     count = models.IntegerField(_("cases"), default=0)
 
     class Meta:
         verbose_name = _("board due count")
         verbose_name_plural = _("board due counts")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "yellow_day", "due_day", "paused"], name="board_due_once")
+            models.UniqueConstraint(
+                fields=["unit", "yellow_day", "due_day", "paused", "slot"], name="board_due_once"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id}·{self.yellow_day}→{self.due_day}·{self.paused}: {self.count}"
+        return f"{self.unit_id}·{self.yellow_day}→{self.due_day}·{self.paused}·{self.slot}: {self.count}"
