@@ -3,7 +3,7 @@ reference), built once per page: each row fills the blank by joining strings, no
 ``{% blocktranslate %}`` of its own (reversing a URL and translating a message cost a worklist a few
 microseconds a row each)."""
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from django.urls import reverse
 
@@ -11,12 +11,17 @@ BLANK = "\x00"  # in no URL and no message
 ID = 987654321  # an id no URL holds otherwise: what a row's id replaces
 
 
-class Around(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Around:
     """A text around its one blank: ``{{ around.before }}{{ value }}{{ around.after }}`` is the text with
     ``value`` in the blank."""
 
     before: str
     after: str
+
+    def __getitem__(self, name: str) -> str:
+        # A template looks a name up as a key first: answered here, not by a ``TypeError`` each row.
+        return getattr(self, name)
 
 
 def around(text: str, blank: str) -> Around:
