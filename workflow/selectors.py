@@ -3,7 +3,7 @@ reads of pages and the API: the cases' own rule (``cases.selectors``) with the r
 adds."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -420,7 +420,8 @@ def worklist_page(
     by_id = {row[0]: row for row in values}
     clocks = clock_moments_of_tasks(kept)
     now = timezone.now()
-    page = [_worklist_row(by_id[pk], clocks.get(pk), user=user, now=now) for pk in kept]
+    shows = cache(personal_data_shown(user))  # a page's rows share a few kinds, units and participations
+    page = [_worklist_row(by_id[pk], clocks.get(pk), shows=shows, now=now) for pk in kept]
     if len(ids) > size:
         last = dict(zip(keys, by_id[kept[-1]][len(ROW_COLUMNS) :], strict=True))
         return TaskPage(rows=page, next_cursor=task_cursor(last, keys))
@@ -527,14 +528,28 @@ def node_of(ref: str) -> CaseTask:
     return import_task_by_ref(ref)
 
 
+def personal_data_shown(user: User) -> Callable[[str, int, bool], bool]:
+    """``rules.shows_personal_data`` to ``user`` of a case of a kind, at a unit, whether they took part in it:
+    all the rule reads of a case (``rules.CaseAtUnit``), so a page asks it once for each of these it holds, not
+    once a row (each question reads the person's roles and unit again, through the request's lazy user)."""
+
+    def shown(kind: str, unit_id: int, took_part: bool) -> bool:
+        return rules.shows_personal_data(CaseAtUnit(kind, unit_id), user, took_part=took_part)
+
+    return shown
+
+
 def _worklist_row(
-    values: tuple, clock: deadlines.ClockMoments | None, *, user: User, now: datetime
+    values: tuple,
+    clock: deadlines.ClockMoments | None,
+    *,
+    shows: Callable[[str, int, bool], bool],
+    now: datetime,
 ) -> WorklistRow:
     (pk, ref, status, owner, created, finished, reference, kind, priority, unit_id, unit_name, description,
      applicant, applicant_phone, enterprise, contact_phone, took_part, has_open_order) = values[: len(ROW_COLUMNS)]  # fmt: skip
     is_dispute = kind == CaseKind.DISPUTE
     party, phone = (applicant, applicant_phone) if is_dispute else (enterprise, contact_phone)
-    shown = rules.shows_personal_data(CaseAtUnit(kind, unit_id), user, took_part=bool(took_part))
     return WorklistRow(
         id=pk,
         node=node_of(ref),
@@ -549,7 +564,7 @@ def _worklist_row(
         unit_id=unit_id,
         unit_name=unit_name,
         party=party,
-        phone=phone if shown else mask_phone(phone),
+        phone=phone if shows(kind, unit_id, bool(took_part)) else mask_phone(phone),
         summary=summary_line(description),
         has_open_order=has_open_order,
     )
