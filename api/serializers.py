@@ -237,7 +237,7 @@ def task_row_answer(row: WorklistRow) -> dict[str, Any]:
         "id": row.id,
         "reference": row.reference,
         "step": row.node.name,
-        "title": str(row.node.task_title),  # translated: a lazy text
+        "title": row.title,
         "status": row.status,
         "owner": row.owner,
         "created": row.created.isoformat(),

@@ -231,7 +231,7 @@ def worklist(
 ) -> QuerySet[Task]:
     """One of the person's worklists (``inbox``, ``queue``, ``archive``), filtered and ordered, each row with
     its case's party or enterprise, its step's due moment (``due``) and whether the person took part in the
-    case (``took_part``, for masking: ``worklist_rows``). ``light``: the step's light now (``Light``, or
+    case (``took_part``, for masking as ``worklist_page`` does). ``light``: the step's light now (``Light``, or
     ``NO_DEADLINE_LIGHT`` for a step without a due moment); ``q``: as the case list searches
     (``case_selectors.case_search_q``: phone numbers by their digits where the person sees them). Whatever
     the filters and the page, a page costs the same queries."""
@@ -495,8 +495,8 @@ PRIORITY_LABELS = dict(Priority.choices)  # lazy: translated when shown
 # columns, its case's, the party's or enterprise's (one of the two is null), and what the reader's row adds.
 ROW_COLUMNS = (
     "id",
-    ORDER
-    + "flow_task",  # the node's reference as text (the task's own column would import its node each row)
+    # the node's reference as text (the task's own column imports its node for each row)
+    ORDER + "flow_task",
     "status",
     "owner__username",
     "created",
@@ -567,7 +567,7 @@ def _worklist_row(
         party=party,
         phone=phone if shows(kind, unit_id, bool(took_part)) else mask_phone(phone),
         summary=summary_line(description),
-        has_open_order=has_open_order,
+        has_open_order=bool(has_open_order),  # SQLite answers 0 or 1
     )
 
 
