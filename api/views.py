@@ -305,15 +305,11 @@ def task_list(request: Request) -> Response:
         size=values["page_size"] or TASK_PAGE_SIZE,
         **query.filters(),
     )
-    tasks = []
-    for row in task_selectors.worklist_rows(page.tasks, user=user):
-        row.task.row = row  # what ``answers.TaskRow`` shows of its case
-        tasks.append(row.task)
     next_url = None
     if page.next_cursor:
         url = remove_query_param(request.build_absolute_uri(), "page")
         next_url = replace_query_param(url, "after", page.next_cursor)
-    return Response(answers.TaskPage({"next": next_url, "results": tasks}).data)
+    return Response(answers.TaskPage({"next": next_url, "results": page.rows}).data)
 
 
 @extend_schema(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
@@ -191,7 +192,17 @@ def clock_light_q(light_name: str, *, at: datetime) -> Q:
     return lights[light_name]
 
 
-def clock_sla(clock: Clock | None, now: datetime) -> Sla:
+class ClockMoments(NamedTuple):
+    """What a step's light is read from (``clock_sla``): its clock's moments, read as values for rows that
+    load no clock (``cases.selectors.clocks.clock_moments_of_tasks``)."""
+
+    due_at: datetime | None
+    yellow_at: datetime | None
+    paused_at: datetime | None
+    stopped_at: datetime | None
+
+
+def clock_sla(clock: Clock | ClockMoments | None, now: datetime) -> Sla:
     """A step's: a done step shows how it ended (red if late); a paused one is paused, or red if it was late
     when it was paused (its due moment moves on by the pause only when it resumes, so the pause is counted as
     standing still: ``paused_at`` is the moment to judge it by)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Q
 
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
     from cases.models import Case, User
 
 NOTHING = Q(pk__in=[])
+
+
+class CaseAtUnit(Protocol):
+    """What the rule of the parties' personal data reads of a case: its kind and its unit. A ``Case``, or a row
+    of a worklist read as values (``workflow.selectors.WorklistRow``), which loads no case."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def unit_id(self) -> int: ...
 
 
 class Audience(StrEnum):
@@ -78,7 +89,7 @@ def worker_role_for_kind(kind: str) -> Role:
     return Role.MEDIATOR if kind == CaseKind.DISPUTE else Role.LIAISON
 
 
-def worker_role(case: Case) -> Role:
+def worker_role(case: CaseAtUnit) -> Role:
     return worker_role_for_kind(case.kind)
 
 
@@ -96,7 +107,7 @@ def administrators_people_q() -> Q:
 # ---- works the case: a mediator (dispute) or liaison officer (help request) of the case's own unit --------
 
 
-def works_case(case: Case, user: User) -> bool:
+def works_case(case: CaseAtUnit, user: User) -> bool:
     return _active(user) and user.has_role(worker_role(case)) and user.unit_id == case.unit_id
 
 
@@ -340,7 +351,7 @@ def units_seen(user: User) -> Q:
     return NOTHING
 
 
-def shows_personal_data(case: Case, user: User, *, took_part: bool) -> bool:
+def shows_personal_data(case: CaseAtUnit, user: User, *, took_part: bool) -> bool:
     """Parties' phone and ID numbers: to administrators, the case's workers (``works_case``: its own unit's
     mediators or liaison officers, while it is at their unit) and whoever else holds or held one of its tasks
     (``took_part``: a professional after claiming, a supervisor who worked a step). A worker of the case's kind

@@ -1,4 +1,4 @@
-"""A page of worklist rows (``api.serializers.TaskRows``, built directly from the page's objects) answers what
+"""A page of worklist rows (``api.serializers.TaskRows``, built directly from the page's rows) answers what
 ``TaskRow``'s declared fields answer, value for value, type for type and key for key in their order, for every
 kind of row: waiting and claimed, done, paused, red, yellow and green, without a clock, a dispute and a help
 request, the phone masked and shown. ``sla_answer`` answers what ``SlaOut`` answers. Were a field added,
@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
-from viewflow.workflow.models import Task
 
 from api.serializers import SlaOut, TaskRow, sla_answer
 from cases.deadlines import Sla
@@ -19,7 +18,7 @@ from cases.models import Clock, Light
 from demo.lifecycles import dispute_to, help_request_to
 from tests.helpers import open_task
 from workflow import services
-from workflow.selectors import worklist_page, worklist_rows
+from workflow.selectors import WorklistRow, worklist_page
 
 
 def typed(value: Any) -> Any:
@@ -31,13 +30,9 @@ def typed(value: Any) -> Any:
     return (type(value), value)
 
 
-def page_tasks(user, scope: str) -> list[Task]:
-    """The tasks of the first page of a worklist, each with its ``row``, as ``api.views.task_list`` gives them."""
-    tasks = []
-    for row in worklist_rows(worklist_page(user=user, scope=scope).tasks, user=user):
-        row.task.row = row
-        tasks.append(row.task)
-    return tasks
+def page_rows(user, scope: str) -> list[WorklistRow]:
+    """The rows of the first page of a worklist, as ``api.views.task_list`` answers them."""
+    return worklist_page(user=user, scope=scope).rows
 
 
 @pytest.mark.parametrize("paused", [False, True])
@@ -75,11 +70,11 @@ def test_a_page_of_rows_is_what_the_declared_fields_answer_for_every_kind_of_row
 
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            tasks = [task for user, scope in pages for task in page_tasks(user, scope)]
+            rows = [row for user, scope in pages for row in page_rows(user, scope)]
 
             # when: the page is answered at once, and each row by the declared fields
-            page = TaskRow(tasks, many=True).data
-            declared = [TaskRow(task).data for task in tasks]
+            page = TaskRow(rows, many=True).data
+            declared = [TaskRow(row).data for row in rows]
 
             # then: the same rows, to the type of each value and the order of the keys, and the same bytes
             assert typed(page) == typed(declared)

@@ -96,7 +96,7 @@ def test_keyset_pages_walk_the_whole_list_in_its_order(worked, who, scope, sort)
     walked, after = [], ""
     while True:
         page = selectors.worklist_page(user=user, scope=scope, sort=sort, after=after, size=2)
-        walked += [task.pk for task in page.tasks]
+        walked += [row.id for row in page.rows]
         if page.next_cursor is None:
             break
         after = page.next_cursor
@@ -175,7 +175,7 @@ def test_a_queue_is_read_a_page_per_step_from_its_index_on_postgresql(postgres_o
     )
     with CaptureQueriesContext(connection) as captured:
         page = selectors.worklist_page(user=lawyer, scope="queue", size=2)
-    assert [task.pk for task in page.tasks] == [task.pk for task in selectors.task_queue(user=lawyer)][:2]
+    assert [row.id for row in page.rows] == [task.pk for task in selectors.task_queue(user=lawyer)][:2]
     ids = captured.captured_queries[0]["sql"]
     assert f"\"flow_task\" = '{legal}'" in ids and "= ANY(ARRAY(SELECT" in ids and "JOIN" not in ids
     plan = explained(ids)  # the lawyer's one step: its index in the queue's order, cut after the page

@@ -3,10 +3,11 @@ reads of pages and the API: the cases' own rule (``cases.selectors``) with the r
 adds."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -19,10 +20,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.fields import get_task_ref, import_task_by_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -33,8 +35,10 @@ from cases.masking import mask_phone
 from cases.models import (
     Attachment,
     Case,
+    CaseKind,
     CaseReturn,
     Clock,
+    Priority,
     Role,
     SupervisionOrder,
     Unit,
@@ -44,7 +48,8 @@ from cases.models import (
 from cases.selectors import attachments as attachment_selectors
 from cases.selectors import orders as order_selectors
 from cases.selectors.cases import case_search_q, case_took_part_q
-from cases.selectors.clocks import clock_due_of_task, clocks_of_tasks
+from cases.selectors.clocks import clock_due_of_task, clock_moments_of_tasks, clocks_of_tasks
+from cases.selectors.orders import order_open_on_case_of_task
 from cases.selectors.returns import return_get_for_user as _return_get_for_user
 from workflow.flows import FLOWS
 from workflow.models import HELD_STATUSES, TaskOrder
@@ -226,7 +231,7 @@ def worklist(
 ) -> QuerySet[Task]:
     """One of the person's worklists (``inbox``, ``queue``, ``archive``), filtered and ordered, each row with
     its case's party or enterprise, its step's due moment (``due``) and whether the person took part in the
-    case (``took_part``, for masking: ``worklist_rows``). ``light``: the step's light now (``Light``, or
+    case (``took_part``, for masking as ``worklist_page`` does). ``light``: the step's light now (``Light``, or
     ``NO_DEADLINE_LIGHT`` for a step without a due moment); ``q``: as the case list searches
     (``case_selectors.case_search_q``: phone numbers by their digits where the person sees them). Whatever
     the filters and the page, a page costs the same queries."""
@@ -255,13 +260,13 @@ def worklist_orders(
 ) -> QuerySet[TaskOrder]:
     """``worklist`` on the order rows alone (``TaskOrder``), in its order: what a page reads first, by index and
     up to a page, before it reads the page's tasks with their cases (``worklist_page``)."""
-    scopes = {
-        "queue": Q(queue_filter(user, prefix=""), queued(prefix="")),
-        "inbox": Q(owner=user, status__in=HELD_STATUSES),
-        "archive": Q(owner=user, status=STATUS.DONE),
+    scopes = {  # built for the one asked: the queue's reach costs an inbox's page a millisecond for nothing
+        "queue": lambda: Q(queue_filter(user, prefix=""), queued(prefix="")),
+        "inbox": lambda: Q(owner=user, status__in=HELD_STATUSES),
+        "archive": lambda: Q(owner=user, status=STATUS.DONE),
     }
     rows = _worklist_filtered(
-        TaskOrder.objects.filter(scopes[scope]),
+        TaskOrder.objects.filter(scopes[scope]()),
         user=user,
         kind=kind,
         step=step,
@@ -336,18 +341,19 @@ _NUMBER = re.compile(r"[0-9]{1,18}")  # fits a bigint
 
 @dataclass(frozen=True)
 class TaskPage:
-    """One page of a worklist in its order. ``next_cursor`` is the ``after`` of the page that follows it."""
+    """One page of a worklist in its order (``WorklistRow``). ``next_cursor`` is the ``after`` of the page that
+    follows it."""
 
-    tasks: list[Task]
+    rows: list["WorklistRow"]
     next_cursor: str | None
 
 
-def task_cursor(task: Task, keys: tuple[Key, ...]) -> str:
-    """Where a page ends: the task's values of the list's order (moments in microseconds since 1970), joined
-    by ``-``."""
+def task_cursor(order: dict[Key, Any], keys: tuple[Key, ...]) -> str:
+    """Where a page ends: its last task's values of the list's order (its ``TaskOrder``'s, by key; moments in
+    microseconds since 1970), joined by ``-``."""
     values = []
     for key in keys:
-        value = getattr(task.order, key.field + "_id" if key.field == "task" else key.field)
+        value = order[key]
         values.append(str((value - _EPOCH) // timedelta(microseconds=1) if key.moment else value))
     return "-".join(values)
 
@@ -384,13 +390,13 @@ def worklist_page(
     after: str = "",
     size: int = TASK_PAGE_SIZE,
     sort: str = "",
-    annotations: dict | None = None,
+    open_orders: bool = False,
     **filters,
 ) -> TaskPage:
     """A page of ``worklist`` after the cursor ``after`` (keyset over the task's ``TaskOrder``: no OFFSET, no
     COUNT), so a deep page costs what the first one does, however long the list: the page's task ids from the
-    order rows alone (``worklist_orders``), then those tasks with their cases (two queries); ``annotations``:
-    what the caller adds to each row."""
+    order rows alone (``worklist_orders``), then those tasks' rows as values, then their clocks (three queries).
+    ``open_orders``: each row says whether its case has an open supervision order (the pages show it)."""
     keys = worklist_order(scope, sort)
     ids = None
     if scope == "queue":
@@ -400,18 +406,27 @@ def worklist_page(
         if after:
             rows = rows.filter(_after_q(after, keys))
         ids = list(rows.values_list("task_id", flat=True)[: size + 1])
+    kept = ids[:size]
     took_part = case_took_part_q(user, CASE_OF_TASK + "id")
-    by_id = (
-        Task.objects.filter(pk__in=ids)
-        .select_related(*WORKLIST_RELATED, "order")
-        .annotate(due=clock_due_of_task(), took_part=ExpressionWrapper(took_part, BooleanField()))
-        .annotate(**(annotations or {}))
-        .in_bulk()
+    order_columns = [ORDER + key.field for key in keys]
+    values = (
+        Task.objects.filter(pk__in=kept)
+        .annotate(
+            took_part=ExpressionWrapper(took_part, BooleanField()),
+            has_open_order=order_open_on_case_of_task() if open_orders else Value(False),
+        )
+        .values_list(*ROW_COLUMNS, *order_columns)
+        .order_by()  # in the ids' order, below: not the task's own (``-created``)
     )
-    tasks = [by_id[pk] for pk in ids]
-    if len(tasks) > size:
-        return TaskPage(tasks=tasks[:size], next_cursor=task_cursor(tasks[size - 1], keys))
-    return TaskPage(tasks=tasks, next_cursor=None)
+    by_id = {row[0]: row for row in values}
+    clocks = clock_moments_of_tasks(kept)
+    now = timezone.now()
+    shows = cache(personal_data_shown(user))  # a page's rows share a few kinds, units and participations
+    page = [_worklist_row(by_id[pk], clocks.get(pk), shows=shows, now=now) for pk in kept]
+    if len(ids) > size:
+        last = dict(zip(keys, by_id[kept[-1]][len(ROW_COLUMNS) :], strict=True))
+        return TaskPage(rows=page, next_cursor=task_cursor(last, keys))
+    return TaskPage(rows=page, next_cursor=None)
 
 
 def task_light_q(light: str, *, at: datetime) -> Q:
@@ -423,16 +438,137 @@ def task_light_q(light: str, *, at: datetime) -> Q:
     return lit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorklistRow:
-    """What a worklist shows of one task: its case, who the case is about (the party, or the enterprise) and
-    their phone as this reader may see it (``rules.shows_personal_data``), the question in one line."""
+    """What a worklist shows of one task, read as values (``worklist_page``; model instances cost eight objects a
+    row): the task (``id``, its step's ``node``, ``status``, its ``owner``'s login, ``created``, ``finished``,
+    its step's ``sla`` at the moment the page was read), its case (``reference``, ``kind``, ``priority``, unit),
+    who the case is about (the party, or the enterprise) and their phone as this reader may see it
+    (``rules.shows_personal_data``), the question in one line, and, where asked, whether the case has an open
+    supervision order."""
 
-    task: Task
-    case: Case
+    id: int
+    node: CaseTask
+    status: str
+    owner: str | None
+    created: datetime
+    finished: datetime | None
+    sla: deadlines.Sla
+    reference: str
+    kind: str
+    priority: int
+    unit_id: int
+    unit_name: str
     party: str
     phone: str
     summary: str
+    has_open_order: bool
+
+    def __getitem__(self, name: str) -> Any:
+        # A template looks a name up as a key first, then as an attribute: a row answers the first (the
+        # ``TypeError`` of the second way cost a page about 1 µs for each of the fifteen values a row shows).
+        return getattr(self, name)
+
+    # Translated when read (a page shows them once a row: a lazy text costs a template several lookups each)
+    @property
+    def title(self) -> str:
+        return str(self.node.task_title)
+
+    @property
+    def priority_label(self) -> str:
+        return str(PRIORITY_LABELS[self.priority])
+
+    @property
+    def unit(self) -> "UnitOfRow":
+        return UnitOfRow(self.unit_id, self.unit_name)
+
+
+class UnitOfRow(NamedTuple):
+    """A row's unit as a reference to it reads it (``pk``, ``name``)."""
+
+    pk: int
+    name: str
+
+
+PRIORITY_LABELS = dict(Priority.choices)  # lazy: translated when shown
+# What ``worklist_page`` reads of each task, in the order ``_worklist_row`` takes them: the task's own
+# columns, its case's, the party's or enterprise's (one of the two is null), and what the reader's row adds.
+ROW_COLUMNS = (
+    "id",
+    # the node's reference as text (the task's own column imports its node for each row)
+    ORDER + "flow_task",
+    "status",
+    "owner__username",
+    "created",
+    "finished",
+    CASE_OF_TASK + "reference",
+    CASE_OF_TASK + "kind",
+    CASE_OF_TASK + "priority",
+    CASE_OF_TASK + "unit_id",
+    CASE_OF_TASK + "unit__name",
+    CASE_OF_TASK + "description",
+    CASE_OF_TASK + "dispute__applicant_name",
+    CASE_OF_TASK + "dispute__applicant_phone",
+    CASE_OF_TASK + "help_request__enterprise_name",
+    CASE_OF_TASK + "help_request__contact_phone",
+    "took_part",
+    "has_open_order",
+)
+
+
+class CaseAtUnit(NamedTuple):
+    """What the rule of personal data reads of a row's case (``rules.CaseAtUnit``)."""
+
+    kind: str
+    unit_id: int
+
+
+@cache
+def node_of(ref: str) -> CaseTask:
+    """The step of a task's ``flow_task`` reference (``app/flows.Flow.node``)."""
+    return import_task_by_ref(ref)
+
+
+def personal_data_shown(user: User) -> Callable[[str, int, bool], bool]:
+    """``rules.shows_personal_data`` to ``user`` of a case of a kind, at a unit, whether they took part in it:
+    all the rule reads of a case (``rules.CaseAtUnit``), so a page asks it once for each of these it holds, not
+    once a row (each question reads the person's roles and unit again, through the request's lazy user)."""
+
+    def shown(kind: str, unit_id: int, took_part: bool) -> bool:
+        return rules.shows_personal_data(CaseAtUnit(kind, unit_id), user, took_part=took_part)
+
+    return shown
+
+
+def _worklist_row(
+    values: tuple,
+    clock: deadlines.ClockMoments | None,
+    *,
+    shows: Callable[[str, int, bool], bool],
+    now: datetime,
+) -> WorklistRow:
+    (pk, ref, status, owner, created, finished, reference, kind, priority, unit_id, unit_name, description,
+     applicant, applicant_phone, enterprise, contact_phone, took_part, has_open_order) = values[: len(ROW_COLUMNS)]  # fmt: skip
+    is_dispute = kind == CaseKind.DISPUTE
+    party, phone = (applicant, applicant_phone) if is_dispute else (enterprise, contact_phone)
+    return WorklistRow(
+        id=pk,
+        node=node_of(ref),
+        status=status,
+        owner=owner,
+        created=created,
+        finished=finished,
+        sla=deadlines.clock_sla(clock, now),
+        reference=reference,
+        kind=kind,
+        priority=priority,
+        unit_id=unit_id,
+        unit_name=unit_name,
+        party=party,
+        phone=phone if shows(kind, unit_id, bool(took_part)) else mask_phone(phone),
+        summary=summary_line(description),
+        has_open_order=bool(has_open_order),  # SQLite answers 0 or 1
+    )
 
 
 SUMMARY_LENGTH = 60
@@ -442,29 +578,6 @@ def summary_line(text: str) -> str:
     """The first line of a description, cut to ``SUMMARY_LENGTH`` characters with an ellipsis."""
     line = (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
     return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
-
-
-def worklist_rows(tasks: Iterable[Task], *, user: User) -> list[WorklistRow]:
-    """The rows of a page of ``worklist`` (its tasks carry ``took_part``), each task with its ``clock`` (one
-    query for the page)."""
-    rows = []
-    for task in with_clocks(tasks):
-        case = task.process.caseprocess.case
-        if case.is_dispute:
-            party, phone = case.dispute.applicant_name, case.dispute.applicant_phone
-        else:
-            party, phone = case.help_request.enterprise_name, case.help_request.contact_phone
-        shown = rules.shows_personal_data(case, user, took_part=bool(getattr(task, "took_part", False)))
-        rows.append(
-            WorklistRow(
-                task=task,
-                case=case,
-                party=party,
-                phone=phone if shown else mask_phone(phone),
-                summary=summary_line(case.description),
-            )
-        )
-    return rows
 
 
 # The menu counts a list up to this many rows (shown as "99+" from there): a count that costs the same

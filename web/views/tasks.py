@@ -24,13 +24,14 @@ from cases.errors import CaseError, InvalidInput, NotFound, NotTaskOwner
 from cases.forms import first_error
 from cases.models import Case, Unit, User
 from cases.selectors.extensions import extension_list_of_task, extension_list_pending_for_user
-from cases.selectors.orders import case_open_orders, order_open_on_case_of_task, order_sla
+from cases.selectors.orders import case_open_orders, order_sla
 from cases.selectors.worklists import worklist_preference_get
 from cases.services.extensions import ask_refusal
 from cases.services.worklists import worklist_preference_save
 from web.attachments import attachments_context
 from web.refusals import refuse
 from web.requests import AuthenticatedHttpRequest
+from web.rows import message_around, url_around_id
 from workflow import selectors, services
 from workflow.nodes import CaseTask
 from workflow.selectors import case_shows_personal_data
@@ -77,7 +78,7 @@ def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
             scope=scope,
             after=request.GET.get("after", ""),
             size=PAGE_SIZE,
-            annotations={"has_open_order": order_open_on_case_of_task()},
+            open_orders=True,
             **form.filters(),
         )
     except InvalidInput as error:  # a page link that is not one: said at the top, nothing listed
@@ -85,7 +86,9 @@ def _task_list(request: AuthenticatedHttpRequest, scope: str) -> HttpResponse:
         return render(request, "tasks/list.html", context, status=400)
     context.update(
         page=page,
-        rows=selectors.worklist_rows(page.tasks, user=user),
+        rows=page.rows,
+        task_url=url_around_id("task"),  # each row's link and label: its id and reference in a blank
+        claim_label=message_around(_("Claim %(reference)s"), "reference"),
         query=urlencode(remembered),
         filtered=bool(remembered),
         is_first_page="after" not in request.GET,
