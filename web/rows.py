@@ -25,9 +25,8 @@ class Around:
 
 
 def around(text: str, blank: str) -> Around:
-    before, after = text.split(
-        blank
-    )  # exactly one: a text with two blanks is an error here, not a wrong page
+    # exactly one blank: a text with two is an error here, not a wrong page
+    before, after = text.split(blank)
     return Around(before, after)
 
 
