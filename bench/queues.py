@@ -67,6 +67,9 @@ ENDPOINTS = [
     # the API only: a filtered page keeps the person's choice, which the plain pages above would then apply.
     ("inbox page (mediator)", "mediator", "/tasks/inbox/"),
     ("inbox API (mediator)", "mediator", "/api/v1/tasks/?scope=inbox"),
+    # The same inbox cut to the 3 rows the generated 1k gives him: the scale alone, the page's size held equal
+    # (the line above reads 3 rows at 1k and 50 from 100k on).
+    ("inbox API, 3 rows (mediator)", "mediator", "/api/v1/tasks/?scope=inbox&page_size=3"),
     ("done page (mediator)", "mediator", "/tasks/archive/"),
     ("queue API, red by due (lawyer)", "lawyer", "/api/v1/tasks/?scope=queue&light=red&sort=due"),
     ("queue API, search (lawyer)", "lawyer", "/api/v1/tasks/?scope=queue&q=%E6%B3%B0%E5%85%B4"),
