@@ -261,7 +261,7 @@ class TaskRow(s.Serializer[WorklistRow]):
     id = s.IntegerField()
     reference = s.CharField()
     step = s.ChoiceField(source="node.name", choices=STEP_CHOICES)
-    title = s.CharField(source="node.task_title")
+    title = s.CharField()
     status = s.ChoiceField(choices=STATUS.choices)
     owner = s.CharField(allow_null=True)
     created = Timestamp()

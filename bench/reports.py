@@ -148,9 +148,8 @@ def clone_history(copies: int) -> int:
                     f"WHERE {source % {'first': first, 'last': last}}"
                 )
                 if name == "Case":
-                    added = (
-                        cursor.rowcount
-                    )  # not (last - first + 1) × copies: earlier copies left gaps in the ids
+                    # the rows it wrote, not (last - first + 1) × copies: earlier copies left gaps in the ids
+                    added = cursor.rowcount
             kept_rows(cursor, first_task=first_task)
         for model, table in tables.items():
             if model in spans:

@@ -7,6 +7,7 @@ from viewflow.workflow.models import Task
 
 from cases.models import AuditEntry, Case
 from demo import lifecycles as demo_cases
+from demo.org import ENTERPRISES
 from workflow.models import CaseProcess
 
 
@@ -20,6 +21,21 @@ def open_task(case: Case, name: str | None = None) -> Task:
     tasks = open_tasks(case)
     assert len(tasks) == 1 and name in (None, *tasks), f"open tasks of {case.reference}: {list(tasks)}"
     return next(iter(tasks.values()))
+
+
+def enterprise_request(people: dict, description: str) -> Case:
+    """A legal help request of the second demo enterprise, its contact 13900001111, waiting in the lawyers'
+    queue (dispatched)."""
+    enterprise, credit_code = ENTERPRISES[1]
+    return demo_cases.help_request_to(
+        "dispatched",
+        people,
+        specialties=["legal"],
+        enterprise_name=enterprise,
+        credit_code=credit_code,
+        contact_phone="13900001111",
+        description=description,
+    )
 
 
 def audit_trail(case: Case) -> list[tuple[str, str, str, str, str | None]]:

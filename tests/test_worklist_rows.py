@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from cases import deadlines, rules
 from cases.models import Case, Clock, Light, Priority
-from demo.lifecycles import dispute_to, help_request_to
+from demo.lifecycles import dispute_to
 from demo.org import ENTERPRISES
-from tests.helpers import open_task
+from tests.helpers import enterprise_request, open_task
 from web.rows import Around, around, message_around, url_around_id
 from workflow import selectors, services
 from workflow.selectors import WorklistRow, worklist_page
@@ -22,16 +22,7 @@ from workflow.selectors import WorklistRow, worklist_page
 def world(people):
     """A dispute in the mediator's inbox (its triage) and an urgent legal help request in the lawyers' queue."""
     dispute = dispute_to("registered", people, description="楼上漏水，物业推诿。\n第二行不在摘要里")
-    enterprise, credit_code = ENTERPRISES[1]
-    request = help_request_to(
-        "dispatched",
-        people,
-        specialties=["legal"],
-        enterprise_name=enterprise,
-        credit_code=credit_code,
-        contact_phone="13900001111",
-        description="劳动合同到期不续签，需要补偿吗？",
-    )
+    request = enterprise_request(people, "劳动合同到期不续签，需要补偿吗？")
     Case.objects.filter(pk=request.pk).update(priority=Priority.URGENT)
     return {"dispute": dispute, "request": request}
 

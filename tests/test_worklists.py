@@ -22,7 +22,7 @@ from cases.workdays import CALENDAR_ZONE
 from demo.lifecycles import dispute_to, help_request_to
 from demo.org import ENTERPRISES
 from notifications.models import Notification
-from tests.helpers import case_snapshot, open_task, visible_text
+from tests.helpers import case_snapshot, enterprise_request, open_task, visible_text
 from tests.test_api import api, post
 from workflow import services
 from workflow.selectors import worklist
@@ -56,16 +56,7 @@ def world(people, frozen):
         "dispatched", people, specialties=["legal"], description="劳动合同到期不续签，需要补偿吗？"
     )
     frozen("2026-11-02 10:00")
-    enterprise, credit_code = ENTERPRISES[1]
-    urgent = help_request_to(
-        "dispatched",
-        people,
-        specialties=["legal"],
-        enterprise_name=enterprise,
-        credit_code=credit_code,
-        contact_phone="13900001111",
-        description=LONG_QUESTION,
-    )
+    urgent = enterprise_request(people, LONG_QUESTION)
     Case.objects.filter(pk=urgent.pk).update(priority=3)  # as its dispatch would have rated it
     return {"noise": noise, "normal": normal, "urgent": urgent}
 

@@ -46,9 +46,8 @@ class BoardDue(models.Model):
     yellow_day = models.DateField(_("turns yellow on"))
     due_day = models.DateField(_("due on"))
     paused = models.BooleanField(_("paused"))
-    slot = models.PositiveSmallIntegerField(
-        _("slot")
-    )  # ``BOARD_COUNT_SLOTS`` rows a key, by case id, as there
+    # ``BOARD_COUNT_SLOTS`` rows a key, by case id, as ``BoardCount``'s
+    slot = models.PositiveSmallIntegerField(_("slot"))
     count = models.IntegerField(_("cases"), default=0)
 
     class Meta:
