@@ -132,7 +132,7 @@ CHANNEL_EXPIRY = int(env_str("CHANNEL_EXPIRY", "300"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "notifications.layer.RedisChannelLayer",  # channels-redis's, sending a commit's pushes at once
             "CONFIG": {
                 "hosts": [
                     {

@@ -381,8 +381,16 @@ async def pushes_sent() -> None:
 
 
 async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:
-    # At most PUSH_CONCURRENCY sends at once: a batch of hundreds (the timer runner's) would otherwise open a
-    # connection to Redis for each send at the same moment.
+    send_all = getattr(layer, "group_send_all", None)  # the Redis layer's (``notifications.layer``)
+    if send_all is not None:
+        dropped = await send_all(messages)
+        if dropped:
+            logger.warning(
+                "%d of %d messages dropped: their receivers' keys were full", dropped, len(messages)
+            )
+        return
+    # Any other layer (the in-memory one): one send a group, at most PUSH_CONCURRENCY at once, so that a batch of
+    # hundreds (the timer runner's) does not open a connection for each send at the same moment.
     slots = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def send(group: str, message: dict) -> None:

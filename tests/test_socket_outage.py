@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def redis_layer(url: str) -> dict:
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "notifications.layer.RedisChannelLayer",
             "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 1}]},
         }
     }
