@@ -1,5 +1,6 @@
 import gc
 import os
+from importlib import import_module
 
 from django.core.asgi import get_asgi_application
 
@@ -12,7 +13,6 @@ leave_multipart_to_django()
 # These need the app registry loaded.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.urls import get_resolver  # noqa: E402
 
 from config.proxy import ProxyHeaders  # noqa: E402
 from notifications.auth import TokenOrSessionAuth  # noqa: E402
@@ -32,6 +32,6 @@ application = ProxyHeaders(
 # What start-up made (the modules, the URL patterns, the flows) lives as long as the process: frozen, it is out of
 # the garbage collector's sight, and a full collection scans only what serving made since. Otherwise each one
 # took 70–100 ms with 500 board sockets open (bench/push.py), a pause that every push in flight waited out.
-get_resolver().url_patterns  # imports every view now, not at the first request
+import_module(settings.ROOT_URLCONF)  # every view imported now, not at the first request
 gc.collect()
 gc.freeze()
