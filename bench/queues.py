@@ -21,6 +21,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, get_origin, get_type_hints
@@ -45,6 +46,8 @@ GENERATED_AT_MOST = 10_000
 WARMUP = 10
 REQUESTS = 100
 REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than run long
+# ``BENCH_QUEUE_KEPT=1`` measures every size side by side, each endpoint's requests in this many turns a size.
+TURNS = 4
 DATABASE = "tongxin_bench_queues"
 REDIS_DB = 2
 # ``BENCH_QUEUE_KEPT=1``: each size on a database of its own (``tongxin_bench_queues_<size>``), generated once and
@@ -1055,40 +1058,73 @@ def credentials(people) -> dict[str, dict]:
     return headers
 
 
-def measure(server: str, path: str, headers: dict) -> dict:
-    """Warm up, then time up to ``REQUESTS`` GETs over one keep-alive connection (bounded in time too)."""
-    from config.server_timing import parse
+class Samples:
+    """The timed GETs of one endpoint on one server, over one keep-alive connection, bounded in time
+    (``REQUEST_BUDGET_S`` in all)."""
 
-    connection = http.client.HTTPConnection(server, timeout=30)
-    headers = {**headers, "Connection": "keep-alive", "Accept-Language": "zh-hans"}
-    seconds, queries, db_ms, sizes = [], set(), [], []
-    started = time.monotonic()
-    try:
-        for number in range(WARMUP + REQUESTS):
+    def __init__(self, server: str, path: str, headers: dict):
+        self.connection = http.client.HTTPConnection(server, timeout=30)
+        self.path = path
+        self.headers = {**headers, "Connection": "keep-alive", "Accept-Language": "zh-hans"}
+        self.seconds: list[float] = []
+        self.queries: set[int] = set()
+        self.db_ms: list[float] = []
+        self.sizes: list[int] = []
+        self.spent = 0.0
+
+    def get(self, count: int, *, timed: bool = True) -> None:
+        from config.server_timing import parse
+
+        began_all = time.monotonic()
+        for _ in range(count):
+            if timed and self.spent + time.monotonic() - began_all > REQUEST_BUDGET_S:
+                break
             began = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
+            self.connection.request("GET", self.path, headers=self.headers)
+            response = self.connection.getresponse()
             body = response.read()
             elapsed = time.perf_counter() - began
             if response.status != 200:
-                raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-            if number < WARMUP:
-                continue
-            timing = parse(response.getheader("Server-Timing", ""))
-            seconds.append(elapsed)
-            queries.add(timing["queries"])
-            db_ms.append(timing["db_ms"])
-            sizes.append(len(body))
-            if time.monotonic() - started > REQUEST_BUDGET_S:
-                break
-    finally:
-        connection.close()
-    return {
-        **summary_ms(seconds),
-        "queries": sorted(queries),
-        "db_p50_ms": round(sorted(db_ms)[len(db_ms) // 2], 2),
-        "bytes": max(sizes),
-    }
+                raise RuntimeError(f"GET {self.path}: {response.status} {body[:300]!r}")
+            if timed:
+                timing = parse(response.getheader("Server-Timing", ""))
+                self.seconds.append(elapsed)
+                self.queries.add(timing["queries"])
+                self.db_ms.append(timing["db_ms"])
+                self.sizes.append(len(body))
+        if timed:
+            self.spent += time.monotonic() - began_all
+
+    def summary(self) -> dict:
+        self.connection.close()
+        return {
+            **summary_ms(self.seconds),
+            "queries": sorted(self.queries),
+            "db_p50_ms": round(sorted(self.db_ms)[len(self.db_ms) // 2], 2),
+            "bytes": max(self.sizes),
+        }
+
+
+def measure(server: str, path: str, headers: dict) -> dict:
+    """Warm up, then time up to ``REQUESTS`` GETs."""
+    samples = Samples(server, path, headers)
+    samples.get(WARMUP, timed=False)
+    samples.get(REQUESTS)
+    return samples.summary()
+
+
+def measure_in_turns(targets: dict[int, tuple[str, str, dict]]) -> dict[int, dict]:
+    """One endpoint at every size, each on its own server ``targets[size] = (server, path, headers)``: after
+    the warm-up, ``REQUESTS`` GETs a size in ``TURNS`` turns, ordered small to large, large to small, …, so
+    that what the machine does meanwhile falls on every size alike, and a ratio compares like with like."""
+    samples = {size: Samples(*target) for size, target in targets.items()}
+    for each in samples.values():
+        each.get(WARMUP, timed=False)
+    order = list(samples)
+    for turn in range(TURNS):
+        for size in order if turn % 2 == 0 else reversed(order):
+            samples[size].get(-(-REQUESTS // TURNS))
+    return {size: each.summary() for size, each in samples.items()}
 
 
 def deep_cursor(people) -> str:
@@ -1162,6 +1198,50 @@ def kept_database(size: int) -> tuple[str, float]:
     return name, round(time.monotonic() - began, 1)
 
 
+def measure_kept() -> dict[str, dict]:
+    """``KEPT``: every size served at once, each by a daphne of its own on its own database, and measured in
+    turns (``measure_in_turns``), endpoint by endpoint."""
+    from django.db import connection
+
+    from demo.org import build_org
+
+    prepared = {}
+    with ExitStack() as servers:
+        for size in SIZES:
+            name, generated = kept_database(size)
+            print(f"  {size} cases in {name} (generated in {generated} s)", flush=True)
+            people = build_org()
+            server = servers.enter_context(
+                asgi_server({**SERVER_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]})
+            )
+            prepared[size] = {
+                "server": server,
+                "headers": credentials(people),
+                "deep": deep_cursor(people),
+                "measured": {
+                    "generated_s": generated,
+                    "endpoints": {},
+                    "deep_page": keyset_versus_offset(people),
+                },
+            }
+        connection.close()
+        for name, who, path in ENDPOINTS:
+            kind = "api" if path.startswith("/api/") else "page"
+            results = measure_in_turns(
+                {
+                    size: (each["server"], path.format(deep=each["deep"]), each["headers"][who][kind])
+                    for size, each in prepared.items()
+                }
+            )
+            for size, e in results.items():
+                prepared[size]["measured"]["endpoints"][name] = e
+                print(
+                    f"    {name:30} {size:>8}: p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}",
+                    flush=True,
+                )
+    return {str(size): each["measured"] for size, each in prepared.items()}
+
+
 def main() -> None:
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
@@ -1171,13 +1251,7 @@ def main() -> None:
     headers = credentials(people)
     sizes = {}
     if KEPT:  # each size on a database of its own, kept for the next run (and for EXPLAIN in psql)
-        for size in SIZES:
-            name, generated = kept_database(size)
-            print(f"  {size} cases in {name} (generated in {generated} s)", flush=True)
-            people = build_org()
-            headers = credentials(people)
-            with asgi_server({**SERVER_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}) as server:
-                sizes[str(size)] = measure_size(server, people, headers, size, generated)
+        sizes = measure_kept()
     else:
         generator = Generator(people)
         with asgi_server(SERVER_ENV) as server:
@@ -1192,6 +1266,8 @@ def main() -> None:
         {
             "requests_per_endpoint": REQUESTS,
             "warmup": WARMUP,
+            # kept databases: the sizes side by side, each endpoint in turns; else one size after the other
+            "turns": TURNS if KEPT else None,
             "sizes": sizes,
             "seconds": round(time.monotonic() - started, 1),
         },
@@ -1210,7 +1286,13 @@ def table(result: dict) -> str:
     )
     lines = [
         f"\n### Queues at scale ({result['requests_per_endpoint']} requests per endpoint and size, "
-        f"after {result['warmup']} warm-up; real daphne, keep-alive)\n",
+        f"after {result['warmup']} warm-up; real daphne, keep-alive"
+        + (
+            f"; the sizes side by side, each endpoint in {result['turns']} turns a size"
+            if result.get("turns")
+            else ""
+        )
+        + ")\n",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
