@@ -20,7 +20,7 @@ DATABASE = "tongxin_bench_lifecycle"
 REDIS_DB = 1
 LIFECYCLES = int(os.environ.get("BENCH_LIFECYCLES", scaled("600", "2000")))
 PARALLEL_LIFECYCLES = int(
-    os.environ.get("BENCH_PARALLEL_LIFECYCLES", scaled("300", "400"))
+    os.environ.get("BENCH_PARALLEL_LIFECYCLES", scaled("300", "1600"))
 )  # over two workers
 WARM_UP = 20
 ROWS_SAMPLE = 10  # lifecycles of each whose rows are counted, before the timed turns

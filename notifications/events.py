@@ -14,8 +14,8 @@ This layer knows nothing of cases: the caller describes the case as a ``Subject`
 
 A board message carries the client's JSON text, serialised here once for its whole group; each socket only
 checks it has not sent that id yet and forwards the text. A notification is rendered by each of the
-recipient's sockets in that socket's language. The sends of one commit go out concurrently: they are to
-different groups, and a client orders by id, not by arrival. In a served request the messages are handed to the
+recipient's sockets in that socket's language. The sends of one commit go out together (on Redis in two round
+trips for all its groups, ``notifications.layer``): a client orders by id, not by arrival. In a served request the messages are handed to the
 server's event loop after commit and the request goes on (``_publish``): the response does not wait for Redis. Several events emitted together
 (``events_emit``) send one message per group: the messages of a group travel together.
 
@@ -386,7 +386,7 @@ async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -
         dropped = await send_all(messages)
         if dropped:
             logger.warning(
-                "%d of %d messages dropped: their receivers' keys were full", dropped, len(messages)
+                "pushes dropped: %d receiving keys were full (%d messages sent)", dropped, len(messages)
             )
         return
     # Any other layer (the in-memory one): one send a group, at most PUSH_CONCURRENCY at once, so that a batch of
