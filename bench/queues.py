@@ -1,4 +1,5 @@
-"""Queues at scale: the supervisor's board, the professional's queue and the case list at 1k, 10k and 100k cases.
+"""Queues at scale: the supervisor's board, the professional's queue and worklists, and the case list at 1k and
+100k cases (and 1M with ``BENCH_SCALE=1m``).
 
 Cases are written in bulk (PostgreSQL COPY) in the shapes the engine writes: the case and its detail row, a
 ``CaseProcess``, the flow's tasks and their links (done steps with their owners, gateways as the flow passes
@@ -6,9 +7,10 @@ them, the open step as NEW in a queue or ASSIGNED to its worker, CANCELED after 
 who takes part, and the clocks of the case and its steps with their timers (the policies and the calendar the
 engine counts with; a timer due before now fired, as a running timer runner leaves it). Each kind's line comes from its flow, the step catalogue and the case's transitions
 (``bench.lines``). Most old cases are finished, recent ones spread over the open states, as in a year of real
-work. A real daphne serves the project (``SERVER_TIMING=1``);
-each endpoint gets a bounded warm-up and a bounded number of requests over one keep-alive connection, and its
-query count comes from the ``Server-Timing`` header, i.e. measured by the server on the real stack.
+work. Each size is on a database of its own, served by a real daphne of its own (``SERVER_TIMING=1``), all at
+once: each endpoint gets a bounded warm-up and a bounded number of requests a size over one keep-alive connection
+each, in turns from size to size, and its query count comes from the ``Server-Timing`` header, i.e. measured by
+the server on the real stack.
 
 ``python -m bench.queues`` (``make bench`` runs it; ``BENCH_QUEUE_SIZES=200,1000`` for a short run);
 ``table(result)`` turns the JSON into Markdown.
@@ -46,12 +48,13 @@ GENERATED_AT_MOST = 10_000
 WARMUP = 10
 REQUESTS = 100
 REQUEST_BUDGET_S = 20  # per endpoint and size: the loop stops early rather than run long
-# ``BENCH_QUEUE_KEPT=1`` measures every size side by side, each endpoint's requests in this many turns a size.
+# The sizes are measured side by side, each endpoint's requests in this many turns a size.
 TURNS = 4
 DATABASE = "tongxin_bench_queues"
 REDIS_DB = 2
-# ``BENCH_QUEUE_KEPT=1``: each size on a database of its own (``tongxin_bench_queues_<size>``), generated once and
-# kept, so that a later run measures changed code without generating a million cases again (``kept_database``).
+# Each size is on a database of its own (``tongxin_bench_queues_<size>``, ``size_database``), dropped at the end;
+# ``BENCH_QUEUE_KEPT=1`` keeps them, so that a later run measures changed code without generating a million cases
+# again.
 KEPT = os.environ.get("BENCH_QUEUE_KEPT", "") == "1"
 SEED = 20260501
 
@@ -1161,20 +1164,9 @@ def keyset_versus_offset(people) -> dict:
     return {"offset_ms": execution_ms(offset_sql), "keyset_ms": execution_ms(keyset.query)}
 
 
-def measure_size(server: str, people, headers, size: int, generated: float) -> dict:
-    deep = deep_cursor(people)
-    endpoints = {}
-    for name, who, path in ENDPOINTS:
-        kind = "api" if path.startswith("/api/") else "page"
-        endpoints[name] = measure(server, path.format(deep=deep), headers[who][kind])
-        e = endpoints[name]
-        print(f"    {name:26} p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}", flush=True)
-    return {"generated_s": generated, "endpoints": endpoints, "deep_page": keyset_versus_offset(people)}
-
-
-def kept_database(size: int) -> tuple[str, float]:
-    """``KEPT``: the database of ``size`` cases, ``<database>_<size>``, generated when it is not there yet and kept
-    after the run; a kept one is migrated (the code's new indexes and triggers) and analyzed. Switches this
+def size_database(size: int) -> tuple[str, float]:
+    """The database of ``size`` cases, ``<database>_<size>``, generated afresh; with ``KEPT`` generated only when it
+    is not there yet, and a kept one migrated (the code's new indexes and triggers) and analyzed. Switches this
     process's connection to it; ``(name, seconds spent generating)``."""
     import psycopg
     from django.core.management import call_command
@@ -1185,89 +1177,85 @@ def kept_database(size: int) -> tuple[str, float]:
 
     name = bench_database(f"{DATABASE}_{size}")
     with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        exists = KEPT and admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     connection.close()
-    os.environ["DATABASE_URL"] = fresh_database(name) if not exists else database_url(name)
+    os.environ["DATABASE_URL"] = database_url(name) if exists else fresh_database(name)
     connection.settings_dict["NAME"] = name
     call_command("migrate", verbosity=0, interactive=False)
     began = time.monotonic()
-    if not exists:
-        Generator(build_org()).grow(size)
-    else:
+    if exists:
         vacuum_analyze()
+    else:
+        Generator(build_org()).grow(size)
     return name, round(time.monotonic() - began, 1)
 
 
-def measure_kept() -> dict[str, dict]:
-    """``KEPT``: every size served at once, each by a daphne of its own on its own database, and measured in
-    turns (``measure_in_turns``), endpoint by endpoint."""
+def measure_sizes() -> dict[str, dict]:
+    """Every size served at once, each by a daphne of its own on its own database, and measured endpoint by
+    endpoint in turns (``measure_in_turns``). The databases are dropped at the end unless ``KEPT``."""
+    import psycopg
     from django.db import connection
 
+    from bench.common import database_url
     from demo.org import build_org
 
     prepared = {}
-    with ExitStack() as servers:
-        for size in SIZES:
-            name, generated = kept_database(size)
-            print(f"  {size} cases in {name} (generated in {generated} s)", flush=True)
-            people = build_org()
-            server = servers.enter_context(
-                asgi_server({**SERVER_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]})
-            )
-            prepared[size] = {
-                "server": server,
-                "headers": credentials(people),
-                "deep": deep_cursor(people),
-                "measured": {
-                    "generated_s": generated,
-                    "endpoints": {},
-                    "deep_page": keyset_versus_offset(people),
-                },
-            }
-        connection.close()
-        for name, who, path in ENDPOINTS:
-            kind = "api" if path.startswith("/api/") else "page"
-            results = measure_in_turns(
-                {
-                    size: (each["server"], path.format(deep=each["deep"]), each["headers"][who][kind])
-                    for size, each in prepared.items()
-                }
-            )
-            for size, e in results.items():
-                prepared[size]["measured"]["endpoints"][name] = e
-                print(
-                    f"    {name:30} {size:>8}: p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  q {e['queries']}",
-                    flush=True,
+    names = []
+    try:
+        with ExitStack() as servers:
+            for size in SIZES:
+                name, generated = size_database(size)
+                names.append(name)
+                print(f"  {size} cases in {name} (generated in {generated} s)", flush=True)
+                people = build_org()
+                server = servers.enter_context(
+                    asgi_server({**SERVER_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]})
                 )
+                prepared[size] = {
+                    "server": server,
+                    "headers": credentials(people),
+                    "deep": deep_cursor(people),
+                    "measured": {
+                        "generated_s": generated,
+                        "endpoints": {},
+                        "deep_page": keyset_versus_offset(people),
+                    },
+                }
+            connection.close()
+            for name, who, path in ENDPOINTS:
+                kind = "api" if path.startswith("/api/") else "page"
+                results = measure_in_turns(
+                    {
+                        size: (each["server"], path.format(deep=each["deep"]), each["headers"][who][kind])
+                        for size, each in prepared.items()
+                    }
+                )
+                for size, e in results.items():
+                    prepared[size]["measured"]["endpoints"][name] = e
+                    print(
+                        f"    {name:30} {size:>8}: p50 {e['p50_ms']:7.2f}  p95 {e['p95_ms']:7.2f}  "
+                        f"q {e['queries']}",
+                        flush=True,
+                    )
+    finally:
+        connection.close()
+        if not KEPT:
+            with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+                for name in names:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return {str(size): each["measured"] for size, each in prepared.items()}
 
 
 def main() -> None:
     started = time.monotonic()
     django_on(DATABASE, redis_db=REDIS_DB)
-    from demo.org import build_org
-
-    people = build_org()
-    headers = credentials(people)
-    sizes = {}
-    if KEPT:  # each size on a database of its own, kept for the next run (and for EXPLAIN in psql)
-        sizes = measure_kept()
-    else:
-        generator = Generator(people)
-        with asgi_server(SERVER_ENV) as server:
-            for size in SIZES:
-                began = time.monotonic()
-                generator.grow(size)
-                generated = round(time.monotonic() - began, 1)
-                print(f"  {size} cases generated in {generated} s", flush=True)
-                sizes[str(size)] = measure_size(server, people, headers, size, generated)
+    sizes = measure_sizes()
     write_result(
         "queues",
         {
             "requests_per_endpoint": REQUESTS,
             "warmup": WARMUP,
-            # kept databases: the sizes side by side, each endpoint in turns; else one size after the other
-            "turns": TURNS if KEPT else None,
+            "turns": TURNS,
             "sizes": sizes,
             "seconds": round(time.monotonic() - started, 1),
         },
