@@ -1221,7 +1221,6 @@ def measure_sizes() -> dict[str, dict]:
                         "deep_page": keyset_versus_offset(people),
                     },
                 }
-            connection.close()
             for name, who, path in ENDPOINTS:
                 kind = "api" if path.startswith("/api/") else "page"
                 results = measure_in_turns(
@@ -1248,7 +1247,7 @@ def measure_sizes() -> dict[str, dict]:
 
 def main() -> None:
     started = time.monotonic()
-    django_on(DATABASE, redis_db=REDIS_DB)
+    django_on(DATABASE, redis_db=REDIS_DB, fresh=False)  # not created: each size has a database of its own
     sizes = measure_sizes()
     write_result(
         "queues",

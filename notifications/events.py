@@ -36,7 +36,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
@@ -50,8 +50,6 @@ from notifications.types import EventType, Hears
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
-# Channel-layer sends of one commit in flight at once.
-PUSH_CONCURRENCY = 20
 
 
 @dataclass(frozen=True)
@@ -389,17 +387,5 @@ async def _send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -
                 "pushes dropped: %d receiving keys were full (%d messages sent)", dropped, len(messages)
             )
         return
-    # Any other layer (the in-memory one): one send a group, at most PUSH_CONCURRENCY at once, so that a batch of
-    # hundreds (the timer runner's) does not open a connection for each send at the same moment.
-    slots = asyncio.Semaphore(PUSH_CONCURRENCY)
-
-    async def send(group: str, message: dict) -> None:
-        async with slots:
-            await layer.group_send(group, message)
-
-    results: list[Any] = await asyncio.gather(
-        *(send(group, message) for group, message in messages), return_exceptions=True
-    )
-    failures = [result for result in results if isinstance(result, BaseException)]
-    if failures:
-        raise failures[0]
+    for group, message in messages:  # the in-memory layer: nothing to gain from sending side by side
+        await layer.group_send(group, message)

@@ -7,10 +7,10 @@ one ``group_send`` each, side by side, those commands compete on the server's ev
 loop also serves. ``group_send_all`` reads the members of every group in one pipeline and sends every message
 in one script: what reaches a receiving key is what ``group_send`` would put there, in the order given.
 
-Only for one Redis server: with several (sharded by consistent hashing), it sends group by group as before.
+Only for one Redis server: with several (sharded by consistent hashing), it sends group by group, one after the
+other.
 """
 
-import asyncio
 import time
 
 from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
@@ -44,7 +44,9 @@ class RedisChannelLayer(ChannelsRedisLayer):
         if not messages:
             return 0
         if len(self.hosts) > 1:
-            await asyncio.gather(*(self.group_send(group, message) for group, message in messages))
+            # one after the other: a batch of hundreds side by side would open as many connections
+            for group, message in messages:
+                await self.group_send(group, message)
             return 0
         for group, _ in messages:
             assert self.require_valid_group_name(group), "Group name not valid"

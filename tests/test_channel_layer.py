@@ -1,6 +1,8 @@
 """The Redis layer's ``group_send_all`` (``notifications.layer``) against a real redis-server: it delivers what
 ``group_send`` would, per group, in the order given, and drops what a full key would not take."""
 
+import asyncio
+
 import pytest
 
 from notifications.layer import RedisChannelLayer
@@ -20,7 +22,7 @@ def layer_on(url: str, **config) -> RedisChannelLayer:
 
 
 async def received(layer: RedisChannelLayer, channel: str, count: int) -> list[dict]:
-    messages = [await layer.receive(channel) for _ in range(count)]
+    messages = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(count)]
     return [{k: v for k, v in message.items() if k != "__asgi_channel__"} for message in messages]
 
 
@@ -93,3 +95,21 @@ async def test_a_member_past_the_group_expiry_is_left_out_as_group_send_leaves_i
     assert await layer.connection(0).zrange(layer._group_key("notify.1"), 0, -1) == [fresh.encode()]
     await layer.flush()
     await layer.close_pools()
+
+
+async def test_on_two_redis_servers_each_group_still_gets_its_message_in_order():
+    with redis_server() as (first, _stop, _start), redis_server() as (second, _stop2, _start2):
+        layer = RedisChannelLayer(hosts=[first, second])
+        channel = await layer.new_channel()
+        names = [f"notify.{n}" for n in range(40)]
+        # three groups on each server (by their hash), alternating
+        on = [[name for name in names if layer.consistent_hash(name) == index][:3] for index in (0, 1)]
+        groups = [group for pair in zip(*on, strict=True) for group in pair]
+        for group in groups:
+            await layer.group_add(group, channel)
+
+        assert await layer.group_send_all([(group, {"type": "t", "group": group}) for group in groups]) == 0
+
+        assert await received(layer, channel, 6) == [{"type": "t", "group": group} for group in groups]
+        await layer.flush()
+        await layer.close_pools()
